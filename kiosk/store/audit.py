@@ -1,0 +1,170 @@
+"""The hash-chained audit log and its verifier.
+
+Entry n stores sha256 over (n, time, kind, subject, digest, hash of entry n-1). The digest of a scan
+event covers every stored field of that event, so editing an event row by hand breaks the chain at
+that entry too. What the chain alone cannot see (entries cut off at the end) is caught by the anchor:
+the head (seq, hash) is also written to a file beside the database after each commit, and uploaded to
+the server at each sync. Nothing personal goes into the log: subjects are event ids, digests are
+hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from kiosk.store.schema import AuditRow, ScanEventRow
+
+GENESIS = "0" * 64
+EVENT_KIND_PREFIX = "event."
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    seq: int
+    hash: str
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    entries: int = 0
+    events: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad_seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, seq: int | None, problem: str) -> None:
+        self.problems.append(problem)
+        if seq is not None and (self.first_bad_seq is None or seq < self.first_bad_seq):
+            self.first_bad_seq = seq
+
+
+def canonical_digest(fields: Mapping[str, Any]) -> str:
+    """A stable hash of a record: sorted keys, bytes as hex, no whitespace."""
+    encoded = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def entry_hash(seq: int, at: str, kind: str, subject: str, digest: str, prev_hash: str) -> str:
+    material = f"{seq}|{at}|{kind}|{subject}|{digest}|{prev_hash}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def head(connection: Connection) -> Head:
+    row = connection.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
+    return Head(0, GENESIS) if row is None else Head(row.seq, row.hash)
+
+
+def append(connection: Connection, at: str, kind: str, subject: str, digest: str) -> Head:
+    """Add one entry inside the caller's (write) transaction and return the new head."""
+    previous = head(connection)
+    seq = previous.seq + 1
+    value = entry_hash(seq, at, kind, subject, digest, previous.hash)
+    connection.execute(
+        insert(AuditRow).values(
+            seq=seq, at=at, kind=kind, subject=subject, digest=digest, prev_hash=previous.hash, hash=value
+        )
+    )
+    return Head(seq, value)
+
+
+def event_fields(row: Mapping[str, Any] | Any) -> dict[str, Any]:
+    """The fields of a scan event that its audit digest covers (all but the row id and audit link)."""
+    return {key: value for key, value in row.items() if key not in ("id", "audit_seq")}
+
+
+# --- the anchor file --------------------------------------------------------------------------------
+
+
+def anchor_path_for(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".audit-head")
+
+
+def write_anchor(path: Path, value: Head) -> None:
+    """Best effort, after commit: a crash may leave the anchor one step behind, which verify accepts."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps({"seq": value.seq, "hash": value.hash}), encoding="ascii")
+    os.replace(temporary, path)
+
+
+def read_anchor(path: Path) -> Head | None:
+    try:
+        data = json.loads(path.read_text(encoding="ascii"))
+        return Head(int(data["seq"]), str(data["hash"]))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return Head(-1, "unreadable")
+
+
+# --- verification -----------------------------------------------------------------------------------
+
+
+def verify(connection: Connection, anchor: Head | None = None) -> VerifyReport:
+    """Walk the whole chain; name every place where it breaks (edited, deleted, reordered, inserted,
+    cut off) and every scan event whose row no longer matches its audit entry."""
+    report = VerifyReport()
+    chain: dict[int, AuditRow] = {}
+    previous_hash, expected_seq = GENESIS, 1
+    for row in _entries(connection):
+        report.entries += 1
+        chain[row.seq] = row
+        if row.seq != expected_seq:
+            report.add(expected_seq, f"entry {expected_seq} is missing (deleted); the chain jumps to {row.seq}")
+        elif row.prev_hash != previous_hash:
+            report.add(row.seq, f"entry {row.seq} does not follow entry {row.seq - 1} (reordered or inserted)")
+        recomputed = entry_hash(row.seq, row.at, row.kind, row.subject, row.digest, row.prev_hash)
+        if recomputed != row.hash:
+            report.add(row.seq, f"entry {row.seq} was edited (its hash does not match its contents)")
+        previous_hash, expected_seq = row.hash, row.seq + 1
+    _check_anchor(report, chain, anchor)
+    _check_events(connection, report, chain)
+    return report
+
+
+def _entries(connection: Connection) -> Iterator[Any]:
+    yield from connection.execute(select(AuditRow).order_by(AuditRow.seq)).all()
+
+
+def _check_anchor(report: VerifyReport, chain: dict[int, Any], anchor: Head | None) -> None:
+    if anchor is None:
+        return
+    if anchor.seq < 0:
+        report.add(None, "the audit head file beside the database is unreadable")
+        return
+    last = max(chain, default=0)
+    if anchor.seq > last:
+        report.add(last + 1, f"the chain was cut off: it ends at entry {last}, but entry {anchor.seq} was written")
+    elif anchor.seq > 0 and chain[anchor.seq].hash != anchor.hash:
+        report.add(anchor.seq, f"entry {anchor.seq} differs from the head recorded after it was written (rewritten)")
+
+
+def _check_events(connection: Connection, report: VerifyReport, chain: dict[int, Any]) -> None:
+    seen: set[str] = set()
+    for row in connection.execute(select(ScanEventRow).order_by(ScanEventRow.id)).mappings():
+        report.events += 1
+        seen.add(row["event_uuid"])
+        entry = chain.get(row["audit_seq"])
+        if entry is None:
+            report.add(row["audit_seq"], f"event {row['event_uuid']} has no audit entry {row['audit_seq']} (cut off?)")
+        elif entry.subject != row["event_uuid"] or entry.digest != canonical_digest(event_fields(row)):
+            report.add(row["audit_seq"], f"event {row['event_uuid']} was edited after it was recorded")
+    for seq, entry in chain.items():
+        if entry.kind.startswith(EVENT_KIND_PREFIX) and entry.subject not in seen:
+            report.add(seq, f"event {entry.subject} of audit entry {seq} was deleted from the event table")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot put {type(value).__name__} in an audit digest")

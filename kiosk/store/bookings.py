@@ -1,0 +1,139 @@
+"""Bookings in and out of the database, as domain objects.
+
+A booking row is found by the keyed hash of its code and checked against its row MAC on the way out:
+a row edited by hand is refused (the caller fails closed), never decided on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from kiosk.domain.model import Booking, Category, Entry, Status
+from kiosk.domain.payload import mask_code
+from kiosk.store.codes import CodeHasher
+from kiosk.store.schema import BookingRow, ScanEventRow
+from kiosk.store.times import from_text
+
+
+class TamperedRowError(Exception):
+    """A stored booking no longer matches its seal: someone edited the database by hand."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingBooking:
+    """A booking as it arrives (import or sync): the plain code is hashed here and never stored."""
+
+    code: str  # canonical
+    booking: Booking
+    updated_at: str
+
+
+def seal_material(row: dict[str, Any]) -> str:
+    keys = (
+        "code_hash",
+        "booking_ref",
+        "office_code",
+        "service_date",
+        "slot_start",
+        "slot_end",
+        "status",
+        "party_size",
+        "category",
+        "display_name",
+        "nik_last4",
+        "code_masked",
+        "version",
+        "updated_at",
+    )
+    parts = [row[k].hex() if isinstance(row[k], bytes) else str(row[k]) for k in keys]
+    return "\x1f".join(parts)
+
+
+def to_row(hasher: CodeHasher, incoming: IncomingBooking) -> dict[str, Any]:
+    booking = incoming.booking
+    row: dict[str, Any] = {
+        "code_hash": hasher.hash(incoming.code),
+        "booking_ref": booking.booking_ref,
+        "office_code": booking.office_code,
+        "service_date": booking.service_date.isoformat(),
+        "slot_start": booking.slot_start.strftime("%H:%M"),
+        "slot_end": booking.slot_end.strftime("%H:%M"),
+        "status": booking.status.value,
+        "party_size": booking.party_size,
+        "category": booking.category.value,
+        "display_name": booking.display_name,
+        "nik_last4": booking.nik_last4,
+        "code_masked": booking.code_masked or mask_code(incoming.code),
+        "version": booking.version,
+        "updated_at": incoming.updated_at,
+    }
+    row["row_mac"] = hasher.mac(seal_material(row))
+    return row
+
+
+def from_row(hasher: CodeHasher, row: Any) -> Booking:
+    mapping = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+    if hasher.mac(seal_material(mapping)) != mapping["row_mac"]:
+        raise TamperedRowError(f"booking row {mapping['id']} does not match its seal")
+    return Booking(
+        booking_ref=mapping["booking_ref"],
+        office_code=mapping["office_code"],
+        service_date=dt.date.fromisoformat(mapping["service_date"]),
+        slot_start=dt.time.fromisoformat(mapping["slot_start"]),
+        slot_end=dt.time.fromisoformat(mapping["slot_end"]),
+        status=Status(mapping["status"]),
+        party_size=mapping["party_size"],
+        category=Category(mapping["category"]),
+        display_name=mapping["display_name"],
+        nik_last4=mapping["nik_last4"],
+        code_masked=mapping["code_masked"],
+        version=mapping["version"],
+    )
+
+
+def find(connection: Connection, hasher: CodeHasher, code_hash: bytes) -> Booking | None:
+    row = connection.execute(select(BookingRow).where(BookingRow.code_hash == code_hash)).first()
+    return None if row is None else from_row(hasher, row)
+
+
+def entries(connection: Connection, booking_ref: str) -> list[Entry]:
+    rows = connection.execute(
+        select(ScanEventRow.occurred_at, ScanEventRow.gate, ScanEventRow.persons)
+        .where(ScanEventRow.booking_ref == booking_ref, ScanEventRow.persons > 0)
+        .order_by(ScanEventRow.occurred_at)
+    ).all()
+    return [Entry(from_text(r.occurred_at), r.gate, r.persons) for r in rows]
+
+
+def upsert(connection: Connection, hasher: CodeHasher, incoming: Iterable[IncomingBooking], batch: int = 2000) -> int:
+    """Insert or replace bookings by booking_ref (a newer version wins), in the caller's transaction."""
+    count = 0
+    chunk: list[dict[str, Any]] = []
+    for item in incoming:
+        chunk.append(to_row(hasher, item))
+        if len(chunk) >= batch:
+            count += _upsert_chunk(connection, chunk)
+            chunk = []
+    if chunk:
+        count += _upsert_chunk(connection, chunk)
+    return count
+
+
+def _upsert_chunk(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    statement = sqlite_insert(BookingRow)
+    updated = {c: statement.excluded[c] for c in rows[0] if c != "booking_ref"}
+    statement = statement.on_conflict_do_update(
+        index_elements=["booking_ref"], set_=updated, where=BookingRow.version <= statement.excluded.version
+    )
+    connection.execute(statement, list(rows))
+    return len(rows)
+
+
+def count(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(BookingRow)).scalar_one())

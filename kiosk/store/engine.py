@@ -1,0 +1,44 @@
+"""SQLite engine with the settings the gate's promises rest on.
+
+WAL so readers (guard console, sync) never block the writer; synchronous=FULL so a committed scan
+survives a power cut; foreign keys on; a busy timeout so a second writer waits instead of failing.
+The driver's own transaction handling is switched off so that BEGIN is ours: writers use
+BEGIN IMMEDIATE (take the write lock before reading what they decide on), readers a plain BEGIN.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+
+BUSY_TIMEOUT_MS = 5000
+IMMEDIATE = "kiosk_immediate"
+
+
+def make_engine(path: Path | str) -> Engine:
+    """An engine for the kiosk database at `path` (":memory:" only for quick tests)."""
+    url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _on_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,145 @@
+"""The kiosk's tables. Migrations in store/migrations create exactly these (a test compares them).
+
+Times are stored as UTC ISO-8601 text, dates as ISO text, slot times as "HH:MM" in the office's zone.
+Booking codes are never stored: only their keyed hash (see codes.py) and a masked form for the guard.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class BookingRow(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    booking_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    office_code: Mapped[str] = mapped_column(String(32))
+    service_date: Mapped[str] = mapped_column(String(10), index=True)
+    slot_start: Mapped[str] = mapped_column(String(5))
+    slot_end: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(16))
+    party_size: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(24))
+    display_name: Mapped[str] = mapped_column(String(120))
+    nik_last4: Mapped[str] = mapped_column(String(4))
+    code_masked: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[str] = mapped_column(String(40))
+    #: HMAC over the row's fields with the code key: a row edited by hand no longer matches.
+    row_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class ScanEventRow(Base):
+    """Every decision and every guard action: the durable record the gate acts on."""
+
+    __tablename__ = "scan_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    occurred_at: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))  # scan, manual, override, dismiss, ack, note
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    gate: Mapped[str] = mapped_column(String(32))
+    booking_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    code_masked: Mapped[str] = mapped_column(String(40))
+    payload_kind: Mapped[str] = mapped_column(String(24))
+    verdict: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(24))
+    persons: Mapped[int] = mapped_column(Integer)
+    service_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    guard_id: Mapped[int | None] = mapped_column(ForeignKey("guards.id"), nullable=True)
+    ref_event: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    facts: Mapped[str] = mapped_column(Text)  # JSON, no PII
+    audit_seq: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_scan_events_booking_ref_persons", "booking_ref", "persons"),
+        Index("ix_scan_events_occurred_at", "occurred_at"),
+        Index("ix_scan_events_ref_event", "ref_event"),
+    )
+
+
+class OutboxRow(Base):
+    """Events waiting to go to the central server; deleted only when the server has them."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AuditRow(Base):
+    """Hash-chained log: each entry's hash covers its fields and the previous entry's hash."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(24))
+    subject: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class GuardRow(Base):
+    __tablename__ = "guards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class SettingRow(Base):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SyncStateRow(Base):
+    """One row: where the booking feed stands and how fresh the local data is."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    data_as_of: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_attempt_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_success_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    server_offset_s: Mapped[float | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,28 @@
+"""Project-wide test rules: no test may leave a thread running."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail any test that leaves a Python thread running after it ends (Qt threads are checked in workers)."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2.0
+    leaked: list[threading.Thread] = []
+    while time.monotonic() < deadline:
+        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+        leaked += [t for t in threading.enumerate() if t not in before and t.is_alive() and t.daemon]
+        if not leaked:
+            return
+        time.sleep(0.02)
+    pytest.fail(f"test left threads running: {[t.name for t in leaked]}")
