@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,10 +92,38 @@ def anchor_path_for(db_path: Path) -> Path:
 
 
 def write_anchor(path: Path, value: Head) -> None:
-    """Best effort, after commit: a crash may leave the anchor one step behind, which verify accepts."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps({"seq": value.seq, "hash": value.hash}), encoding="ascii")
-    os.replace(temporary, path)
+    """Best effort, after commit: a crash may leave the anchor one step behind, which verify accepts.
+
+    The temporary file is named per process and thread: two writers on one database (the kiosk and a
+    command, or the sync thread) must not write into the same temporary file."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        temporary.write_text(json.dumps({"seq": value.seq, "hash": value.hash}), encoding="ascii")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def anchor_blocker(connection: Connection, current: Head | None, new: Head) -> str | None:
+    """Why the anchor file must not move from `current` to `new` (None: it may). It moves only forward
+    along the same chain.
+
+    An anchor ahead of the chain, or one whose entry the chain no longer holds unchanged, is the trace
+    of a rolled-back or rewritten database (yesterday's copy put back): overwriting it would erase the
+    evidence, so it stays until someone looks (`verify` reports it). An anchor ahead of `new` is also
+    what a slower writer sees after a faster one; keeping the newer head is right then too. An
+    unreadable anchor (a power cut while it was replaced) is overwritten."""
+    if current is None or current.seq < 0:
+        return None
+    if current.seq > new.seq:
+        return f"it already records entry {current.seq} (another writer, or the database was rolled back)"
+    if current.seq == 0:
+        stored: str | None = GENESIS
+    else:
+        stored = connection.execute(select(AuditRow.hash).where(AuditRow.seq == current.seq)).scalar()
+    if stored != current.hash:
+        return f"entry {current.seq} no longer matches it (the database was rolled back or rewritten)"
+    return None
 
 
 def read_anchor(path: Path) -> Head | None:
@@ -145,6 +174,8 @@ def _check_anchor(report: VerifyReport, chain: dict[int, Any], anchor: Head | No
     last = max(chain, default=0)
     if anchor.seq > last:
         report.add(last + 1, f"the chain was cut off: it ends at entry {last}, but entry {anchor.seq} was written")
+    elif anchor.seq > 0 and anchor.seq not in chain:
+        report.add(anchor.seq, f"entry {anchor.seq}, recorded as the head after it was written, is missing")
     elif anchor.seq > 0 and chain[anchor.seq].hash != anchor.hash:
         report.add(anchor.seq, f"entry {anchor.seq} differs from the head recorded after it was written (rewritten)")
 

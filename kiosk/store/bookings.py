@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.domain.model import Booking, Category, Entry, Status
@@ -97,22 +97,29 @@ def from_row(hasher: CodeHasher, row: Any) -> Booking:
     )
 
 
+# Built once: the lookup runs on every scan, and building a statement costs more than running it.
+_FIND = select(BookingRow).where(BookingRow.code_hash == bindparam("code_hash"))
+_ENTRIES = (
+    select(ScanEventRow.occurred_at, ScanEventRow.gate, ScanEventRow.persons)
+    .where(ScanEventRow.booking_ref == bindparam("booking_ref"), ScanEventRow.persons > 0)
+    .order_by(ScanEventRow.occurred_at)
+)
+
+
 def find(connection: Connection, hasher: CodeHasher, code_hash: bytes) -> Booking | None:
-    row = connection.execute(select(BookingRow).where(BookingRow.code_hash == code_hash)).first()
+    row = connection.execute(_FIND, {"code_hash": code_hash}).first()
     return None if row is None else from_row(hasher, row)
 
 
 def entries(connection: Connection, booking_ref: str) -> list[Entry]:
-    rows = connection.execute(
-        select(ScanEventRow.occurred_at, ScanEventRow.gate, ScanEventRow.persons)
-        .where(ScanEventRow.booking_ref == booking_ref, ScanEventRow.persons > 0)
-        .order_by(ScanEventRow.occurred_at)
-    ).all()
+    rows = connection.execute(_ENTRIES, {"booking_ref": booking_ref}).all()
     return [Entry(from_text(r.occurred_at), r.gate, r.persons) for r in rows]
 
 
 def upsert(connection: Connection, hasher: CodeHasher, incoming: Iterable[IncomingBooking], batch: int = 2000) -> int:
-    """Insert or replace bookings by booking_ref (a newer version wins), in the caller's transaction."""
+    """Insert or replace bookings by booking_ref (a newer version wins), in the caller's transaction.
+
+    Returns how many rows were written: an incoming booking older than the stored one is not."""
     count = 0
     chunk: list[dict[str, Any]] = []
     for item in incoming:
@@ -131,8 +138,9 @@ def _upsert_chunk(connection: Connection, rows: Sequence[dict[str, Any]]) -> int
     statement = statement.on_conflict_do_update(
         index_elements=["booking_ref"], set_=updated, where=BookingRow.version <= statement.excluded.version
     )
-    connection.execute(statement, list(rows))
-    return len(rows)
+    result = connection.execute(statement, list(rows))
+    # Rows whose stored version is newer are left alone by the WHERE clause: count only what was written.
+    return result.rowcount if result.rowcount >= 0 else len(rows)
 
 
 def count(connection: Connection) -> int:

@@ -7,6 +7,7 @@ integrity; every write that matters is one transaction that also extends the aud
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 import kiosk
 from kiosk.domain.clock import clock_trusted
@@ -39,6 +40,17 @@ MAX_CLOCK_OFFSET_S = 120.0
 DEFAULT_RETENTION_DAYS = 7
 
 
+_SETTINGS_KEYS = (settings.RULES_KEY, settings.IDENTITY_KEY, SYNC_ENROLLED)
+_SYNC_STATE = select(SyncStateRow).where(SyncStateRow.id == 1)
+_BUILD_DATE = dt.date.fromisoformat(kiosk.BUILD_DATE)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEADER_BYTES = 100
+_WAL_FORMAT = 2  # header bytes 18 and 19: file format write/read version 2 means WAL
+#: What reading a damaged or hand-edited value raises on its way into domain objects.
+_DAMAGED_VALUE = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+_TAMPERED = "a booking in the database was changed by hand; call the office's IT staff"
+
+
 class StoreError(Exception):
     """The database cannot be used; the message says why and what to do. The kiosk goes OUT OF ORDER."""
 
@@ -49,43 +61,60 @@ class PurgeReport:
     cutoff: dt.date
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    rules: OfficeRules
+    identity: settings.Identity
+    enrolled: bool
+
+
 class KioskStore:
     def __init__(self, path: Path, engine: Engine, hasher: CodeHasher) -> None:
         self.path = path
         self.engine = engine
         self.hasher = hasher
         self.anchor_path = audit.anchor_path_for(path)
+        #: (raw stored JSON, parsed) of the settings every scan needs; see _settings().
+        self._settings_cache: tuple[tuple[str | None, ...], _Settings] | None = None
 
     # --- opening ------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True, upgrade: bool = True) -> KioskStore:
-        """Open (or create) the database at `path`. Raises StoreError with a clear message on any problem."""
+    def open(
+        cls, path: Path | str, *, create: bool = True, upgrade: bool = True, busy_timeout_ms: int | None = None
+    ) -> KioskStore:
+        """Open (or create) the database at `path`. Raises StoreError with a clear message on any problem.
+
+        A file that is not a kiosk database, or one from a newer kiosk, is refused before anything is
+        written to it. `busy_timeout_ms` is how long a write waits for another writer's lock."""
         path = Path(path)
         existed = path.exists()
         if not existed and not create:
             raise StoreError(f"no kiosk database at {path}")
         if existed:
-            _check_is_sqlite(path)
-        engine = make_engine(path)
+            _preflight(path)
+        else:
+            _forget_stale_anchor(path)
+        engine = make_engine(path, busy_timeout_ms)
         try:
-            if upgrade:
+            if migrate.needs_upgrade(engine):
+                if not upgrade:
+                    migrate.check_not_newer(engine)
+                    raise StoreError(f"the database at {path} needs an upgrade: run `kiosk db upgrade --db {path}`")
                 migrate.upgrade(engine)
-            elif migrate.needs_upgrade(engine):
-                migrate.check_not_newer(engine)
-                raise StoreError(f"the database at {path} needs an upgrade: run `kiosk db upgrade --db {path}`")
-            hasher = load_or_create_key(key_path_for(path), create=not existed or _has_no_bookings(engine))
-            store = cls(path, engine, hasher)
+            key_path = key_path_for(path)
+            create_key = not existed or (not key_path.exists() and _has_no_bookings(engine))
+            store = cls(path, engine, load_or_create_key(key_path, create=create_key))
             store._check_key()
-        except migrate.SchemaError as exc:
+        except (migrate.SchemaError, CodeKeyError) as exc:
             engine.dispose()
             raise StoreError(str(exc)) from exc
-        except CodeKeyError as exc:
-            engine.dispose()
-            raise StoreError(str(exc)) from exc
-        except (DatabaseError, OperationalError) as exc:
+        except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(_explain_sqlite_error(path, exc)) from exc
+        except BaseException:
+            engine.dispose()
+            raise
         return store
 
     def close(self) -> None:
@@ -99,31 +128,43 @@ class KioskStore:
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        """One write transaction holding the write lock from its first statement (BEGIN IMMEDIATE)."""
-        with self.engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
-            yield connection
+        """One write transaction holding the write lock from its first statement (BEGIN IMMEDIATE).
+
+        Database errors leave it as StoreError with a message for people (locked, read-only, disk full,
+        damaged); the transaction is rolled back."""
+        try:
+            with self.engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection, connection.begin():
-            yield connection
+        try:
+            with self.engine.connect() as connection, connection.begin():
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
 
     # --- settings -----------------------------------------------------------------------------------
 
     def rules(self) -> OfficeRules:
         with self.reading() as connection:
-            data = settings.get(connection, settings.RULES_KEY)
-            identity = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY))
-        return settings.rules_from_json(data) if data else OfficeRules(office_code=identity.office_code)
+            return self._settings(connection).rules
 
     def identity(self) -> settings.Identity:
         with self.reading() as connection:
-            return settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY))
+            return self._settings(connection).identity
 
     def configure(self, identity: settings.Identity, rules: OfficeRules, now: dt.datetime) -> None:
         """Set who this kiosk is and the office's rules; audited, since rules change what gets in."""
         if rules.office_code != identity.office_code:
             raise StoreError("the office rules are for another office than the kiosk's")
+        try:  # the same checks as for stored rules: what is written here must be readable at every scan
+            settings.rules_from_json(settings.rules_to_json(rules))
+            settings.identity_from_json(settings.identity_to_json(identity))
+        except ValueError as exc:
+            raise StoreError(f"invalid office settings: {exc}") from exc
         with self.writing() as connection:
             settings.put(connection, settings.IDENTITY_KEY, settings.identity_to_json(identity))
             settings.put(connection, settings.RULES_KEY, settings.rules_to_json(rules))
@@ -131,55 +172,95 @@ class KioskStore:
                 {"identity": settings.identity_to_json(identity), "rules": settings.rules_to_json(rules)}
             )
             audit.append(connection, to_text(now), "settings", "office", digest)
+        self._settings_cache = None
         self._write_anchor()
+
+    def _settings(self, connection: Connection) -> _Settings:
+        """Rules, identity and enrolment as stored now. Parsed once per change: every call reads the raw
+        JSON (one small query, so a change made by another program is seen at the next scan) and only
+        parses it again when it differs from the last time."""
+        raw = settings.raw_values(connection, _SETTINGS_KEYS)
+        cached = self._settings_cache
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        rules_text, identity_text, enrolled_text = raw
+        try:
+            identity = settings.identity_from_json(_json(identity_text))
+            rules_data = _json(rules_text)
+            rules = (
+                settings.rules_from_json(rules_data) if rules_data else OfficeRules(office_code=identity.office_code)
+            )
+            enrolled = bool(_json(enrolled_text))
+        except ValueError as exc:
+            raise StoreError(f"the stored office settings are invalid ({exc}); configure the kiosk again") from exc
+        parsed = _Settings(rules, identity, enrolled)
+        self._settings_cache = (raw, parsed)
+        return parsed
 
     # --- the decision -------------------------------------------------------------------------------
 
     def circumstances(self, now: dt.datetime) -> Circumstances:
         with self.reading() as connection:
-            return self._circumstances(connection, now)
+            return self._circumstances(connection, now, self._settings(connection))
 
     def decide_only(self, presentation: Presentation, now: dt.datetime) -> Decision:
-        """Lookup + decide without recording (previews and the benchmark). Fails closed."""
-        rules, identity = self.rules(), self.identity()
-        with self.reading() as connection:
-            circumstances = self._circumstances(connection, now, identity.gate)
-            _, booking, entries = lookup(connection, self.hasher, presentation)
-        return decide(presentation, booking, entries, rules, circumstances)
+        """Lookup + decide without recording (previews and the benchmark), in one read transaction.
+        Fails closed: a database problem or a tampered booking raises StoreError."""
+        _require_aware(now)
+        try:
+            with self.reading() as connection:
+                current = self._settings(connection)
+                circumstances = self._circumstances(connection, now, current)
+                _, booking, entries = lookup(connection, self.hasher, presentation)
+        except booking_repo.TamperedRowError as exc:
+            log.error("refusing a tampered booking row: %s", exc)
+            raise StoreError(_TAMPERED) from exc
+        except _DAMAGED_VALUE as exc:
+            raise self._damaged(exc) from exc
+        return decide(presentation, booking, entries, current.rules, circumstances)
 
     def record(
         self, presentation: Presentation, now: dt.datetime, source: str = "camera", event_uuid: str | None = None
     ) -> Recorded:
         """Decide and make the decision durable. Raises StoreError if it could not be recorded: the
         caller must then show OUT OF ORDER and keep the gate shut."""
-        rules, identity = self.rules(), self.identity()
+        _require_aware(now)
         try:
             with self.writing() as connection:
-                circumstances = self._circumstances(connection, now, identity.gate)
+                current = self._settings(connection)
+                circumstances = self._circumstances(connection, now, current)
                 recorded = decide_and_record(
-                    connection, self.hasher, presentation, rules, circumstances, identity, source, event_uuid
+                    connection,
+                    self.hasher,
+                    presentation,
+                    current.rules,
+                    circumstances,
+                    current.identity,
+                    source,
+                    event_uuid,
                 )
+                new_head = audit.Head(recorded.audit_seq, recorded.audit_hash)
+                blocker = audit.anchor_blocker(connection, audit.read_anchor(self.anchor_path), new_head)
         except booking_repo.TamperedRowError as exc:
             log.error("refusing a tampered booking row: %s", exc)
-            raise StoreError("a booking in the database was changed by hand; call the office's IT staff") from exc
-        except SQLAlchemyError as exc:
+            raise StoreError(_TAMPERED) from exc
+        except _DAMAGED_VALUE as exc:
+            raise self._damaged(exc) from exc
+        except StoreError as exc:
             log.error("could not record a scan: %s", exc)
-            raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
-        self._write_anchor()
+            raise
+        self._write_anchor(new_head, blocker)
         return recorded
 
-    def _circumstances(self, connection: Connection, now: dt.datetime, gate: str | None = None) -> Circumstances:
-        state = connection.execute(select(SyncStateRow).where(SyncStateRow.id == 1)).first()
-        enrolled = settings.get(connection, SYNC_ENROLLED)
+    def _circumstances(self, connection: Connection, now: dt.datetime, current: _Settings) -> Circumstances:
+        state = connection.execute(_SYNC_STATE).first()
         offset = state.server_offset_s if state else None
         data_age: dt.timedelta | None = None
-        if enrolled:
+        if current.enrolled:
             as_of = from_text(state.data_as_of) if state and state.data_as_of else None
             data_age = now - as_of if as_of else dt.timedelta.max
-        trusted = clock_trusted(now, dt.date.fromisoformat(kiosk.BUILD_DATE), offset, MAX_CLOCK_OFFSET_S)
-        if gate is None:
-            gate = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY)).gate
-        return Circumstances(now=now, gate=gate, data_age=data_age, clock_trusted=trusted)
+        trusted = clock_trusted(now, _BUILD_DATE, offset, MAX_CLOCK_OFFSET_S)
+        return Circumstances(now=now, gate=current.identity.gate, data_age=data_age, clock_trusted=trusted)
 
     # --- bookings -----------------------------------------------------------------------------------
 
@@ -227,17 +308,37 @@ class KioskStore:
     # --- audit --------------------------------------------------------------------------------------
 
     def verify_audit(self) -> audit.VerifyReport:
-        with self.reading() as connection:
-            return audit.verify(connection, audit.read_anchor(self.anchor_path))
+        try:
+            with self.reading() as connection:
+                return audit.verify(connection, audit.read_anchor(self.anchor_path))
+        except _DAMAGED_VALUE as exc:
+            raise self._damaged(exc) from exc
+
+    def _damaged(self, exc: Exception) -> StoreError:
+        """A stored value this code cannot read (a damaged file, or a hand edit the seal does not cover,
+        such as an event's time): stop, never guess."""
+        log.error("unreadable value in %s", self.path, exc_info=exc)
+        return StoreError(
+            f"the database {self.path} holds a value that cannot be read ({type(exc).__name__}: {exc}); "
+            "it is damaged or was edited by hand: restore it from backup or re-create it and sync"
+        )
 
     def audit_head(self) -> audit.Head:
         with self.reading() as connection:
             return audit.head(connection)
 
-    def _write_anchor(self) -> None:
+    def _write_anchor(self, new: audit.Head | None = None, blocker: str | None = None) -> None:
+        """Move the anchor file to the head just committed (read it when not given), if it may move."""
         try:
-            audit.write_anchor(self.anchor_path, self.audit_head())
-        except OSError as exc:  # the chain itself is committed; a stale anchor only weakens truncation checks
+            if new is None:
+                with self.reading() as connection:
+                    new = audit.head(connection)
+                    blocker = audit.anchor_blocker(connection, audit.read_anchor(self.anchor_path), new)
+            if blocker is not None:
+                log.warning("not moving the audit head file %s to entry %d: %s", self.anchor_path, new.seq, blocker)
+                return
+            audit.write_anchor(self.anchor_path, new)
+        except (OSError, StoreError) as exc:  # the chain is committed; a stale anchor only weakens truncation checks
             log.warning("could not update the audit head file %s: %s", self.anchor_path, exc)
 
     # --- retention and privacy ----------------------------------------------------------------------
@@ -301,6 +402,11 @@ class KioskStore:
     # --- key check ----------------------------------------------------------------------------------
 
     def _check_key(self) -> None:
+        """The key file must be the one this database's codes were hashed with. Writes only when the
+        fingerprint is new, so a read-only database still opens (and refuses to record, clearly)."""
+        with self.reading() as connection:
+            if settings.get(connection, KEY_FINGERPRINT) == self.hasher.fingerprint:
+                return
         with self.writing() as connection:
             stored = settings.get(connection, KEY_FINGERPRINT)
             if stored is None:
@@ -320,25 +426,84 @@ def _has_no_bookings(engine: Engine) -> bool:
         return booking_repo.count(connection) == 0
 
 
-def _check_is_sqlite(path: Path) -> None:
+def _preflight(path: Path) -> None:
+    """Refuse what is not SQLite before the engine touches it; and look inside a file not in WAL mode
+    read-only first: the engine would switch a stranger's SQLite file to WAL before the schema check
+    could refuse it. (A WAL file is left to the engine, whose check changes nothing in it; a read-only
+    look would leave -wal and -shm files behind.)"""
+    header = _read_header(path)
+    if not header:
+        return  # an empty file: SQLite makes a new database of it
+    if header[:16] != _SQLITE_MAGIC:
+        raise StoreError(f"{path} is not an SQLite database (is it the right file? is it damaged?)")
+    if len(header) >= _HEADER_BYTES and header[18] == header[19] == _WAL_FORMAT:
+        return
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(_explain_sqlite_error(path, exc)) from exc
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision: str | None = None
+        if "alembic_version" in tables:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = None if row is None else str(row[0])
+    except sqlite3.Error as exc:
+        raise StoreError(_explain_sqlite_error(path, exc)) from exc
+    finally:
+        connection.close()
+    problem = migrate.refusal(revision, tables)
+    if problem is not None:
+        raise StoreError(f"{path}: {problem}")
+
+
+def _forget_stale_anchor(path: Path) -> None:
+    """A new database starts a new chain: an audit head file left from an earlier one would mark it
+    "cut off" for ever (and, since the anchor never moves backwards, never be replaced)."""
+    anchor = audit.anchor_path_for(path)
+    if anchor.exists():
+        log.warning("a new database at %s: setting aside the old audit head file %s", path, anchor)
+        anchor.replace(anchor.with_name(anchor.name + ".old"))
+
+
+def _read_header(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
-            header = handle.read(16)
+            return handle.read(_HEADER_BYTES)
     except OSError as exc:
         raise StoreError(f"cannot read the database file {path}: {exc.strerror}") from exc
-    if header and header != b"SQLite format 3\x00":
-        raise StoreError(f"{path} is not an SQLite database (is it the right file? is it damaged?)")
 
 
-def _explain_sqlite_error(path: Path, exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc))
-    if isinstance(getattr(exc, "orig", None), sqlite3.OperationalError):
-        if "locked" in text or "busy" in text:
-            return f"the database {path} is locked by another program; close it and try again ({text})"
-        if "readonly" in text or "read-only" in text:
-            return f"the database {path} cannot be written (read-only file system or file permissions)"
-        if "disk" in text and "full" in text:
-            return f"the disk holding {path} is full; free some space"
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
+def _explain_sqlite_error(path: Path, exc: BaseException) -> str:
+    """A sentence for the person at the kiosk (or the IT staff) from an SQLite error, raw or wrapped."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"the database {path} is locked by another program; close it and try again ({text})"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the database {path} cannot be written (read-only file system or file permissions) ({text})"
+    if "disk" in lowered and "full" in lowered:
+        return f"the disk holding {path} is full; free some space ({text})"
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
         return f"the database {path} is damaged ({text}); restore it from backup or re-create it and sync"
+    if "unable to open" in lowered:
+        return f"cannot open the database {path}: check that its folder exists and can be written ({text})"
+    if "disk i/o" in lowered:
+        return f"the disk holding {path} failed to read or write ({text}); check the disk"
     return f"database error in {path}: {text}"
+
+
+def _require_aware(now: dt.datetime) -> None:
+    """A naive time is the caller's bug, not a damaged database: say so before anything is read."""
+    if now.tzinfo is None:
+        raise ValueError("the scan time must be timezone-aware")
+
+
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError; a damaged cell may not be text
+        raise ValueError(f"not JSON: {exc}") from exc

@@ -18,23 +18,31 @@ BUSY_TIMEOUT_MS = 5000
 IMMEDIATE = "kiosk_immediate"
 
 
-def make_engine(path: Path | str) -> Engine:
-    """An engine for the kiosk database at `path` (":memory:" only for quick tests)."""
+def make_engine(path: Path | str, busy_timeout_ms: int | None = None) -> Engine:
+    """An engine for the kiosk database at `path` (":memory:" only for quick tests).
+
+    `busy_timeout_ms` (default BUSY_TIMEOUT_MS) is how long a writer waits for another one's lock
+    before giving up with "database is locked"."""
+    timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else int(busy_timeout_ms)
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
-    event.listen(engine, "connect", _on_connect)
+    engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000, "check_same_thread": False})
+
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        _set_pragmas(dbapi_connection, timeout_ms)
+
+    event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+def _set_pragmas(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     finally:
         cursor.close()
 

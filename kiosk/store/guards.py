@@ -115,7 +115,7 @@ def authenticate(connection: Connection, name: str, pin: str, now: dt.datetime) 
     stored = connection.execute(select(GuardRow.pin_hash).where(GuardRow.id == guard.id)).scalar_one()
     if pin_matches(pin, stored):
         connection.execute(update(GuardRow).where(GuardRow.id == guard.id).values(failed_attempts=0, locked_until=None))
-        return AuthResult(guard, "ok")
+        return AuthResult(by_name(connection, name), "ok")  # as it is now, not as it was before the reset
     failures = guard.failed_attempts + 1
     locked = to_text(now + LOCKOUT) if failures >= MAX_FAILED_ATTEMPTS else None
     connection.execute(

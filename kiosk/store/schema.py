@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -141,5 +142,6 @@ class SyncStateRow(Base):
     data_as_of: Mapped[str | None] = mapped_column(String(40), nullable=True)
     last_attempt_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
     last_success_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    server_offset_s: Mapped[float | None] = mapped_column(nullable=True)
+    #: Float, as migration 0001 made it (SQLAlchemy 2.1 maps a bare `float` to Double).
+    server_offset_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

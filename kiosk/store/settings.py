@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.domain.model import Category, OfficeRules, PartyAdmission, ReentryPolicy, zone_named
 from kiosk.store.schema import SettingRow
 
 RULES_KEY = "office.rules"
+MAX_OFFICE_CODE_CHARS = 32  # bookings.office_code is String(32)
+_MINUTES = ("early_minutes", "late_minutes", "max_data_age_minutes")
+_FLAGS = ("allow_later_same_day", "deny_needs_ack")
 IDENTITY_KEY = "kiosk.identity"
 
 
@@ -42,13 +46,18 @@ def rules_to_json(rules: OfficeRules) -> dict[str, Any]:
     return data
 
 
-def rules_from_json(data: dict[str, Any]) -> OfficeRules:
-    """Build rules from stored or configured JSON; unknown keys and bad values raise ValueError."""
+def rules_from_json(data: Any) -> OfficeRules:
+    """Build rules from stored or configured JSON; unknown keys, wrong types and bad values raise ValueError."""
+    if not isinstance(data, dict):
+        raise ValueError("office rules must be a JSON object")
     known = {f.name for f in fields(OfficeRules)}
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown office setting(s): {', '.join(sorted(unknown))}")
+    _check_types(data)
     values = dict(data)
+    if "debounce_seconds" in values:
+        values["debounce_seconds"] = float(values["debounce_seconds"])
     if "refer_categories" in values:
         values["refer_categories"] = frozenset(Category(c) for c in values["refer_categories"])
     if "reentry" in values:
@@ -57,16 +66,67 @@ def rules_from_json(data: dict[str, Any]) -> OfficeRules:
         values["party_admission"] = PartyAdmission(values["party_admission"])
     rules = OfficeRules(**values)
     zone_named(rules.zone)
-    for name in ("early_minutes", "late_minutes", "max_data_age_minutes"):
+    for name in _MINUTES:
         if not 0 <= getattr(rules, name) <= 24 * 60:
             raise ValueError(f"{name} must be between 0 and 1440 minutes")
     if not 0 < rules.debounce_seconds <= 60:
-        raise ValueError("debounce_seconds must be between 0 and 60")
+        raise ValueError("debounce_seconds must be more than 0 and at most 60")
     return rules
 
 
-def identity_from_json(data: dict[str, Any] | None) -> Identity:
-    return Identity(**data) if data else Identity()
+def _check_types(values: dict[str, Any]) -> None:
+    """JSON types first: a string where minutes belong must not reach a comparison as a TypeError."""
+    for name in ("office_code", "zone"):
+        if name in values and (not isinstance(values[name], str) or not values[name].strip()):
+            raise ValueError(f"{name} must be a non-empty text")
+    if not values.get("office_code"):
+        raise ValueError("office_code is required")
+    if len(values["office_code"]) > MAX_OFFICE_CODE_CHARS:
+        raise ValueError(f"office_code has at most {MAX_OFFICE_CODE_CHARS} characters")
+    for name in _MINUTES:
+        if name in values and not _is_int(values[name]):
+            raise ValueError(f"{name} must be a whole number of minutes")
+    for name in _FLAGS:
+        if name in values and not isinstance(values[name], bool):
+            raise ValueError(f"{name} must be true or false")
+    debounce = values.get("debounce_seconds", 1.0)
+    if not (_is_int(debounce) or isinstance(debounce, float)):
+        raise ValueError("debounce_seconds must be a number of seconds")
+    categories = values.get("refer_categories", [])
+    if not isinstance(categories, list | tuple | set | frozenset):
+        raise ValueError("refer_categories must be a list of categories")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def identity_from_json(data: Any) -> Identity:
+    """The stored identity (defaults when none is stored); anything malformed raises ValueError."""
+    if not data:
+        return Identity()
+    if not isinstance(data, dict):
+        raise ValueError("the kiosk identity must be a JSON object")
+    known = {f.name for f in fields(Identity)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown kiosk identity field(s): {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{name} must be a non-empty text")
+    return Identity(**data)
+
+
+def raw_values(connection: Connection, keys: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The stored JSON text of `keys` (None where missing), in one query: cheap enough for every scan."""
+    found: dict[str, str] = {key: value for key, value in connection.execute(_select_values(keys))}
+    return tuple(found.get(key) for key in keys)
+
+
+@functools.lru_cache(maxsize=8)
+def _select_values(keys: tuple[str, ...]) -> Select[str, str]:
+    # key = a OR key = b ...: plain bound parameters; an IN list would be re-rendered at every call
+    return select(SettingRow.key, SettingRow.value).where(or_(*(SettingRow.key == key for key in keys)))
 
 
 def identity_to_json(identity: Identity) -> dict[str, Any]:

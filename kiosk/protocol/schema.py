@@ -1,0 +1,261 @@
+"""The wire schema: every request and response body of the sync protocol, as pydantic models.
+
+The server declares its endpoints with these models (so its OpenAPI spec is generated from them) and
+the kiosk validates what it receives with the same models. Strings are constrained to what the
+domain accepts (a booking code is the canonical code grammar, names carry no control or bidi
+characters, times are aware); anything else is refused before it reaches a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from kiosk.domain.model import MAX_PARTY_SIZE, Category, Reason, Status, Verdict
+
+# --- field shapes ---------------------------------------------------------------------------------
+
+#: A canonical booking code: what parse_payload() returns (upper case, no hyphens).
+Code = Annotated[str, Field(pattern=r"^[A-Z0-9]{8,32}$", examples=["MP7K2Q9T3M"])]
+BookingRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$", examples=["MP-2026-000123"])]
+OfficeCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["JKT-SELATAN"])]
+Gate = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", examples=["G1"])]
+KioskId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", examples=["K-7F3A9C21"])]
+KeyId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", examples=["k-20261128-1a2b"])]
+SlotTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:30"])]
+#: Printable text for the guard's screen: no control characters, no bidi overrides or isolates.
+GuardText = Annotated[str, Field(max_length=120, pattern="^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$")]
+NikLast4 = Annotated[str, Field(pattern=r"^([0-9]{4})?$")]
+Uuid = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        examples=["0b7e5a0e-8a8f-4b59-9a53-2f0e6b6f2d11"],
+    ),
+]
+Cursor = Annotated[str, Field(pattern=r"^[0-9a-f]{8}\.[0-9]{1,18}$", examples=["3f9a0c1d.120345"])]
+Hash64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+ShortText = Annotated[str, Field(max_length=40, pattern="^[^\x00-\x1f\x7f]*$")]
+Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
+PartySize = Annotated[int, Field(ge=1, le=MAX_PARTY_SIZE)]
+
+MAX_EVENTS_PER_BATCH = 500
+MAX_PAGE_LIMIT = 5000
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- keys, office, errors -------------------------------------------------------------------------
+
+
+class ServerKey(_Model):
+    """One of the server's Ed25519 public keys (raw 32 bytes, unpadded base64url)."""
+
+    key_id: KeyId
+    public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{43}$")]
+
+
+class OfficeInfo(_Model):
+    """The office a kiosk serves and its rules (the fields of kiosk.domain.model.OfficeRules)."""
+
+    office_code: OfficeCode
+    rules: dict[str, Any]
+    signed_codes: bool = False
+
+
+class ErrorBody(_Model):
+    error: str
+    detail: str = ""
+    server_time: AwareDatetime
+
+
+class RevokedBody(_Model):
+    """403 answer to a revoked kiosk. `notice` is JSON text {"kiosk_id", "revoked_at"}; the signature
+    (Ed25519, purpose "kiosk.notice.v1\\n") covers exactly its UTF-8 bytes."""
+
+    error: Literal["kiosk_revoked"] = "kiosk_revoked"
+    detail: str = ""
+    notice: str
+    key_id: KeyId
+    signature: str
+    server_time: AwareDatetime
+
+
+# --- enrolment ------------------------------------------------------------------------------------
+
+
+class EnrolRequest(_Model):
+    token: Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+    gate: Gate
+    label: GuardText = ""
+
+
+class EnrolResponse(_Model):
+    kiosk_id: KioskId
+    office: OfficeInfo
+    device_token: str
+    keys: list[ServerKey]
+    server_time: AwareDatetime
+
+
+# --- the booking feed -----------------------------------------------------------------------------
+
+
+class WireBooking(_Model):
+    """A booking as the feed (and the import) carries it. The kiosk hashes `code` and keeps only the hash."""
+
+    code: Code
+    booking_ref: BookingRef
+    office_code: OfficeCode
+    service_date: dt.date
+    slot_start: SlotTime
+    slot_end: SlotTime
+    status: Status = Status.ACTIVE
+    party_size: PartySize = 1
+    category: Category = Category.REGULAR
+    display_name: GuardText = ""
+    nik_last4: NikLast4 = ""
+    version: Version = 1
+    updated_at: AwareDatetime | None = None
+
+
+class Tombstone(_Model):
+    """A booking that is no longer valid for this office.
+
+    cancelled / rescheduled: the kiosk keeps the code's hash and slot with no personal fields, so the
+    applicant is told CANCELLED / RESCHEDULED (this is also the revocation list of signed codes).
+    removed: the booking moved to another office or was deleted upstream; the kiosk deletes it."""
+
+    booking_ref: BookingRef
+    version: Version
+    status: Literal["cancelled", "rescheduled", "removed"]
+    code: Code | None = None
+    office_code: OfficeCode | None = None
+    service_date: dt.date | None = None
+    slot_start: SlotTime | None = None
+    slot_end: SlotTime | None = None
+
+
+class PageBody(_Model):
+    """One page of the feed. Its exact bytes are signed: headers X-Kiosk-Key-Id and X-Kiosk-Signature."""
+
+    protocol: int
+    kiosk_id: KioskId
+    office: OfficeInfo
+    #: The cursor this page answers (None: from the beginning). The kiosk refuses a page that does not
+    #: answer the cursor it asked with.
+    since: Cursor | None
+    #: Where the next request starts. Never behind `since` (the kiosk checks).
+    cursor: Cursor
+    has_more: bool
+    server_time: AwareDatetime
+    #: The server's current public keys; the kiosk pins this list once the page's signature checks out.
+    keys: list[ServerKey]
+    bookings: list[WireBooking]
+    tombstones: list[Tombstone]
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+class AuditHead(_Model):
+    seq: Annotated[int, Field(ge=0)]
+    hash: Hash64
+
+
+class WireEvent(_Model):
+    """A scan event or guard action from the kiosk's outbox. `event_uuid` is made by the kiosk and makes
+    the upload idempotent. No names, no NIK digits, no codes (only the masked form)."""
+
+    event_uuid: Uuid
+    occurred_at: AwareDatetime
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z_.]{0,15}$")]
+    kiosk_id: Annotated[str, Field(max_length=64)]
+    gate: Annotated[str, Field(max_length=32)]
+    office_code: Annotated[str, Field(max_length=32)]
+    booking_ref: BookingRef | None = None
+    code_masked: ShortText = ""
+    payload_kind: Annotated[str, Field(max_length=24)] = ""
+    verdict: Annotated[str, Field(max_length=8)] = ""
+    reason: Annotated[str, Field(max_length=24)] = ""
+    persons: Annotated[int, Field(ge=0, le=50)] = 0
+    service_date: dt.date | None = None
+    guard_id: int | None = None
+    ref_event: Uuid | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+    facts: dict[str, str] = Field(default_factory=dict, max_length=64)
+    audit_seq: Annotated[int, Field(ge=0)] | None = None
+    audit_hash: Hash64 | None = None
+    #: Outbox fields this protocol version does not name, kept rather than refused.
+    extra: dict[str, Any] = Field(default_factory=dict, max_length=32)
+
+
+class EventBatch(_Model):
+    events: Annotated[list[WireEvent], Field(max_length=MAX_EVENTS_PER_BATCH)]
+    audit_head: AuditHead
+    outbox_pending: Annotated[int, Field(ge=0)] = 0
+    cursor: Cursor | None = None
+
+
+class EventResult(_Model):
+    event_uuid: Uuid
+    #: stored: now on the server (first time or same body again); duplicate: was already there with
+    #: the same body; conflict: the server holds a different event under this id (final, not retried).
+    status: Literal["stored", "duplicate", "conflict"]
+    detail: str = ""
+
+
+class EventBatchResult(_Model):
+    results: list[EventResult]
+    audit: Literal["ok", "alert"]
+    audit_detail: str = ""
+    server_time: AwareDatetime
+
+
+# --- online check ---------------------------------------------------------------------------------
+
+
+class CheckRequest(_Model):
+    event_uuid: Uuid
+    #: The scanned text exactly as read (a booking code or a KS1 signed code).
+    payload: Annotated[str, Field(min_length=1, max_length=512)]
+    gate: Gate
+    occurred_at: AwareDatetime
+    other_codes: Annotated[int, Field(ge=0, le=20)] = 0
+
+
+class BookingView(_Model):
+    booking_ref: BookingRef
+    office_code: OfficeCode
+    service_date: dt.date
+    slot_start: SlotTime
+    slot_end: SlotTime
+    status: Status
+    party_size: PartySize
+    category: Category
+    display_name: GuardText = ""
+    nik_last4: NikLast4 = ""
+    code_masked: ShortText = ""
+    version: Version = 1
+
+
+class WireDecision(_Model):
+    verdict: Verdict
+    reason: Reason
+    persons: Annotated[int, Field(ge=0, le=50)] = 0
+    facts: dict[str, str] = Field(default_factory=dict)
+    booking: BookingView | None = None
+
+
+class CheckResponse(_Model):
+    event_uuid: Uuid
+    decision: WireDecision
+    server_time: AwareDatetime
+
+
+class TimeResponse(_Model):
+    server_time: AwareDatetime

@@ -1,0 +1,273 @@
+"""The HTTP API (FastAPI). Stateless: each request reads what it needs from the database.
+
+Every response carries the server's time (header X-Server-Time, and `server_time` in every JSON
+body). Kiosks authenticate with `Authorization: Bearer <device token>`; a revoked kiosk gets 403 with
+a signed revocation notice (so that only the real server can make a kiosk wipe its data).
+"""
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+
+import kiosk
+from kiosk.protocol.schema import (
+    MAX_PAGE_LIMIT,
+    CheckRequest,
+    CheckResponse,
+    Cursor,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorBody,
+    EventBatch,
+    EventBatchResult,
+    PageBody,
+    RevokedBody,
+    TimeResponse,
+)
+from kiosk.protocol.wire import (
+    API_PREFIX,
+    KEY_ID_HEADER,
+    KNOWN_KEYS_HEADER,
+    SERVER_TIME_HEADER,
+    SIGNATURE_HEADER,
+    sign_notice,
+    sign_page,
+    wire_decision,
+)
+from kiosk.server import events, feed, keys, kiosks, offices
+from kiosk.server.db import DEFAULT_URL, init_schema, make_engine, reading, utc_text, writing
+from kiosk.server.faults import FaultMiddleware, FaultPlan
+
+log = logging.getLogger(__name__)
+
+ENV_DB = "KIOSK_SERVER_DB"
+
+
+@dataclass
+class ServerContext:
+    """What every request needs: the engine, the page size, and the clock (shiftable in fault mode)."""
+
+    engine: Engine
+    page_limit: int = feed.DEFAULT_LIMIT
+    clock_shift: dt.timedelta = field(default_factory=dt.timedelta)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.clock_shift
+
+    def sign_page(self, body: bytes, known: list[str]) -> dict[str, str]:
+        with reading(self.engine) as connection:
+            return sign_page(keys.signer_for(connection, known), body)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, detail: str = "") -> None:
+        super().__init__(detail or error)
+        self.status, self.error, self.detail = status, error, detail
+
+
+class RevokedError(Exception):
+    def __init__(self, kiosk_id: str, revoked_at: str, known: list[str]) -> None:
+        super().__init__(kiosk_id)
+        self.kiosk_id, self.revoked_at, self.known = kiosk_id, revoked_at, known
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "missing, unknown or wrong token"},
+    403: {"model": RevokedBody, "description": "this kiosk was revoked (signed notice: wipe personal data)"},
+    422: {"model": ErrorBody, "description": "the request does not match the schema"},
+}
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    page_limit: int = feed.DEFAULT_LIMIT,
+    fault_plan: FaultPlan | None = None,
+    engine: Engine | None = None,
+) -> Any:
+    """The ASGI app. With `fault_plan`, a fault-injection layer wraps it (tests and drills only)."""
+    engine = engine or make_engine(db_url or os.environ.get(ENV_DB, DEFAULT_URL))
+    init_schema(engine)
+    context = ServerContext(engine, page_limit)
+    with writing(engine) as connection:
+        keys.ensure_key(connection, context.now())
+    app = _build(context)
+    if fault_plan is not None:
+        return FaultMiddleware(app, fault_plan, context)
+    return app
+
+
+def app_from_env() -> Any:
+    """Factory for `uvicorn --factory kiosk.server.app:app_from_env` (several worker processes)."""
+    return create_app(os.environ.get(ENV_DB, DEFAULT_URL))
+
+
+def _build(context: ServerContext) -> FastAPI:
+    app = FastAPI(
+        title="Kiosk sync server",
+        version=kiosk.__version__,
+        description=(
+            "Booking feed, event collection and online check for the booking QR gate kiosks. "
+            "See docs/sync-protocol.md for the protocol in prose."
+        ),
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    _install_handlers(app, context)
+    _install_routes(app, context)
+    return app
+
+
+def _install_handlers(app: FastAPI, context: ServerContext) -> None:
+    @app.middleware("http")
+    async def server_time_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault(SERVER_TIME_HEADER, utc_text(context.now()))
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        body = ErrorBody(error=exc.error, detail=exc.detail, server_time=context.now())
+        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg', '')}" for error in exc.errors()[:5]
+        )
+        body = ErrorBody(error="invalid_request", detail=problems[:1000], server_time=context.now())
+        return JSONResponse(body.model_dump(mode="json"), status_code=422)
+
+    @app.exception_handler(RevokedError)
+    async def revoked(_request: Request, exc: RevokedError) -> JSONResponse:
+        with reading(context.engine) as connection:
+            key = keys.signer_for(connection, exc.known)
+        notice, signature = sign_notice(key, {"kiosk_id": exc.kiosk_id, "revoked_at": exc.revoked_at})
+        body = RevokedBody(
+            detail="this kiosk was revoked; it must wipe its personal data",
+            notice=notice,
+            key_id=key.key_id,
+            signature=signature,
+            server_time=context.now(),
+        )
+        return JSONResponse(body.model_dump(mode="json"), status_code=403)
+
+
+def _install_routes(app: FastAPI, context: ServerContext) -> None:
+    def known_keys(x_kiosk_keys: Annotated[str, Header(alias=KNOWN_KEYS_HEADER, max_length=400)] = "") -> list[str]:
+        return [part.strip() for part in x_kiosk_keys.split(",") if part.strip()][:16]
+
+    def current_kiosk(
+        known: Annotated[list[str], Depends(known_keys)],
+        authorization: Annotated[str, Header(max_length=200)] = "",
+    ) -> Any:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "unauthorised", "send Authorization: Bearer <device token>")
+        with reading(context.engine) as connection:
+            row = kiosks.authenticate(connection, token.strip())
+        if row is None:
+            raise ApiError(401, "unauthorised", "unknown device token")
+        if row.state == kiosks.REVOKED:
+            raise RevokedError(row.kiosk_id, row.revoked_at or "", known)
+        return row
+
+    @app.get(f"{API_PREFIX}/time", response_model=TimeResponse, tags=["kiosk"])
+    def server_time() -> TimeResponse:
+        """The server's clock (no authentication): for the kiosk's clock check and a cheap reachability test."""
+        return TimeResponse(server_time=context.now())
+
+    @app.post(
+        f"{API_PREFIX}/enrol",
+        response_model=EnrolResponse,
+        responses=_ERRORS,
+        tags=["kiosk"],
+    )
+    def enrol(request: EnrolRequest) -> EnrolResponse:
+        """Exchange a one-time enrolment token for this kiosk's device token, its office and the server's
+        public keys (which the kiosk pins)."""
+        now = context.now()
+        try:
+            with writing(context.engine) as connection:
+                row, device_token = kiosks.redeem(connection, request.token, request.gate, request.label, now)
+                office = offices.info(offices.office(connection, row.office_code))
+                listed = keys.listed(connection)
+        except kiosks.KioskError as exc:
+            raise ApiError(401, "bad_enrolment_token", str(exc)) from exc
+        return EnrolResponse(
+            kiosk_id=row.kiosk_id, office=office, device_token=device_token, keys=listed, server_time=now
+        )
+
+    @app.get(
+        f"{API_PREFIX}/bookings",
+        response_model=PageBody,
+        responses={
+            **_ERRORS,
+            200: {
+                "description": "a page of changes; its exact bytes are signed (X-Kiosk-Key-Id, X-Kiosk-Signature)",
+                "headers": {
+                    KEY_ID_HEADER: {"schema": {"type": "string"}, "description": "id of the signing key"},
+                    SIGNATURE_HEADER: {
+                        "schema": {"type": "string"},
+                        "description": "Ed25519 signature (base64url) over 'kiosk.page.v1\\n' + the body bytes",
+                    },
+                },
+            },
+            410: {"model": ErrorBody, "description": "the cursor is not from this feed: start again without one"},
+        },
+        tags=["kiosk"],
+    )
+    def bookings(
+        kiosk_row: Annotated[Any, Depends(current_kiosk)],
+        known: Annotated[list[str], Depends(known_keys)],
+        since: Annotated[Cursor | None, Query(description="the cursor of the last applied page")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = feed.DEFAULT_LIMIT,
+    ) -> Response:
+        """The kiosk's office's booking changes after `since`, oldest first."""
+        now = context.now()
+        try:
+            with reading(context.engine) as connection:
+                body, signature = feed.build_page(
+                    connection, kiosk_row, since, min(limit, context.page_limit), known, now
+                )
+        except feed.CursorResetError as exc:
+            raise ApiError(410, "cursor_reset", str(exc)) from exc
+        return Response(body, media_type="application/json", headers=signature)
+
+    @app.post(f"{API_PREFIX}/events", response_model=EventBatchResult, responses=_ERRORS, tags=["kiosk"])
+    def upload(batch: EventBatch, kiosk_row: Annotated[Any, Depends(current_kiosk)]) -> EventBatchResult:
+        """Store a batch of the kiosk's events (idempotent by event_uuid) and note its audit head. Sent at
+        every sync, with an empty batch when the outbox is empty."""
+        now = context.now()
+        with writing(context.engine) as connection:
+            results = events.ingest(connection, kiosk_row, batch, now) if batch.events else []
+            alert = events.report_head(connection, kiosk_row, batch.audit_head, batch.outbox_pending, batch.cursor, now)
+        if alert:
+            log.warning("kiosk %s: %s", kiosk_row.kiosk_id, alert)
+        return EventBatchResult(results=results, audit="alert" if alert else "ok", audit_detail=alert, server_time=now)
+
+    @app.post(f"{API_PREFIX}/check", response_model=CheckResponse, responses=_ERRORS, tags=["kiosk"])
+    def check(request: CheckRequest, kiosk_row: Annotated[Any, Depends(current_kiosk)]) -> CheckResponse:
+        """Online check: decide with the bookings and entries of every gate of the office, and record the
+        decision under the kiosk's event id. Personal fields are returned only for the kiosk's own office."""
+        now = context.now()
+        with writing(context.engine) as connection:
+            decision = events.check(connection, kiosk_row, request, now)
+        own = decision.booking is not None and decision.booking.office_code == kiosk_row.office_code
+        return CheckResponse(
+            event_uuid=request.event_uuid, decision=wire_decision(decision, with_personal=own), server_time=now
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "server_time": utc_text(context.now())}

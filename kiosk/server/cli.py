@@ -1,0 +1,453 @@
+"""`kiosk server ...`: run the central server and administer it.
+
+    kiosk server init                       create the tables and the first signing key
+    kiosk server run [--port 8800]          serve the API (add --faults ... for a fault drill)
+    kiosk server office add JKTSEL --zone WIB [--signed-codes] [--rules '{"early_minutes": 20}']
+    kiosk server import bookings.csv        CSV or JSON lines, many offices per file
+    kiosk server enrol --office JKTSEL --gate G1     prints the one-time enrolment token
+    kiosk server revoke K-1A2B3C4D
+    kiosk server kiosks                     last sync, audit head, pending events, alerts
+    kiosk server events --office JKTSEL [--gate G1] [--date 2026-12-01]
+    kiosk server keys list|rotate|retire KEY_ID
+    kiosk server sign-code --code MP7K2Q9T3M        the KS1 text for a booking's signed QR
+    kiosk server cancel --code MP7K2Q9T3M           cancel a booking (revokes its signed code)
+    kiosk server openapi --out docs/openapi.json
+
+The database is --db, else $KIOSK_SERVER_DB, else sqlite:///kiosk-server.db.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import socket
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kiosk.domain.model import ZONE_OF_ABBREVIATION, Category, zone_named
+from kiosk.protocol import codes
+from kiosk.server import events, keys, kiosks, offices
+from kiosk.server.db import DEFAULT_URL, ServerDbError, init_schema, make_engine, reading, writing
+from kiosk.server.faults import KINDS, FaultPlan
+from kiosk.server.models import BookingRow
+from kiosk.store.times import from_text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.handler(args)
+    except (
+        offices.OfficeError,
+        kiosks.KioskError,
+        keys.KeyAdminError,
+        ServerDbError,
+        ValueError,
+    ) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk server", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=os.environ.get("KIOSK_SERVER_DB", DEFAULT_URL), help="database URL")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create the tables and the first signing key")
+    init.set_defaults(handler=_init)
+
+    run = commands.add_parser("run", help="serve the API")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8800, help="0: any free port (printed)")
+    run.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
+    run.add_argument("--page-limit", type=int, default=2000, help="largest booking page")
+    run.add_argument("--faults", default="", help=f"comma-separated faults to inject at random: {','.join(KINDS)}|all")
+    run.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that get a fault")
+    run.add_argument("--fault-seed", type=int, default=None)
+    run.add_argument("--fault-token", default="", help="enables POST /_faults with header X-Fault-Token")
+    run.add_argument("--fault-timeout", type=float, default=2.0, help="seconds a 'timeout' fault holds a reply")
+    run.set_defaults(handler=_run)
+
+    _office_commands(commands)
+    _kiosk_commands(commands)
+    _key_commands(commands)
+    return parser
+
+
+def _office_commands(commands: Any) -> None:
+    office = commands.add_parser("office", help="add, change or list offices").add_subparsers(metavar="ACTION")
+    add = office.add_parser("add", help="add an office")
+    add.add_argument("code")
+    add.add_argument("--zone", default="WIB", help=f"one of {', '.join(ZONE_OF_ABBREVIATION)} or an IANA name")
+    add.add_argument("--rules", default="{}", help="JSON object of office rules (OfficeRules fields)")
+    add.add_argument("--signed-codes", action="store_true", help="this office issues signed booking codes")
+    add.set_defaults(handler=_office_add)
+    change = office.add_parser("set", help="change an office's rules or signed-codes option")
+    change.add_argument("code")
+    change.add_argument("--rules", default=None)
+    change.add_argument("--signed-codes", dest="signed", action="store_true", default=None)
+    change.add_argument("--no-signed-codes", dest="signed", action="store_false")
+    change.set_defaults(handler=_office_set)
+    listing = office.add_parser("list", help="list offices")
+    listing.set_defaults(handler=_office_list)
+
+    importer = commands.add_parser("import", help="import booking exports (CSV or JSON lines)")
+    importer.add_argument("files", nargs="+", type=Path)
+    importer.add_argument("--format", choices=("csv", "jsonl"), default=None, help="default: from the file name")
+    importer.set_defaults(handler=_import)
+
+    cancel = commands.add_parser("cancel", help="cancel a booking (its tombstone also revokes a signed code)")
+    cancel.add_argument("--code", required=True)
+    cancel.add_argument("--rescheduled", action="store_true")
+    cancel.set_defaults(handler=_cancel)
+
+
+def _kiosk_commands(commands: Any) -> None:
+    enrol = commands.add_parser("enrol", help="register a kiosk and print its one-time enrolment token")
+    enrol.add_argument("--office", required=True)
+    enrol.add_argument("--gate", required=True)
+    enrol.add_argument("--label", default="")
+    enrol.add_argument("--kiosk-id", default=None)
+    enrol.set_defaults(handler=_enrol)
+
+    revoke = commands.add_parser("revoke", help="revoke a kiosk (it wipes its personal data at its next sync)")
+    revoke.add_argument("kiosk_id")
+    revoke.set_defaults(handler=_revoke)
+
+    listing = commands.add_parser("kiosks", help="list kiosks: last sync, audit head, pending events")
+    listing.add_argument("--office", default=None)
+    listing.set_defaults(handler=_kiosks)
+
+    shown = commands.add_parser("events", help="an office's scan events by gate")
+    shown.add_argument("--office", required=True)
+    shown.add_argument("--gate", default=None)
+    shown.add_argument("--date", default=None, help="YYYY-MM-DD in the office's zone")
+    shown.add_argument("--limit", type=int, default=50, help="events listed per gate (counts cover all)")
+    shown.set_defaults(handler=_events)
+
+
+def _key_commands(commands: Any) -> None:
+    key = commands.add_parser("keys", help="signing keys").add_subparsers(metavar="ACTION")
+    key.add_parser("list").set_defaults(handler=_keys_list)
+    key.add_parser("rotate", help="new active key; the old one keeps working until retired").set_defaults(
+        handler=_keys_rotate
+    )
+    retire = key.add_parser("retire", help="drop a retiring key from the list kiosks trust")
+    retire.add_argument("key_id")
+    retire.set_defaults(handler=_keys_retire)
+
+    sign = commands.add_parser("sign-code", help="print the signed QR text (KS1) for a booking")
+    sign.add_argument("--code", required=True)
+    sign.set_defaults(handler=_sign_code)
+
+    spec = commands.add_parser("openapi", help="write the OpenAPI spec")
+    spec.add_argument("--out", type=Path, default=None)
+    spec.set_defaults(handler=_openapi)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    engine = make_engine(args.db)
+    init_schema(engine)
+    with writing(engine) as connection:
+        keys.ensure_key(connection, _now())
+    return engine
+
+
+def _init(args: argparse.Namespace) -> int:
+    _engine(args)
+    print(f"server database ready: {args.db}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk.server.app import ENV_DB, create_app
+
+    plan = None
+    if args.faults or args.fault_token:
+        kinds = KINDS if args.faults in ("", "all") else tuple(k.strip() for k in args.faults.split(",") if k.strip())
+        plan = FaultPlan(
+            rate=args.fault_rate,
+            random_kinds=kinds,
+            seed=args.fault_seed,
+            token=args.fault_token,
+            timeout_s=args.fault_timeout,
+        )
+    if args.workers > 1:
+        if plan is not None:
+            raise ValueError("fault injection runs in one worker process only")
+        os.environ[ENV_DB] = args.db
+        uvicorn.run(
+            "kiosk.server.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return 0
+    app = create_app(args.db, page_limit=args.page_limit, fault_plan=plan)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    print(f"kiosk server listening on http://{args.host}:{port}", flush=True)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        http="h11",
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _office_add(args: argparse.Namespace) -> int:
+    rules = json.loads(args.rules)
+    if not isinstance(rules, dict):
+        raise ValueError("--rules must be a JSON object")
+    rules["zone"] = zone_named(args.zone).key
+    with writing(_engine(args)) as connection:
+        offices.add_office(connection, args.code, _now(), rules, args.signed_codes)
+    print(f"office {args.code.upper()} added ({rules['zone']}{', signed codes' if args.signed_codes else ''})")
+    return 0
+
+
+def _office_set(args: argparse.Namespace) -> int:
+    rules = json.loads(args.rules) if args.rules else None
+    if rules is not None and not isinstance(rules, dict):
+        raise ValueError("--rules must be a JSON object")
+    with writing(_engine(args)) as connection:
+        offices.set_office(connection, args.code, rules, args.signed)
+    print(f"office {args.code.upper()} changed; kiosks get it with their next page")
+    return 0
+
+
+def _office_list(args: argparse.Namespace) -> int:
+    with reading(_engine(args)) as connection:
+        rows = offices.offices(connection)
+        counts: dict[str, int] = dict(
+            connection.execute(select(BookingRow.office_code, func.count()).group_by(BookingRow.office_code)).all()
+        )
+    table = [
+        {
+            "office": row.code,
+            "zone": json.loads(row.rules)["zone"],
+            "signed_codes": "yes" if row.signed_codes else "no",
+            "bookings": str(counts.get(row.code, 0)),
+            "feed": f"{row.feed_epoch}.{row.change_seq}",
+        }
+        for row in rows
+    ]
+    _print_table(table)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    status = 0
+    for path in args.files:
+        bookings, errors = offices.read_export(path, args.format)
+        with writing(engine) as connection:
+            report = offices.apply_import(connection, bookings, _now())
+        report.errors = errors
+        print(f"{path}: {report.summary()}")
+        status = status or (1 if errors else 0)
+    return status
+
+
+def _enrol(args: argparse.Namespace) -> int:
+    with writing(_engine(args)) as connection:
+        enrolment = kiosks.create(connection, args.office, args.gate, _now(), args.label, args.kiosk_id)
+    print(f"kiosk {enrolment.kiosk_id} for office {args.office.upper()}, gate {args.gate}")
+    print(f"one-time enrolment token (valid until {enrolment.expires_at:%Y-%m-%d %H:%M} UTC):")
+    print(enrolment.token)
+    print(f"on the kiosk: kiosk sync enrol --server https://<this server> --token {enrolment.token}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    with writing(_engine(args)) as connection:
+        kiosks.revoke(connection, args.kiosk_id, _now())
+    print(f"kiosk {args.kiosk_id} revoked; it wipes its personal data when it next reaches the server")
+    return 0
+
+
+def _kiosks(args: argparse.Namespace) -> int:
+    with reading(_engine(args)) as connection:
+        _print_table(kiosks.listing(connection, args.office))
+    return 0
+
+
+def _events(args: argparse.Namespace) -> int:
+    with reading(_engine(args)) as connection:
+        office_row = offices.office(connection, args.office)
+        tz = offices.rules_of(office_row).tz
+        rows = events.events_of(connection, office_row.code, args.gate)
+        refs = {row.booking_ref for row in rows if row.booking_ref}
+        party = (
+            dict(
+                connection.execute(
+                    select(BookingRow.booking_ref, BookingRow.party_size).where(BookingRow.booking_ref.in_(refs))
+                ).all()
+            )
+            if refs
+            else {}
+        )
+    if args.date:
+        rows = [r for r in rows if from_text(r.occurred_at).astimezone(tz).date().isoformat() == args.date]
+    by_gate: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_gate[row.gate].append(row)
+    print(f"office {office_row.code}: {len(rows)} event(s){' on ' + args.date if args.date else ''}")
+    for gate in sorted(by_gate):
+        gate_rows = by_gate[gate]
+        verdicts = Counter(r.verdict for r in gate_rows)
+        summary = ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items()))
+        print(f"\ngate {gate}: {len(gate_rows)} event(s) ({summary})")
+        table = [
+            {
+                "time": from_text(r.occurred_at).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                "kiosk": r.kiosk_id,
+                "kind": r.kind,
+                "verdict": r.verdict,
+                "reason": r.reason,
+                "persons": str(r.persons),
+                "booking": r.booking_ref or "",
+                "code": r.code_masked,
+                "origin": r.origin,
+                "event": r.event_uuid,
+            }
+            for r in gate_rows[-args.limit :]
+        ]
+        _print_table(table)
+    used: dict[tuple[str, str], int] = Counter()
+    for row in rows:
+        if row.booking_ref and row.persons > 0:
+            used[(row.booking_ref, from_text(row.occurred_at).astimezone(tz).date().isoformat())] += row.persons
+    over = {key: n for key, n in used.items() if n > party.get(key[0], 1)}
+    if over:
+        print("\nbookings used more often than their party size (two gates admitting while offline):")
+        for (ref, day), n in sorted(over.items()):
+            print(f"  {ref} on {day}: {n} admitted, party of {party.get(ref, '?')}")
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    with reading(_engine(args)) as connection:
+        rows = keys.all_keys(connection)
+    _print_table(
+        [{"key_id": r.key_id, "state": r.state, "created": r.created_at, "public": r.public_key} for r in rows]
+    )
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    with writing(_engine(args)) as connection:
+        key_id = keys.rotate(connection, _now())
+    print(f"new active key {key_id}; retire the old one once every kiosk has synced (kiosk server kiosks)")
+    return 0
+
+
+def _keys_retire(args: argparse.Namespace) -> int:
+    with writing(_engine(args)) as connection:
+        keys.retire(connection, args.key_id)
+    print(f"key {args.key_id} retired; kiosks drop it at their next sync")
+    return 0
+
+
+def _sign_code(args: argparse.Namespace) -> int:
+    import segno
+
+    from kiosk.domain.payload import parse_payload
+
+    with reading(_engine(args)) as connection:
+        row = connection.execute(select(BookingRow).where(BookingRow.code == parse_payload(args.code).code)).first()
+        if row is None:
+            raise ValueError("no booking with that code")
+        key = keys.active(connection)
+    fields = codes.SignedFields(
+        code=row.code,
+        booking_ref=row.booking_ref,
+        office_code=row.office_code,
+        service_date=dt.date.fromisoformat(row.service_date),
+        slot_start=dt.time.fromisoformat(row.slot_start),
+        slot_end=dt.time.fromisoformat(row.slot_end),
+        party_size=row.party_size,
+        category=Category(row.category),
+    )
+    text = codes.encode(fields, key)
+    qr = segno.make(text, error="m", boost_error=False)
+    print(text)
+    print(f"{len(text)} characters; QR version {qr.version} at error correction M ({qr.mode} mode)", file=sys.stderr)
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    status = "rescheduled" if args.rescheduled else "cancelled"
+    with writing(_engine(args)) as connection:
+        ref = offices.cancel(connection, args.code, status, _now())
+    print(f"booking {ref} {status}; kiosks get its tombstone with their next page")
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    text = openapi_text()
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def openapi_text() -> str:
+    """The OpenAPI spec as committed in docs/openapi.json (built without a database)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    from kiosk.server.app import create_app
+
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        app = create_app(engine=engine)
+        return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
+    finally:
+        engine.dispose()
+
+
+def _print_table(rows: list[dict[str, str]]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns).rstrip())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Events in: idempotent batch upload, audit-head reports, and the online check.
+
+Exactly once in effect: an event is stored under the kiosk's UUID; the same UUID again with the same
+body is acknowledged as a duplicate, with another body refused as a conflict (final, the first one
+stays). The online check decides with the same domain code the kiosk runs, against the server's
+bookings and the entries of every gate, and records its decision at once ("online" origin), so a
+second gate sees the first admission. The kiosk's own record of that scan, uploaded later under the
+same UUID, replaces the online one: it is what the gate actually did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from kiosk.domain.decide import decide
+from kiosk.domain.model import Booking, Category, Circumstances, Decision, Entry, Status
+from kiosk.domain.payload import mask_code
+from kiosk.protocol.codes import present
+from kiosk.protocol.schema import AuditHead, CheckRequest, EventBatch, EventResult, WireEvent
+from kiosk.protocol.wire import keyring_of
+from kiosk.server import keys, offices
+from kiosk.server.db import insert_for, lock_booking, utc_text
+from kiosk.server.models import AuditReportRow, BookingRow, EventRow, KioskRow
+
+UPLOAD, ONLINE = "upload", "online"
+
+
+def body_hash(event: WireEvent) -> str:
+    data = event.model_dump(mode="json")
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def ingest(connection: Connection, kiosk_row: Any, batch: EventBatch, now: dt.datetime) -> list[EventResult]:
+    """Store a batch in the caller's transaction; one result per event, in order."""
+    received = utc_text(now)
+    incoming: dict[str, tuple[WireEvent, str]] = {}
+    for event in batch.events:
+        incoming.setdefault(event.event_uuid, (event, body_hash(event)))
+    uuids = list(incoming)
+    before = {
+        row.event_uuid: row
+        for row in connection.execute(
+            select(EventRow.event_uuid, EventRow.body_hash, EventRow.origin).where(EventRow.event_uuid.in_(uuids))
+        ).all()
+    }
+    new_rows = [
+        _row(event, digest, kiosk_row, received) for uuid, (event, digest) in incoming.items() if uuid not in before
+    ]
+    if new_rows:
+        statement = insert_for(connection, EventRow).on_conflict_do_nothing(index_elements=["event_uuid"])
+        connection.execute(statement, new_rows)
+    for uuid, row in before.items():
+        if row.origin == ONLINE:
+            event, digest = incoming[uuid]
+            values = _row(event, digest, kiosk_row, received)
+            connection.execute(
+                update(EventRow).where(EventRow.event_uuid == uuid, EventRow.origin == ONLINE).values(**values)
+            )
+    stored = {
+        row.event_uuid: row.body_hash
+        for row in connection.execute(
+            select(EventRow.event_uuid, EventRow.body_hash).where(EventRow.event_uuid.in_(uuids))
+        ).all()
+    }
+    results: list[EventResult] = []
+    for event in batch.events:
+        digest = incoming[event.event_uuid][1]
+        if stored.get(event.event_uuid) != digest:
+            results.append(
+                EventResult(
+                    event_uuid=event.event_uuid,
+                    status="conflict",
+                    detail="the server holds a different event with this id; it keeps the first",
+                )
+            )
+        elif event.event_uuid in before and before[event.event_uuid].origin != ONLINE:
+            results.append(EventResult(event_uuid=event.event_uuid, status="duplicate"))
+        else:
+            results.append(EventResult(event_uuid=event.event_uuid, status="stored"))
+    return results
+
+
+def report_head(
+    connection: Connection, kiosk_row: Any, head: AuditHead, outbox_pending: int, cursor: str | None, now: dt.datetime
+) -> str:
+    """Note the kiosk's audit head; an alert when its chain went backwards or forked. Returns the alert."""
+    alert = ""
+    if kiosk_row.audit_seq is not None:
+        if head.seq < kiosk_row.audit_seq:
+            alert = (
+                f"audit chain went back from entry {kiosk_row.audit_seq} to {head.seq}: "
+                "the kiosk database was restored or rolled back"
+            )
+        elif head.seq == kiosk_row.audit_seq and head.hash != kiosk_row.audit_hash:
+            alert = f"audit entry {head.seq} changed since the last sync: the kiosk's chain was rewritten"
+    values: dict[str, Any] = {
+        "audit_seq": head.seq,
+        "audit_hash": head.hash,
+        "outbox_pending": outbox_pending,
+        "last_sync_at": utc_text(now),
+    }
+    if cursor is not None:
+        values["last_cursor"] = cursor
+    if alert:
+        values["audit_alert"] = f"{utc_text(now)[:19]}Z {alert}"
+    connection.execute(update(KioskRow).where(KioskRow.kiosk_id == kiosk_row.kiosk_id).values(**values))
+    connection.execute(
+        insert(AuditReportRow).values(
+            kiosk_id=kiosk_row.kiosk_id, seq=head.seq, hash=head.hash, reported_at=utc_text(now)
+        )
+    )
+    return alert
+
+
+def check(connection: Connection, kiosk_row: Any, request: CheckRequest, now: dt.datetime) -> Decision:
+    """Decide a presentation for a kiosk with the server's data and record it (origin "online")."""
+    office_row = offices.office(connection, kiosk_row.office_code)
+    rules = offices.rules_of(office_row)
+    presentation, signed = present(request.payload, keyring_of(keys.listed(connection)), request.other_codes)
+    booking: Booking | None = None
+    entries: list[Entry] = []
+    if presentation.payload.is_code and presentation.signature_valid is not False:
+        row = connection.execute(select(BookingRow).where(BookingRow.code == presentation.payload.code)).first()
+        booking = _booking(row) if row is not None else (signed.booking() if signed else None)
+        if booking is not None:
+            lock_booking(connection, booking.booking_ref)
+            entries = _entries(connection, booking.booking_ref, request.event_uuid)
+    decision = decide(presentation, booking, entries, rules, Circumstances(now=now, gate=request.gate))
+    existing = connection.execute(select(EventRow.origin).where(EventRow.event_uuid == request.event_uuid)).first()
+    if existing is None:
+        code = presentation.payload.code if presentation.payload.is_code else ""
+        connection.execute(
+            insert_for(connection, EventRow)
+            .values(
+                event_uuid=request.event_uuid,
+                office_code=kiosk_row.office_code,
+                kiosk_id=kiosk_row.kiosk_id,
+                gate=request.gate,
+                kind="scan",
+                occurred_at=utc_text(now),
+                received_at=utc_text(now),
+                booking_ref=booking.booking_ref if booking else None,
+                code_masked=mask_code(code) if code else "",
+                payload_kind=presentation.payload.kind.value,
+                verdict=decision.verdict.value,
+                reason=decision.reason.value,
+                persons=decision.persons,
+                service_date=booking.service_date.isoformat() if booking else None,
+                facts=json.dumps({**decision.facts, "source": "online"}, sort_keys=True),
+                extra="{}",
+                origin=ONLINE,
+            )
+            .on_conflict_do_nothing(index_elements=["event_uuid"])
+        )
+    return decision
+
+
+def events_of(connection: Connection, office_code: str, gate: str | None = None, day: str | None = None) -> list[Any]:
+    query = (
+        select(EventRow)
+        .where(EventRow.office_code == office_code.upper())
+        .order_by(EventRow.gate, EventRow.occurred_at)
+    )
+    if gate:
+        query = query.where(EventRow.gate == gate)
+    if day:
+        query = query.where(EventRow.occurred_at >= day, EventRow.occurred_at < day + "T99")
+    return list(connection.execute(query).all())
+
+
+def _entries(connection: Connection, booking_ref: str, except_uuid: str) -> list[Entry]:
+    rows = connection.execute(
+        select(EventRow.occurred_at, EventRow.gate, EventRow.persons).where(
+            EventRow.booking_ref == booking_ref, EventRow.persons > 0, EventRow.event_uuid != except_uuid
+        )
+    ).all()
+    return [Entry(dt.datetime.fromisoformat(r.occurred_at), r.gate, r.persons) for r in rows]
+
+
+def _booking(row: Any) -> Booking:
+    return Booking(
+        booking_ref=row.booking_ref,
+        office_code=row.office_code,
+        service_date=dt.date.fromisoformat(row.service_date),
+        slot_start=dt.time.fromisoformat(row.slot_start),
+        slot_end=dt.time.fromisoformat(row.slot_end),
+        status=Status(row.status),
+        party_size=row.party_size,
+        category=Category(row.category),
+        display_name=row.display_name,
+        nik_last4=row.nik_last4,
+        code_masked=mask_code(row.code),
+        version=row.version,
+    )
+
+
+def _row(event: WireEvent, digest: str, kiosk_row: Any, received: str) -> dict[str, Any]:
+    extra = dict(event.extra)
+    if event.kiosk_id != kiosk_row.kiosk_id:
+        extra["reported_kiosk_id"] = event.kiosk_id
+    if event.office_code != kiosk_row.office_code:
+        extra["reported_office_code"] = event.office_code
+    return {
+        "event_uuid": event.event_uuid,
+        "office_code": kiosk_row.office_code,
+        "kiosk_id": kiosk_row.kiosk_id,
+        "gate": event.gate,
+        "kind": event.kind,
+        "occurred_at": utc_text(event.occurred_at),
+        "received_at": received,
+        "booking_ref": event.booking_ref,
+        "code_masked": event.code_masked,
+        "payload_kind": event.payload_kind,
+        "verdict": event.verdict,
+        "reason": event.reason,
+        "persons": event.persons,
+        "service_date": event.service_date.isoformat() if event.service_date else None,
+        "guard_id": event.guard_id,
+        "ref_event": event.ref_event,
+        "note": event.note,
+        "facts": json.dumps(event.facts, sort_keys=True),
+        "extra": json.dumps(extra, sort_keys=True, default=str),
+        "audit_seq": event.audit_seq,
+        "audit_hash": event.audit_hash,
+        "origin": UPLOAD,
+        "body_hash": digest,
+    }

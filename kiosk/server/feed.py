@@ -1,0 +1,124 @@
+"""The booking feed: pages of an office's changes after a cursor, signed over their exact bytes.
+
+Positions (`change_seq`) are handed out per office under the writer lock (see offices.py), so they
+commit in order; a page reads only up to the office's committed position, so nothing committed later
+can appear behind a cursor already given out. Live bookings (active, unpaid) travel in full;
+cancelled and rescheduled ones as tombstones without personal fields; bookings that left the office
+as "removed" tombstones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from kiosk.domain.model import Category, Status
+from kiosk.protocol import PROTOCOL_VERSION
+from kiosk.protocol.schema import PageBody, Tombstone, WireBooking
+from kiosk.protocol.wire import CursorValue, sign_page
+from kiosk.server import keys, offices
+from kiosk.server.models import BookingRow, RemovalRow
+
+DEFAULT_LIMIT = 2000
+LIVE = (Status.ACTIVE.value, Status.UNPAID.value)
+
+
+class CursorResetError(Exception):
+    """The cursor belongs to another epoch of the feed, or lies beyond it: the kiosk must start over."""
+
+
+def build_page(
+    connection: Connection,
+    kiosk_row: Any,
+    since: str | None,
+    limit: int,
+    known_keys: Iterable[str],
+    now: dt.datetime,
+) -> tuple[bytes, dict[str, str]]:
+    office_row = offices.office(connection, kiosk_row.office_code)
+    start = 0
+    if since is not None:
+        cursor = CursorValue.parse(since)
+        if cursor.epoch != office_row.feed_epoch or cursor.seq > office_row.change_seq:
+            raise CursorResetError(f"cursor {since} is not from this feed; start again without one")
+        start = cursor.seq
+    upto = office_row.change_seq
+    booking_rows = connection.execute(
+        select(BookingRow)
+        .where(
+            BookingRow.office_code == office_row.code,
+            BookingRow.change_seq > start,
+            BookingRow.change_seq <= upto,
+        )
+        .order_by(BookingRow.change_seq)
+        .limit(limit + 1)
+    ).all()
+    removal_rows = connection.execute(
+        select(RemovalRow)
+        .where(RemovalRow.office_code == office_row.code, RemovalRow.change_seq > start, RemovalRow.change_seq <= upto)
+        .order_by(RemovalRow.change_seq)
+        .limit(limit + 1)
+    ).all()
+    merged = list(heapq.merge(booking_rows, removal_rows, key=lambda r: r.change_seq))
+    has_more = len(merged) > limit
+    taken = merged[:limit]
+    next_seq = taken[-1].change_seq if has_more else upto
+    live: list[WireBooking] = []
+    dead: list[Tombstone] = []
+    for row in taken:
+        if "code" in row._mapping:
+            if row.status in LIVE:
+                live.append(_live(row))
+            else:
+                dead.append(_dead(row))
+        else:
+            dead.append(Tombstone(booking_ref=row.booking_ref, version=row.version, status="removed"))
+    body = PageBody(
+        protocol=PROTOCOL_VERSION,
+        kiosk_id=kiosk_row.kiosk_id,
+        office=offices.info(office_row),
+        since=since,
+        cursor=str(CursorValue(office_row.feed_epoch, next_seq)),
+        has_more=has_more,
+        server_time=now,
+        keys=keys.listed(connection),
+        bookings=live,
+        tombstones=dead,
+    )
+    data = body.model_dump_json().encode("utf-8")
+    return data, sign_page(keys.signer_for(connection, known_keys), data)
+
+
+def _live(row: Any) -> WireBooking:
+    return WireBooking.model_construct(
+        code=row.code,
+        booking_ref=row.booking_ref,
+        office_code=row.office_code,
+        service_date=dt.date.fromisoformat(row.service_date),
+        slot_start=row.slot_start,
+        slot_end=row.slot_end,
+        status=Status(row.status),
+        party_size=row.party_size,
+        category=Category(row.category),
+        display_name=row.display_name,
+        nik_last4=row.nik_last4,
+        version=row.version,
+        updated_at=dt.datetime.fromisoformat(row.updated_at),
+    )
+
+
+def _dead(row: Any) -> Tombstone:
+    return Tombstone(
+        booking_ref=row.booking_ref,
+        version=row.version,
+        status="rescheduled" if row.status == Status.RESCHEDULED.value else "cancelled",
+        code=row.code,
+        office_code=row.office_code,
+        service_date=dt.date.fromisoformat(row.service_date),
+        slot_start=row.slot_start,
+        slot_end=row.slot_end,
+    )

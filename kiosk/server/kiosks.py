@@ -1,0 +1,139 @@
+"""Kiosks: enrolment with a one-time token, device tokens, revocation, and what the admin lists.
+
+Tokens are random (256 bits) and stored only as SHA-256 hashes. An enrolment token is good once and
+for 24 hours; the device token it is exchanged for is scoped to the kiosk's one office.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from kiosk.server.db import utc_text
+from kiosk.server.models import EventRow, KioskRow
+from kiosk.server.offices import office
+
+ENROL_TOKEN_LIFETIME = dt.timedelta(hours=24)
+PENDING, ACTIVE, REVOKED = "pending", "active", "revoked"
+
+
+class KioskError(Exception):
+    """A kiosk operation that cannot be done (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    kiosk_id: str
+    token: str
+    expires_at: dt.datetime
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create(
+    connection: Connection, office_code: str, gate: str, now: dt.datetime, label: str = "", kiosk_id: str | None = None
+) -> Enrolment:
+    """Register a kiosk for an office and hand out its one-time enrolment token."""
+    office_row = office(connection, office_code)
+    kiosk_id = kiosk_id or f"K-{secrets.token_hex(4).upper()}"
+    if connection.execute(select(KioskRow.kiosk_id).where(KioskRow.kiosk_id == kiosk_id)).first():
+        raise KioskError(f"kiosk {kiosk_id} exists already")
+    token = secrets.token_urlsafe(32)
+    expires = now + ENROL_TOKEN_LIFETIME
+    connection.execute(
+        insert(KioskRow).values(
+            kiosk_id=kiosk_id,
+            office_code=office_row.code,
+            gate=gate,
+            label=label,
+            state=PENDING,
+            enrol_token_hash=token_hash(token),
+            enrol_expires_at=utc_text(expires),
+            created_at=utc_text(now),
+        )
+    )
+    return Enrolment(kiosk_id, token, expires)
+
+
+def redeem(connection: Connection, token: str, gate: str, label: str, now: dt.datetime) -> tuple[Any, str]:
+    """Exchange a one-time token for a device token. The token is spent whatever happens next."""
+    row = connection.execute(select(KioskRow).where(KioskRow.enrol_token_hash == token_hash(token))).first()
+    if row is None or row.state != PENDING:
+        raise KioskError("unknown or already used enrolment token")
+    if row.enrol_expires_at is None or row.enrol_expires_at < utc_text(now):
+        raise KioskError("the enrolment token has expired; ask for a new one")
+    device_token = secrets.token_urlsafe(32)
+    connection.execute(
+        update(KioskRow)
+        .where(KioskRow.kiosk_id == row.kiosk_id, KioskRow.state == PENDING)
+        .values(
+            state=ACTIVE,
+            enrol_token_hash=None,
+            enrol_expires_at=None,
+            token_hash=token_hash(device_token),
+            gate=gate or row.gate,
+            label=label or row.label,
+            enrolled_at=utc_text(now),
+        )
+    )
+    return kiosk(connection, row.kiosk_id), device_token
+
+
+def authenticate(connection: Connection, device_token: str) -> Any | None:
+    """The kiosk a device token belongs to (any state), or None."""
+    if not device_token:
+        return None
+    digest = token_hash(device_token)
+    row = connection.execute(select(KioskRow).where(KioskRow.token_hash == digest)).first()
+    if row is None or not hmac.compare_digest(row.token_hash or "", digest):
+        return None
+    return row
+
+
+def revoke(connection: Connection, kiosk_id: str, now: dt.datetime) -> None:
+    row = kiosk(connection, kiosk_id)
+    if row.state == REVOKED:
+        raise KioskError(f"kiosk {kiosk_id} is already revoked")
+    connection.execute(
+        update(KioskRow)
+        .where(KioskRow.kiosk_id == kiosk_id)
+        .values(state=REVOKED, revoked_at=utc_text(now), enrol_token_hash=None)
+    )
+
+
+def kiosk(connection: Connection, kiosk_id: str) -> Any:
+    row = connection.execute(select(KioskRow).where(KioskRow.kiosk_id == kiosk_id)).first()
+    if row is None:
+        raise KioskError(f"no kiosk {kiosk_id!r}")
+    return row
+
+
+def listing(connection: Connection, office_code: str | None = None) -> list[dict[str, Any]]:
+    """Every kiosk with its last sync, audit head, reported pending events and events held here."""
+    query = select(KioskRow).order_by(KioskRow.office_code, KioskRow.gate, KioskRow.kiosk_id)
+    if office_code:
+        query = query.where(KioskRow.office_code == office_code.upper())
+    counts = dict(connection.execute(select(EventRow.kiosk_id, func.count()).group_by(EventRow.kiosk_id)).all())
+    return [
+        {
+            "kiosk_id": row.kiosk_id,
+            "office": row.office_code,
+            "gate": row.gate,
+            "label": row.label,
+            "state": row.state,
+            "last_sync": row.last_sync_at or "never",
+            "audit_head": "-" if row.audit_seq is None else f"{row.audit_seq}:{(row.audit_hash or '')[:12]}",
+            "pending_events": "-" if row.outbox_pending is None else str(row.outbox_pending),
+            "events_here": str(counts.get(row.kiosk_id, 0)),
+            "alert": row.audit_alert or "",
+        }
+        for row in connection.execute(query).all()
+    ]

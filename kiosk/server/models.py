@@ -1,0 +1,171 @@
+"""The server's own tables (not the kiosk's): offices, bookings with their feed positions, removals,
+kiosks, signing keys, events and audit-head reports. Created with create_all (see db.py); a table
+`server_meta` records the schema version so a newer schema is refused rather than guessed at.
+
+Times are UTC ISO-8601 text (sortable, the same on SQLite and PostgreSQL), dates ISO text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class MetaRow(Base):
+    """Schema version and the row every booking writer locks (serialises feed positions)."""
+
+    __tablename__ = "server_meta"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class OfficeRow(Base):
+    __tablename__ = "offices"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rules: Mapped[str] = mapped_column(Text)  # JSON: kiosk.domain.model.OfficeRules fields
+    signed_codes: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Identifies this office's feed; a new epoch (a rebuilt feed) makes kiosks start over.
+    feed_epoch: Mapped[str] = mapped_column(String(8))
+    #: The last feed position handed out for this office.
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class BookingRow(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    booking_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    office_code: Mapped[str] = mapped_column(String(32))
+    service_date: Mapped[str] = mapped_column(String(10))
+    slot_start: Mapped[str] = mapped_column(String(5))
+    slot_end: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(16))
+    party_size: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(24))
+    display_name: Mapped[str] = mapped_column(String(120))
+    nik_last4: Mapped[str] = mapped_column(String(4))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[str] = mapped_column(String(40))
+    change_seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_bookings_office_seq", "office_code", "change_seq"),
+        Index("ix_bookings_service_date", "service_date"),
+    )
+
+
+class RemovalRow(Base):
+    """A booking that left an office's feed (moved to another office, or purged): a "removed" tombstone."""
+
+    __tablename__ = "removals"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(32))
+    booking_ref: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    change_seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_removals_office_seq", "office_code", "change_seq"),)
+
+
+class SigningKeyRow(Base):
+    """An Ed25519 key. active: signs new pages and codes; retiring: still trusted and used for kiosks
+    that know no newer key; retired: no longer listed, so kiosks drop it."""
+
+    __tablename__ = "signing_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    private_key: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class KioskRow(Base):
+    __tablename__ = "kiosks"
+
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(32))
+    gate: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(12))  # pending, active, revoked
+    enrol_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    enrol_expires_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    enrolled_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_sync_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_cursor: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    audit_alert: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outbox_pending: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AuditReportRow(Base):
+    """Every audit head a kiosk reported: the history that shows a rolled-back kiosk database."""
+
+    __tablename__ = "audit_reports"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    reported_at: Mapped[str] = mapped_column(String(40))
+
+
+class EventRow(Base):
+    """One scan event or guard action, exactly once per event_uuid.
+
+    origin "online": recorded by the online check, before the kiosk's own record arrives; "upload": the
+    kiosk's record (which replaces an online one with the same id: it is what the gate did)."""
+
+    __tablename__ = "events"
+
+    event_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(32))
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    gate: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[str] = mapped_column(String(40))
+    booking_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_masked: Mapped[str] = mapped_column(String(40))
+    payload_kind: Mapped[str] = mapped_column(String(24))
+    verdict: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(24))
+    persons: Mapped[int] = mapped_column(Integer)
+    service_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    guard_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ref_event: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    facts: Mapped[str] = mapped_column(Text)
+    extra: Mapped[str] = mapped_column(Text)
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    origin: Mapped[str] = mapped_column(String(8))
+    body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        Index("ix_events_office_gate_time", "office_code", "gate", "occurred_at"),
+        Index("ix_events_booking_ref_persons", "booking_ref", "persons"),
+    )

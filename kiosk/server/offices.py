@@ -1,0 +1,355 @@
+"""Offices and the booking import (CSV or JSON lines, many offices in one file).
+
+Each imported line is validated with the wire model (the same rules the kiosk applies to the feed),
+its code canonicalised with the kiosk's own payload grammar, and then compared with what the server
+holds: unchanged lines hand out no feed position, a line with an older version than the stored one is
+skipped as stale, and a booking that moves to another office leaves a "removed" tombstone in its old
+office's feed. One transaction per file, holding the writer lock, so feed positions commit in order.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from kiosk.domain.model import OfficeRules
+from kiosk.domain.payload import PayloadKind, parse_payload
+from kiosk.protocol.schema import OfficeInfo, WireBooking
+from kiosk.server.db import lock_writer, utc_text
+from kiosk.server.models import BookingRow, OfficeRow, RemovalRow
+from kiosk.store.settings import rules_from_json, rules_to_json
+
+FIELDS = (
+    "code",
+    "booking_ref",
+    "office_code",
+    "service_date",
+    "slot_start",
+    "slot_end",
+    "status",
+    "party_size",
+    "category",
+    "display_name",
+    "nik_last4",
+    "version",
+    "updated_at",
+)
+_COMPARED = FIELDS[:11]
+_CHUNK = 900  # below SQLite's default limit of bound parameters in one IN (...)
+
+
+class OfficeError(Exception):
+    """An office operation or import that cannot be done (the message says why)."""
+
+
+# --- offices --------------------------------------------------------------------------------------
+
+
+def add_office(
+    connection: Connection, code: str, now: dt.datetime, rules: dict[str, Any] | None = None, signed_codes: bool = False
+) -> OfficeRules:
+    code = code.strip().upper()
+    data = dict(rules or {})
+    data["office_code"] = code
+    try:
+        parsed = rules_from_json(data)
+        OfficeInfo(office_code=code, rules={}, signed_codes=signed_codes)
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise OfficeError(f"bad office settings: {exc}") from exc
+    if connection.execute(select(OfficeRow.code).where(OfficeRow.code == code)).first():
+        raise OfficeError(f"office {code} exists already")
+    connection.execute(
+        insert(OfficeRow).values(
+            code=code,
+            rules=json.dumps(rules_to_json(parsed), sort_keys=True),
+            signed_codes=signed_codes,
+            feed_epoch=secrets.token_hex(4),
+            change_seq=0,
+            created_at=utc_text(now),
+        )
+    )
+    return parsed
+
+
+def set_office(connection: Connection, code: str, rules: dict[str, Any] | None, signed_codes: bool | None) -> None:
+    """Change an office's rules (merged over the stored ones) or its signed-codes option. Kiosks get the
+    change with their next page."""
+    row = office(connection, code)
+    values: dict[str, Any] = {}
+    if rules is not None:
+        merged = {**json.loads(row.rules), **rules, "office_code": row.code}
+        try:
+            values["rules"] = json.dumps(rules_to_json(rules_from_json(merged)), sort_keys=True)
+        except (ValueError, TypeError) as exc:
+            raise OfficeError(f"bad office settings: {exc}") from exc
+    if signed_codes is not None:
+        values["signed_codes"] = signed_codes
+    if values:
+        connection.execute(update(OfficeRow).where(OfficeRow.code == row.code).values(**values))
+
+
+def office(connection: Connection, code: str) -> Any:
+    row = connection.execute(select(OfficeRow).where(OfficeRow.code == code.upper())).first()
+    if row is None:
+        raise OfficeError(f"no office {code!r}; add it with `kiosk server office add {code}`")
+    return row
+
+
+def offices(connection: Connection) -> list[Any]:
+    return list(connection.execute(select(OfficeRow).order_by(OfficeRow.code)).all())
+
+
+def info(row: Any) -> OfficeInfo:
+    return OfficeInfo(office_code=row.code, rules=json.loads(row.rules), signed_codes=row.signed_codes)
+
+
+def rules_of(row: Any) -> OfficeRules:
+    return rules_from_json(json.loads(row.rules))
+
+
+# --- reading an export ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    line: int
+    message: str
+
+
+@dataclass(slots=True)
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    moved: int = 0
+    errors: list[LineError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.inserted} new, {self.updated} changed, {self.unchanged} unchanged, {self.stale} stale "
+            f"(older version than stored), {self.moved} moved to another office, {len(self.errors)} refused"
+        )
+        shown = "".join(f"\n  line {e.line}: {e.message}" for e in self.errors[:20])
+        more = f"\n  ... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
+        return text + shown + more
+
+
+def read_export(path: Path, fmt: str | None = None) -> tuple[list[WireBooking], list[LineError]]:
+    """Parse a CSV (header row with the FIELDS names) or JSON-lines export. Bad lines are reported, not fatal."""
+    fmt = fmt or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OfficeError(f"cannot read {path}: {exc}") from exc
+    return parse_export(text, fmt)
+
+
+def parse_export(text: str, fmt: str) -> tuple[list[WireBooking], list[LineError]]:
+    records = _jsonl_records(text) if fmt == "jsonl" else _csv_records(text)
+    bookings: list[WireBooking] = []
+    errors: list[LineError] = []
+    for line, record in records:
+        if isinstance(record, str):
+            errors.append(LineError(line, record))
+            continue
+        try:
+            bookings.append(wire_booking(record))
+        except (ValidationError, ValueError) as exc:
+            errors.append(LineError(line, _short(exc)))
+    return bookings, errors
+
+
+def wire_booking(record: dict[str, Any]) -> WireBooking:
+    unknown = set(record) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown column(s): {', '.join(sorted(unknown))}")
+    values = {k: v for k, v in record.items() if v not in (None, "")}
+    payload = parse_payload(str(values.get("code", "")))
+    if payload.kind is not PayloadKind.BOOKING_CODE:
+        raise ValueError(f"code is not a booking code ({payload.kind.value})")
+    values["code"] = payload.code
+    for name in ("office_code",):
+        if isinstance(values.get(name), str):
+            values[name] = values[name].strip().upper()
+    return WireBooking.model_validate(values)
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"code", "booking_ref", "office_code", "service_date", "slot_start", "slot_end"} - set(
+        reader.fieldnames or ()
+    )
+    if missing:
+        yield 1, f"header lacks column(s): {', '.join(sorted(missing))}"
+        return
+    for row in reader:
+        if None in row:
+            yield reader.line_num, "more fields than the header names"
+            continue
+        yield reader.line_num, dict(row)
+
+
+def _jsonl_records(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            yield number, "not a JSON object"
+            continue
+        yield number, record if isinstance(record, dict) else "not a JSON object"
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]]
+        return "; ".join(parts)
+    return str(exc)[:200]
+
+
+# --- applying an export ---------------------------------------------------------------------------
+
+
+def apply_import(connection: Connection, bookings: Sequence[WireBooking], now: dt.datetime) -> ImportReport:
+    """Apply validated bookings in the caller's write transaction."""
+    report = ImportReport()
+    latest: dict[str, WireBooking] = {}
+    for booking in bookings:  # the last line for a ref wins within one file
+        latest[booking.booking_ref] = booking
+    lock_writer(connection)
+    offices_known = {row.code: row for row in offices(connection)}
+    for booking in latest.values():
+        if booking.office_code not in offices_known:
+            raise OfficeError(f"booking {booking.booking_ref} is for unknown office {booking.office_code}")
+    existing = _existing(connection, list(latest))
+    _check_code_owners(connection, latest)
+    seqs = {code: row.change_seq for code, row in offices_known.items()}
+    now_text = utc_text(now)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    removals: list[dict[str, Any]] = []
+    for ref in sorted(latest, key=lambda r: (latest[r].office_code, r)):
+        _plan(latest[ref], existing.get(ref), now_text, seqs, report, inserts, updates, removals)
+    if inserts:
+        connection.execute(insert(BookingRow), inserts)
+    if updates:
+        connection.execute(update(BookingRow).where(BookingRow.booking_ref == bindparam("b_ref")), updates)
+    if removals:
+        connection.execute(insert(RemovalRow), removals)
+    for code, seq in seqs.items():
+        if seq != offices_known[code].change_seq:
+            connection.execute(update(OfficeRow).where(OfficeRow.code == code).values(change_seq=seq))
+    return report
+
+
+def _plan(
+    booking: WireBooking,
+    old: dict[str, Any] | None,
+    now_text: str,
+    seqs: dict[str, int],
+    report: ImportReport,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    removals: list[dict[str, Any]],
+) -> None:
+    """Sort one imported booking into insert, update (with a removal from its old office), or nothing."""
+    row = _row(booking, now_text)
+    if old is None:
+        seqs[booking.office_code] += 1
+        inserts.append({**row, "change_seq": seqs[booking.office_code]})
+        report.inserted += 1
+        return
+    if booking.version < old["version"]:
+        report.stale += 1
+        return
+    if booking.version == old["version"] and all(row[k] == old[k] for k in _COMPARED):
+        report.unchanged += 1
+        return
+    if row["version"] <= old["version"]:
+        row["version"] = old["version"] + 1  # a content change always reaches the kiosks
+    if old["office_code"] != booking.office_code:
+        seqs[old["office_code"]] += 1
+        removal = {"booking_ref": booking.booking_ref, "version": row["version"]}
+        removals.append({**removal, "office_code": old["office_code"], "change_seq": seqs[old["office_code"]]})
+        report.moved += 1
+    seqs[booking.office_code] += 1
+    updates.append({**row, "change_seq": seqs[booking.office_code], "b_ref": booking.booking_ref})
+    report.updated += 1
+
+
+def cancel(connection: Connection, code: str, status: str, now: dt.datetime) -> str:
+    """Mark a booking cancelled (or rescheduled) by its code: it reaches every kiosk of its office as a
+    tombstone, which also revokes a signed code for it. Returns the booking ref."""
+    lock_writer(connection)
+    payload = parse_payload(code)
+    row = connection.execute(select(BookingRow).where(BookingRow.code == payload.code)).first()
+    if row is None:
+        raise OfficeError("no booking with that code")
+    office_row = office(connection, row.office_code)
+    seq = office_row.change_seq + 1
+    connection.execute(
+        update(BookingRow)
+        .where(BookingRow.id == row.id)
+        .values(status=status, version=row.version + 1, updated_at=utc_text(now), change_seq=seq)
+    )
+    connection.execute(update(OfficeRow).where(OfficeRow.code == office_row.code).values(change_seq=seq))
+    return str(row.booking_ref)
+
+
+def _row(booking: WireBooking, now_text: str) -> dict[str, Any]:
+    return {
+        "code": booking.code,
+        "booking_ref": booking.booking_ref,
+        "office_code": booking.office_code,
+        "service_date": booking.service_date.isoformat(),
+        "slot_start": booking.slot_start,
+        "slot_end": booking.slot_end,
+        "status": booking.status.value,
+        "party_size": booking.party_size,
+        "category": booking.category.value,
+        "display_name": booking.display_name,
+        "nik_last4": booking.nik_last4,
+        "version": booking.version,
+        "updated_at": utc_text(booking.updated_at) if booking.updated_at else now_text,
+    }
+
+
+def _existing(connection: Connection, refs: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(refs):
+        rows = connection.execute(select(BookingRow).where(BookingRow.booking_ref.in_(chunk))).mappings()
+        for row in rows:
+            found[row["booking_ref"]] = dict(row)
+    return found
+
+
+def _check_code_owners(connection: Connection, latest: dict[str, WireBooking]) -> None:
+    """A code belongs to one booking: refuse a file that gives one code to two refs."""
+    by_code: dict[str, str] = {}
+    for ref, booking in latest.items():
+        other = by_code.setdefault(booking.code, ref)
+        if other != ref:
+            raise OfficeError(f"bookings {other} and {ref} have the same code")
+    for chunk in _chunks(list(by_code)):
+        rows = connection.execute(select(BookingRow.code, BookingRow.booking_ref).where(BookingRow.code.in_(chunk)))
+        for code, ref in rows:
+            if by_code[code] != ref:
+                raise OfficeError(f"booking {by_code[code]} has the code of booking {ref}")
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

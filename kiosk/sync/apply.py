@@ -1,0 +1,304 @@
+"""Store-side sync: apply a verified page with its cursor in one transaction, the outbox, enrolment,
+and the wipe of a revoked kiosk. Each function is one KioskStore.writing() transaction plus an audit
+entry, so the chain shows every sync step; the audit head file is refreshed after each commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select, update
+
+from kiosk.domain.model import Booking, Category, Status
+from kiosk.domain.payload import mask_code
+from kiosk.protocol.keys import Keyring
+from kiosk.protocol.schema import PageBody, Tombstone, WireEvent
+from kiosk.protocol.wire import CursorValue, ProtocolError, booking_of, keyring_of
+from kiosk.store import audit, settings
+from kiosk.store import bookings as booking_repo
+from kiosk.store.db import SYNC_ENROLLED, KioskStore
+from kiosk.store.schema import BookingRow, OutboxRow
+from kiosk.store.times import to_text
+from kiosk.sync import state
+from kiosk.sync.state import Enrolment
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 900
+#: Outbox fields that WireEvent names; any other key goes into `extra`.
+_WIRE_FIELDS = frozenset(WireEvent.model_fields) - {"extra"}
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    bookings: int
+    tombstones: int
+    cursor: str
+    complete: bool
+
+
+def check_page(page: PageBody, requested: str | None, enrolled: Enrolment) -> None:
+    """Everything about a verified page that must hold before any of it is applied. Raises ProtocolError."""
+    if page.kiosk_id != enrolled.kiosk_id:
+        raise ProtocolError(f"page is for kiosk {page.kiosk_id}, not this one")
+    if page.office.office_code != enrolled.office_code:
+        raise ProtocolError(f"page is for office {page.office.office_code}, not {enrolled.office_code}")
+    if page.since != requested:
+        raise ProtocolError(f"page answers cursor {page.since}, not the one asked for ({requested})")
+    new = CursorValue.parse(page.cursor)
+    if requested is not None:
+        old = CursorValue.parse(requested)
+        if new.epoch != old.epoch or new.seq < old.seq:
+            raise ProtocolError(f"cursor goes backwards: {requested} -> {page.cursor}")
+    for booking in page.bookings:
+        if booking.office_code != enrolled.office_code:
+            raise ProtocolError(f"page carries booking {booking.booking_ref} of office {booking.office_code}")
+        if booking.status not in (Status.ACTIVE, Status.UNPAID):
+            raise ProtocolError(f"page carries {booking.status} booking {booking.booking_ref} as live")
+    refs = [b.booking_ref for b in page.bookings] + [t.booking_ref for t in page.tombstones]
+    if len(refs) != len(set(refs)):
+        raise ProtocolError("page names a booking twice")
+    if not page.keys:
+        raise ProtocolError("page lists no server keys")
+    try:
+        settings.rules_from_json({**page.office.rules, "office_code": page.office.office_code})
+    except (ValueError, TypeError) as exc:
+        raise ProtocolError(f"page carries office rules this kiosk cannot use: {exc}") from exc
+
+
+def apply_page(
+    store: KioskStore,
+    page: PageBody,
+    requested: str | None,
+    as_of: dt.datetime,
+    now: dt.datetime,
+    server_offset_s: float | None = None,
+) -> Applied:
+    """Apply a verified, checked page and move the cursor, all or nothing. `as_of` (the kiosk time the
+    request was sent) becomes the data's age when this is the last page; the clock offset measured on
+    this page's request is stored with it."""
+    live = [booking_repo.IncomingBooking(b.code, booking_of(b), _updated(b.updated_at, now)) for b in page.bookings]
+    dead = [_tombstone_booking(t, now) for t in page.tombstones if t.status != "removed" and t.code]
+    removed = [t for t in page.tombstones if t.status == "removed" or not t.code]
+    incoming = live + dead
+    hashes = {store.hasher.hash(item.code): item.booking.booking_ref for item in incoming}
+    ring = keyring_of(page.keys)
+    with store.writing() as connection:
+        if state.cursor(connection) != requested:
+            raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
+        _drop_code_owners(connection, hashes)
+        for tomb in removed:
+            connection.execute(
+                delete(BookingRow).where(BookingRow.booking_ref == tomb.booking_ref, BookingRow.version <= tomb.version)
+            )
+        applied = booking_repo.upsert(connection, store.hasher, incoming)
+        state.put_keyring(connection, ring)
+        _maybe_new_rules(connection, page, now)
+        values: dict[str, Any] = {"cursor": page.cursor, "last_error": None}
+        if server_offset_s is not None:
+            values["server_offset_s"] = server_offset_s
+        if not page.has_more:
+            values["data_as_of"] = to_text(as_of)
+            values["last_success_at"] = to_text(now)
+        state.put_state(connection, **values)
+        digest = audit.canonical_digest(
+            {"since": page.since, "cursor": page.cursor, "bookings": len(live), "tombstones": len(page.tombstones)}
+        )
+        audit.append(connection, to_text(now), "sync.page", f"feed:{page.cursor}", digest)
+    _anchor(store)
+    return Applied(applied, len(page.tombstones), page.cursor, not page.has_more)
+
+
+def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:
+    with store.writing() as connection:
+        state.put_state(connection, cursor=None)
+        audit.append(connection, to_text(now), "sync.reset", "feed", audit.canonical_digest({"reason": reason}))
+    _anchor(store)
+
+
+def save_enrolment(
+    store: KioskStore,
+    enrolled: Enrolment,
+    device_token: str,
+    ring: Keyring,
+    rules: dict[str, Any],
+    gate: str,
+    now: dt.datetime,
+) -> None:
+    """Remember the server, the token and the pinned keys; set the kiosk's identity and office rules."""
+    identity = settings.Identity(kiosk_id=enrolled.kiosk_id, gate=gate, office_code=enrolled.office_code)
+    office_rules = settings.rules_from_json({**rules, "office_code": enrolled.office_code})
+    with store.writing() as connection:
+        settings.put(connection, SYNC_ENROLLED, enrolled.to_json())
+        settings.put(connection, state.TOKEN_KEY, device_token)
+        state.put_keyring(connection, ring)
+        state.put_state(connection, cursor=None, data_as_of=None, last_error=None)
+        audit.append(
+            connection,
+            to_text(now),
+            "sync.enrol",
+            enrolled.kiosk_id,
+            audit.canonical_digest({**enrolled.to_json(), "keys": ring.key_ids}),
+        )
+    store.configure(identity, office_rules, now)
+
+
+def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
+    """A revoked kiosk: delete every booking (names, NIK digits, code hashes) and the device token. Events
+    and the outbox stay (they hold no names or NIK digits and are the office's evidence); the kiosk keeps
+    `sync.enrolled` so that unknown codes are REFERred, not denied, until it is enrolled again."""
+    with store.writing() as connection:
+        enrolled = state.enrolment(connection)
+        removed = connection.execute(delete(BookingRow)).rowcount or 0
+        state.forget_token(connection)
+        if enrolled is not None:
+            settings.put(connection, SYNC_ENROLLED, {**enrolled.to_json(), "revoked_at": revoked_at})
+        state.put_state(connection, cursor=None, data_as_of=None, last_error="kiosk revoked by the server")
+        audit.append(
+            connection,
+            to_text(now),
+            "sync.revoked",
+            enrolled.kiosk_id if enrolled else "-",
+            audit.canonical_digest({"revoked_at": revoked_at, "bookings_deleted": removed}),
+        )
+    _anchor(store)
+    with store.engine.connect() as connection:  # rewrite the file so the deleted rows are gone from disk
+        connection.exec_driver_sql("VACUUM")
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.warning("kiosk revoked by the server: %d booking(s) wiped", removed)
+    return removed
+
+
+# --- the outbox -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    event_uuid: str
+    event: WireEvent | None  # None: the stored body cannot be sent (see `problem`)
+    problem: str = ""
+
+
+def outbox_batch(store: KioskStore, limit: int) -> list[Outgoing]:
+    """The oldest outbox rows, as wire events. Rows that fail validation are returned with their problem
+    (and stay in the outbox, counted as pending) so one bad row never blocks the others."""
+    with store.reading() as connection:
+        rows = connection.execute(
+            select(OutboxRow.event_uuid, OutboxRow.body).order_by(OutboxRow.id).limit(limit)
+        ).all()
+    return [_outgoing(row.event_uuid, row.body) for row in rows]
+
+
+def outbox_done(
+    store: KioskStore, delivered: Sequence[str], refused: Sequence[tuple[str, str]], now: dt.datetime
+) -> None:
+    """Delete delivered rows, and refused ones (a final answer) with an audit entry each."""
+    if not delivered and not refused:
+        return
+    with store.writing() as connection:
+        for chunk in _chunks(list(delivered) + [uuid for uuid, _ in refused]):
+            connection.execute(delete(OutboxRow).where(OutboxRow.event_uuid.in_(chunk)))
+        for uuid, detail in refused:
+            log.error("the server refused event %s for good: %s", uuid, detail)
+            audit.append(connection, to_text(now), "sync.refused", uuid, audit.canonical_digest({"detail": detail}))
+    if refused:
+        _anchor(store)
+
+
+def outbox_failed(store: KioskStore, uuids: Iterable[str], error: str) -> None:
+    uuids = list(uuids)
+    if not uuids:
+        return
+    with store.writing() as connection:
+        for chunk in _chunks(uuids):
+            connection.execute(
+                update(OutboxRow)
+                .where(OutboxRow.event_uuid.in_(chunk))
+                .values(attempts=OutboxRow.attempts + 1, last_error=error[:500])
+            )
+
+
+def _outgoing(uuid: str, body: str) -> Outgoing:
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("outbox body is not an object")
+        known = {k: v for k, v in data.items() if k in _WIRE_FIELDS}
+        facts = known.get("facts")
+        if isinstance(facts, str):
+            facts = json.loads(facts) if facts else {}
+        if isinstance(facts, dict):
+            known["facts"] = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in facts.items()}
+        extra = {k: v for k, v in data.items() if k not in _WIRE_FIELDS}
+        return Outgoing(uuid, WireEvent.model_validate({**known, "extra": extra}))
+    except (ValueError, ValidationError) as exc:
+        return Outgoing(uuid, None, f"cannot be sent: {str(exc)[:300]}")
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _tombstone_booking(tomb: Tombstone, now: dt.datetime) -> booking_repo.IncomingBooking:
+    """A cancelled or rescheduled booking as the kiosk keeps it: the code's hash and the slot, nothing personal."""
+    assert tomb.code is not None
+    if tomb.office_code is None or tomb.service_date is None or tomb.slot_start is None or tomb.slot_end is None:
+        raise ProtocolError(f"tombstone for {tomb.booking_ref} lacks its office, date or slot")
+    booking = Booking(
+        booking_ref=tomb.booking_ref,
+        office_code=tomb.office_code,
+        service_date=tomb.service_date,
+        slot_start=dt.time.fromisoformat(tomb.slot_start),
+        slot_end=dt.time.fromisoformat(tomb.slot_end),
+        status=Status(tomb.status),
+        party_size=1,
+        category=Category.REGULAR,
+        code_masked=mask_code(tomb.code),
+        version=tomb.version,
+    )
+    return booking_repo.IncomingBooking(tomb.code, booking, to_text(now))
+
+
+def _drop_code_owners(connection: Any, hashes: dict[bytes, str]) -> None:
+    """The feed is the authority on which booking a code belongs to: a local row holding one of the
+    incoming codes under another booking ref (an old booking, a signed code learned offline) goes."""
+    items = list(hashes)
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        rows = connection.execute(
+            select(BookingRow.code_hash, BookingRow.booking_ref).where(BookingRow.code_hash.in_(chunk))
+        ).all()
+        for code_hash, ref in rows:
+            if hashes[code_hash] != ref:
+                connection.execute(delete(BookingRow).where(BookingRow.code_hash == code_hash))
+
+
+def _maybe_new_rules(connection: Any, page: PageBody, now: dt.datetime) -> None:
+    rules = settings.rules_to_json(
+        settings.rules_from_json({**page.office.rules, "office_code": page.office.office_code})
+    )
+    if settings.get(connection, settings.RULES_KEY) != rules:
+        settings.put(connection, settings.RULES_KEY, rules)
+        identity = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY))
+        digest = audit.canonical_digest({"identity": settings.identity_to_json(identity), "rules": rules})
+        audit.append(connection, to_text(now), "settings", "office", digest)
+
+
+def _updated(value: dt.datetime | None, now: dt.datetime) -> str:
+    return to_text(value or now)
+
+
+def _anchor(store: KioskStore) -> None:
+    try:
+        audit.write_anchor(store.anchor_path, store.audit_head())
+    except OSError as exc:
+        log.warning("could not update the audit head file: %s", exc)
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

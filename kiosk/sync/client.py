@@ -1,0 +1,362 @@
+"""The sync client: enrol once, then at each sync upload the outbox first and download the feed.
+
+Order matters: events go up before bookings come down, so the server's view of who has entered is as
+complete as it can be before anything else happens. Every error ends the attempt with nothing half
+applied (a page and its cursor are one transaction), and the next attempt starts where the last
+committed page left off: a first sync interrupted after page 30 of 50 resumes at page 31.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from kiosk.protocol.keys import Keyring
+from kiosk.protocol.schema import (
+    AuditHead,
+    EnrolRequest,
+    EnrolResponse,
+    EventBatch,
+    EventBatchResult,
+    RevokedBody,
+)
+from kiosk.protocol.wire import (
+    API_PREFIX,
+    AUTHORIZATION,
+    KNOWN_KEYS_HEADER,
+    ProtocolError,
+    keyring_of,
+    verify_notice,
+    verify_page,
+)
+from kiosk.store.db import KioskStore
+from kiosk.store.times import to_text
+from kiosk.sync import apply, state
+from kiosk.sync.state import Enrolment
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SyncError(Exception):
+    """A sync attempt failed; nothing half-done was kept. `retry_after_s` from the server, if it said."""
+
+    retry_after_s: float | None = None
+
+
+class TransientError(SyncError):
+    """Network trouble, a timeout, 5xx or 429: try again later."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ResponseRefusedError(SyncError):
+    """The server's answer broke the protocol (bad signature, wrong office, cursor backwards...)."""
+
+
+class NotEnrolledError(SyncError):
+    pass
+
+
+class UnauthorisedError(SyncError):
+    pass
+
+
+class KioskRevokedError(SyncError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    uploaded: int = 0
+    refused: int = 0
+    unsendable: int = 0
+    pages: int = 0
+    bookings: int = 0
+    tombstones: int = 0
+    complete: bool = False
+    server_offset_s: float | None = None
+    audit_alert: str = ""
+
+
+def enrol(
+    store: KioskStore,
+    server_url: str,
+    token: str,
+    gate: str,
+    label: str = "",
+    *,
+    transport: httpx.BaseTransport | None = None,
+    clock: Clock = utc_now,
+    timeout_s: float = 10.0,
+) -> Enrolment:
+    """Enrol this kiosk with a one-time token; pins the server's keys it receives (over TLS)."""
+    server_url = server_url.rstrip("/")
+    request = EnrolRequest(token=token, gate=gate, label=label)
+    try:
+        with httpx.Client(base_url=server_url, transport=transport, timeout=timeout_s) as http:
+            response = http.post(
+                f"{API_PREFIX}/enrol",
+                content=request.model_dump_json(),
+                headers={"Content-Type": "application/json"},
+            )
+    except httpx.HTTPError as exc:
+        raise TransientError(f"cannot reach {server_url}: {exc}") from exc
+    if response.status_code != 200:
+        raise SyncError(f"enrolment refused ({response.status_code}): {_detail(response)}")
+    try:
+        answer = EnrolResponse.model_validate_json(response.content)
+        ring = keyring_of(answer.keys)
+    except (ValidationError, ValueError) as exc:
+        raise ResponseRefusedError(f"enrolment answer does not match the protocol: {exc}") from exc
+    if not len(ring):
+        raise ResponseRefusedError("the server sent no keys to pin")
+    now = clock()
+    enrolled = Enrolment(server_url, answer.kiosk_id, answer.office.office_code, to_text(now))
+    apply.save_enrolment(store, enrolled, answer.device_token, ring, answer.office.rules, gate, now)
+    return enrolled
+
+
+class SyncClient:
+    """One kiosk's sync. Not thread-safe: one thread (the sync worker) owns it."""
+
+    def __init__(
+        self,
+        store: KioskStore,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock = utc_now,
+        timeout_s: float = 10.0,
+        page_limit: int = 2000,
+        upload_batch: int = 200,
+    ) -> None:
+        self.store = store
+        self._transport = transport
+        self._clock = clock
+        self._timeout = timeout_s
+        self._page_limit = page_limit
+        self._upload_batch = upload_batch
+        self._http: httpx.Client | None = None
+        self._base_url = ""
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def status(self) -> state.SyncStatus:
+        return state.status(self.store)
+
+    # --- one sync -----------------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncResult:
+        """Upload the outbox, then download the feed to its end. Raises SyncError on any failure."""
+        started = self._clock()
+        with self.store.reading() as connection:
+            enrolled = state.enrolment(connection)
+            token = state.token(connection)
+            ring = state.keyring(connection)
+        if enrolled is None:
+            raise NotEnrolledError("this kiosk is not enrolled with a server")
+        if enrolled.revoked_at is not None or token is None:
+            raise KioskRevokedError("this kiosk was revoked; enrol it again")
+        http = self._client(enrolled.server_url, token)
+        try:
+            uploaded, refused, unsendable, alert = self._upload(http, ring, enrolled)
+            pages, bookings, tombstones, offset = self._download(http, ring, enrolled)
+        except SyncError as exc:
+            self.store.set_sync_state(last_attempt_at=to_text(started), last_error=str(exc)[:300])
+            raise
+        self.store.set_sync_state(last_attempt_at=to_text(started), last_error=None)
+        return SyncResult(uploaded, refused, unsendable, pages, bookings, tombstones, True, offset, alert)
+
+    # --- upload -------------------------------------------------------------------------------------
+
+    def _upload(self, http: httpx.Client, ring: Keyring, enrolled: Enrolment) -> tuple[int, int, int, str]:
+        uploaded = refused = 0
+        alert = ""
+        rounds = self.store.outbox_size() // self._upload_batch + 2
+        unsendable: set[str] = set()
+        for _ in range(rounds):
+            batch = apply.outbox_batch(self.store, self._upload_batch + len(unsendable))
+            for item in batch:
+                if item.event is None and item.event_uuid not in unsendable:
+                    unsendable.add(item.event_uuid)
+                    log.error("outbox event %s %s", item.event_uuid, item.problem)
+                    apply.outbox_failed(self.store, [item.event_uuid], item.problem)
+            events = [item.event for item in batch if item.event is not None][: self._upload_batch]
+            with self.store.reading() as connection:
+                cursor = state.cursor(connection)
+            head = self.store.audit_head()
+            body = EventBatch(
+                events=events,
+                audit_head=AuditHead(seq=head.seq, hash=head.hash),
+                outbox_pending=max(self.store.outbox_size() - len(events), 0),
+                cursor=cursor,
+            )
+            try:
+                response = self._send(
+                    http, "POST", f"{API_PREFIX}/events", ring, enrolled, content=body.model_dump_json()
+                )
+                answer = EventBatchResult.model_validate_json(response.content)
+            except ValidationError as exc:
+                apply.outbox_failed(self.store, [e.event_uuid for e in events], "bad answer from the server")
+                raise ResponseRefusedError(f"upload answer does not match the protocol: {str(exc)[:200]}") from exc
+            except SyncError as exc:
+                apply.outbox_failed(self.store, [e.event_uuid for e in events], str(exc))
+                raise
+            sent = {e.event_uuid for e in events}
+            delivered = [
+                r.event_uuid for r in answer.results if r.status in ("stored", "duplicate") and r.event_uuid in sent
+            ]
+            refusals = [
+                (r.event_uuid, r.detail) for r in answer.results if r.status == "conflict" and r.event_uuid in sent
+            ]
+            answered = set(delivered) | {uuid for uuid, _ in refusals}
+            if answered != sent:
+                raise ResponseRefusedError("the server did not answer for every event sent")
+            apply.outbox_done(self.store, delivered, refusals, self._clock())
+            uploaded += len(delivered)
+            refused += len(refusals)
+            if answer.audit == "alert":
+                alert = answer.audit_detail
+                log.error("the server flags this kiosk's audit chain: %s", alert)
+            if len(events) < self._upload_batch:
+                break
+        return uploaded, refused, len(unsendable), alert
+
+    # --- download -----------------------------------------------------------------------------------
+
+    def _download(self, http: httpx.Client, ring: Keyring, enrolled: Enrolment) -> tuple[int, int, int, float | None]:
+        pages = bookings = tombstones = 0
+        offset: float | None = None
+        resets = 0
+        while True:
+            with self.store.reading() as connection:
+                cursor = state.cursor(connection)
+            params: dict[str, Any] = {"limit": self._page_limit}
+            if cursor is not None:
+                params["since"] = cursor
+            sent_at = self._clock()
+            try:
+                response = self._send(http, "GET", f"{API_PREFIX}/bookings", ring, enrolled, params=params)
+            except _CursorResetError as exc:
+                resets += 1
+                if resets > 1:
+                    raise ResponseRefusedError("the server keeps refusing the feed cursor") from exc
+                log.warning("the server reset the feed (%s); downloading everything again", exc)
+                apply.reset_cursor(self.store, self._clock(), str(exc))
+                continue
+            received_at = self._clock()
+            try:
+                page = verify_page(ring, response.headers, response.content)
+                apply.check_page(page, cursor, enrolled)
+            except ProtocolError as exc:
+                raise ResponseRefusedError(str(exc)) from exc
+            midpoint = sent_at + (received_at - sent_at) / 2
+            offset = (page.server_time - midpoint).total_seconds()
+            try:
+                applied = apply.apply_page(self.store, page, cursor, sent_at, received_at, offset)
+            except ProtocolError as exc:
+                raise ResponseRefusedError(str(exc)) from exc
+            ring = keyring_of(page.keys)
+            pages += 1
+            bookings += len(page.bookings)
+            tombstones += applied.tombstones
+            if applied.complete:
+                return pages, bookings, tombstones, offset
+
+    # --- HTTP ---------------------------------------------------------------------------------------
+
+    def _client(self, server_url: str, token: str) -> httpx.Client:
+        if self._http is None or self._base_url != server_url:
+            self.close()
+            self._http = httpx.Client(
+                base_url=server_url,
+                transport=self._transport,
+                timeout=self._timeout,
+                headers={AUTHORIZATION: f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            self._base_url = server_url
+        return self._http
+
+    def _send(
+        self, http: httpx.Client, method: str, path: str, ring: Keyring, enrolled: Enrolment, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {KNOWN_KEYS_HEADER: ",".join(ring.key_ids)}
+        try:
+            response = http.request(method, path, headers=headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"the server did not answer in time ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise TransientError(f"cannot reach the server: {type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        if status == 200:
+            return response
+        if status == 403:
+            self._revoked(response, ring, enrolled)
+        if status == 401:
+            raise UnauthorisedError(f"the server does not accept this kiosk's token: {_detail(response)}")
+        if status == 410:
+            raise _CursorResetError(_detail(response))
+        if status == 429 or status >= 500:
+            raise TransientError(f"server answered {status}", _retry_after(response))
+        raise SyncError(f"server answered {status}: {_detail(response)}")
+
+    def _revoked(self, response: httpx.Response, ring: Keyring, enrolled: Enrolment) -> None:
+        try:
+            body = RevokedBody.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise SyncError("server answered 403 without a valid revocation notice") from exc
+        notice = verify_notice(ring, body.key_id, body.notice, body.signature)
+        if notice is None or notice.get("kiosk_id") != enrolled.kiosk_id:
+            raise ResponseRefusedError("a revocation notice that does not verify was ignored")
+        apply.wipe(self.store, self._clock(), notice.get("revoked_at", ""))
+        raise KioskRevokedError("the server revoked this kiosk; its personal data was wiped")
+
+
+class _CursorResetError(SyncError):
+    pass
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - utc_now()).total_seconds(), 0.0)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict):
+        return str(data.get("detail") or data.get("error") or "")[:300]
+    return str(data)[:200]

@@ -1,0 +1,322 @@
+"""The kiosk's glue in the GUI thread: codes in, recorded decisions out, screens, tones and the gate.
+
+    code seen (camera, hand scanner) -> debounce -> ScreenMachine: CHECKING -> DbWriter.record
+      -> recorded (on disk) -> ScreenMachine: ADMIT/REFER/DENY -> applicant window + tone -> gate pulse
+      -> recordFailed                -> OUT OF ORDER, gate stays shut
+
+Only `DbWriter.recorded` ever leads to an ADMIT screen or a gate pulse (commit before show); a failed
+write, a slow database (CHECKING too long), a camera or relay fault all end in OUT OF ORDER. The screen
+rules themselves live in kiosk.domain.screen; this class drives them with a timer and the real clock.
+A code the guard types in takes the same path (source "manual") and gets a note naming the guard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from kiosk.domain.debounce import Debouncer
+from kiosk.domain.decide import Presentation
+from kiosk.domain.explain import Lang
+from kiosk.domain.model import Verdict
+from kiosk.domain.payload import parse_payload
+from kiosk.domain.screen import Fault, Screen, ScreenMachine, ScreenState, Timeouts
+from kiosk.store import actions
+from kiosk.store.actions import ActionKind, ActionResult
+from kiosk.store.recorder import Recorded
+from kiosk.ui.applicant import ApplicantWindow
+from kiosk.ui.console import GuardConsole
+from kiosk.ui.jobs import Jobs
+from kiosk.ui.report_pdf import Exported, export_report
+from kiosk.ui.resources import install_language
+from kiosk.ui.sound import TonePlayer
+from kiosk.ui.status import CameraStatus
+from kiosk.workers.db_writer import DbWriter, failure_text
+from kiosk.workers.gate import GateRelay
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+#: A CHECKING tone only when the answer takes longer than this (a fast answer needs just its own tone).
+CHECKING_TONE_DELAY_MS = 150
+#: Scans waiting for the writer beyond this are not decided (the screen already shows the problem).
+MAX_PENDING_SCANS = 8
+DATA_AGE_REFRESH_MS = 30_000
+MANUAL_NOTE = "manual code entry by this guard"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class KioskController(QObject):
+    screenChanged = Signal(object)  # noqa: N815 - Screen
+    scanRecorded = Signal(object, str)  # noqa: N815 - Recorded, source
+    faultsChanged = Signal(object)  # noqa: N815 - frozenset[str]
+
+    def __init__(
+        self,
+        writer: DbWriter,
+        jobs: Jobs,
+        applicant: ApplicantWindow,
+        player: TonePlayer,
+        relay: GateRelay,
+        *,
+        console: GuardConsole | None = None,
+        clock: Clock = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        timeouts: Timeouts | None = None,
+        debounce_s: float = 3.0,
+        default_lang: Lang = Lang.ID,
+        reports_dir: Path | None = None,
+        sync_now: Callable[[], None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.writer = writer
+        self.jobs = jobs
+        self.applicant = applicant
+        self.player = player
+        self.relay = relay
+        self.console = console
+        self.clock = clock
+        self.monotonic = monotonic
+        self.machine = ScreenMachine(timeouts or Timeouts())
+        self.debouncer = Debouncer(debounce_s)
+        self.default_lang = default_lang
+        self.reports_dir = reports_dir
+        self.sync_now = sync_now
+        self._pending = 0  # scans handed to the writer and not answered yet
+        self._dropped_warned = False
+
+        self._tick = QTimer(self, singleShot=True)
+        self._tick.timeout.connect(self.tick)
+        self._checking_tone = QTimer(self, singleShot=True)
+        self._checking_tone.setInterval(CHECKING_TONE_DELAY_MS)
+        self._checking_tone.timeout.connect(self._play_checking)
+        self._data_age = QTimer(self)
+        self._data_age.setInterval(DATA_AGE_REFRESH_MS)
+        self._data_age.timeout.connect(self.refresh_data_age)
+
+        relay.fault.connect(lambda _message: self.fault(Fault.GATE))
+        relay.faultCleared.connect(lambda: self.fault_cleared(Fault.GATE))
+        if console is not None:
+            console.acted.connect(self.guard_acted)
+            console.manualEntry.connect(self.manual_entry)
+            console.languageChanged.connect(self.set_console_language)
+            console.syncRequested.connect(self.request_sync)
+            console.exportRequested.connect(self.export_report)
+            console.status_page.set_sync_available(sync_now is not None)
+            relay.opened.connect(lambda _persons: self._gate_status())
+            relay.closed.connect(self._gate_status)
+            relay.fault.connect(lambda _message: self._gate_status())
+            relay.faultCleared.connect(self._gate_status)
+            self._gate_status()
+        self._apply(self.machine.screen, previous=None)
+
+    # --- life cycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._data_age.start()
+        self.refresh_data_age()
+
+    def stop(self) -> None:
+        for timer in (self._tick, self._checking_tone, self._data_age):
+            timer.stop()
+        self.relay.close()
+
+    # --- codes in -----------------------------------------------------------------------------------
+
+    def code_seen(self, presentation: Presentation, source: str = "camera") -> bool:
+        """A code from the camera or the hand scanner. True when it goes on to be decided."""
+        payload = presentation.payload
+        key = f"{payload.kind.value}:{payload.code}:{presentation.other_codes}"
+        if not self.debouncer.is_new_presentation(key, self.monotonic()):
+            return False
+        if self._pending >= MAX_PENDING_SCANS:
+            if not self._dropped_warned:
+                self._dropped_warned = True
+                log.error("the database writer is %d scans behind; new codes are not decided", self._pending)
+            return False
+        previous = self.machine.screen
+        if not self.machine.code_seen(self.monotonic()):
+            return False
+        self._apply(self.machine.screen, previous)
+        self._record(presentation, source, None)
+        return True
+
+    def manual_entry(self, text: str, guard_id: int) -> None:
+        """A code typed by a guard: the same decision path, whatever the screen shows."""
+        previous = self.machine.screen
+        self.machine.code_seen(self.monotonic(), by_guard=True)
+        self._apply(self.machine.screen, previous)
+        self._record(Presentation(parse_payload(text)), "manual", guard_id)
+
+    def _record(self, presentation: Presentation, source: str, guard_id: int | None) -> None:
+        self._pending += 1
+        self.writer.record(
+            presentation,
+            self.clock(),
+            source,
+            lambda recorded: self._recorded(recorded, source, guard_id),
+            lambda error: self._record_failed(failure_text(error), guard_id),
+        )
+
+    # --- answers from the writer --------------------------------------------------------------------
+
+    def _recorded(self, recorded: Recorded, source: str, guard_id: int | None) -> None:
+        self._pending -= 1
+        self._dropped_warned = False
+        previous = self.machine.screen
+        screen = self.machine.recorded(recorded.decision, recorded.event_uuid, self.monotonic())
+        self._apply(screen, previous)
+        if recorded.decision.verdict is Verdict.ADMIT:
+            self.relay.pulse(max(recorded.decision.persons, 1))
+        if guard_id is not None:
+            now = self.clock()
+            self.jobs.write(
+                lambda store: actions.add_note(store, recorded.event_uuid, guard_id, MANUAL_NOTE, now),
+                lambda _result: None,
+                lambda error: log.error("could not note the manual entry: %s", error),
+            )
+            if self.console is not None:
+                self.console.show_manual_result(recorded)
+        self.scanRecorded.emit(recorded, source)
+        self._faults_changed()
+        if self.console is not None and recorded.decision.verdict is not Verdict.ADMIT:
+            self.console.refresh_queue()
+
+    def _record_failed(self, message: str, guard_id: int | None) -> None:
+        self._pending -= 1
+        log.error("a scan could not be recorded; the kiosk is OUT OF ORDER: %s", message)
+        previous = self.machine.screen
+        self._apply(self.machine.failed(self.monotonic()), previous)
+        if guard_id is not None and self.console is not None:
+            self.console.show_manual_result(None, message)
+        self._faults_changed()
+
+    # --- faults -------------------------------------------------------------------------------------
+
+    def fault(self, fault: Fault) -> None:
+        previous = self.machine.screen
+        self._apply(self.machine.fault(fault, self.monotonic()), previous)
+        self._faults_changed()
+
+    def fault_cleared(self, fault: Fault) -> None:
+        previous = self.machine.screen
+        self._apply(self.machine.fault_cleared(fault, self.monotonic()), previous)
+        self._faults_changed()
+
+    def camera_fault(self, message: str) -> None:
+        self.fault(Fault.CAMERA)
+        if self.console is not None:
+            status = self.console.status_page.camera
+            self.camera_status(CameraStatus(False, message, 0.0, status.decoder, status.source))
+
+    def camera_ok(self) -> None:
+        self.fault_cleared(Fault.CAMERA)
+
+    def camera_status(self, status: CameraStatus) -> None:
+        if self.console is not None:
+            self.console.status_page.set_camera(status)
+
+    def _faults_changed(self) -> None:
+        faults = frozenset(f.value for f in self.machine.faults)
+        self.faultsChanged.emit(faults)
+        if self.console is not None:
+            self.console.status_page.set_faults(faults)
+
+    def _gate_status(self) -> None:
+        if self.console is not None:
+            message = getattr(self.relay, "fault_message", None) or ""
+            self.console.status_page.set_gate(self.relay.state.value, self.relay.description, message)
+
+    # --- the guard ----------------------------------------------------------------------------------
+
+    def guard_acted(self, result: ActionResult) -> None:
+        """A guard's action is on disk: an override opens the gate; any resolution clears a waiting DENY."""
+        previous = self.machine.screen
+        if result.kind is ActionKind.OVERRIDE:
+            self._apply(self.machine.guard_admitted(result.persons, self.monotonic()), previous)
+            self.relay.pulse(max(result.persons, 1))
+        elif result.kind in actions.RESOLVING:
+            self._apply(self.machine.acknowledge(result.ref_event, self.monotonic()), previous)
+
+    def set_console_language(self, lang: Lang) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            install_language(app, lang)
+
+    def request_sync(self) -> None:
+        if self.sync_now is not None:
+            self.sync_now()
+
+    def export_report(self) -> None:
+        console = self.console
+        if console is None or self.reports_dir is None:
+            return
+        now, folder = self.clock(), self.reports_dir
+        console.stats_page.set_busy(True)
+
+        def done(exported: Exported) -> None:
+            console.stats_page.set_busy(False)
+            console.stats_page.set_export_result(f"{exported.csv}\n{exported.pdf}", ok=True)
+
+        def failed(error: BaseException) -> None:
+            console.stats_page.set_busy(False)
+            console.stats_page.set_export_result(str(error), ok=False)
+
+        self.jobs.read(lambda store: export_report(store, now, folder), done, failed)
+
+    # --- screen -------------------------------------------------------------------------------------
+
+    def refresh_data_age(self) -> None:
+        now = self.clock()
+        self.jobs.read(
+            lambda store: store.circumstances(now).data_age,
+            self.applicant.set_data_age,
+            lambda error: log.warning("could not read the data age: %s", error),
+        )
+
+    def tick(self) -> None:
+        """Let timed screens expire (the timer calls this; tests and screenshots may too)."""
+        previous = self.machine.screen
+        screen = self.machine.tick(self.monotonic())
+        self._apply(screen, previous)
+        self._faults_changed()
+
+    def _apply(self, screen: Screen, previous: Screen | None) -> None:
+        """Show `screen`; on a change play its tone, and back at IDLE return to the default language."""
+        self._schedule_tick()
+        if screen is previous:
+            return
+        self.applicant.show_screen(screen)
+        self.screenChanged.emit(screen)
+        changed = previous is None or previous.state is not screen.state or previous.event_uuid != screen.event_uuid
+        if not changed or previous is None:
+            return
+        self._checking_tone.stop()
+        if screen.state is ScreenState.CHECKING:
+            self._checking_tone.start()
+        else:
+            self.player.play(screen.state)
+        if screen.state is ScreenState.IDLE:
+            self.applicant.set_first_language(self.default_lang)
+
+    def _schedule_tick(self) -> None:
+        until = self.machine.until
+        if until is None:
+            self._tick.stop()
+            return
+        self._tick.start(max(int((until - self.monotonic()) * 1000), 0))
+
+    def _play_checking(self) -> None:
+        if self.machine.state is ScreenState.CHECKING:
+            self.player.play(ScreenState.CHECKING)

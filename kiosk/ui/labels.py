@@ -1,0 +1,118 @@
+"""Guard-facing names for the closed lists (reasons, verdicts, override reasons, actions, categories).
+
+Source texts are English and marked for pyside6-lupdate with QT_TRANSLATE_NOOP; they are translated
+when shown, so a language switch takes effect at the next repaint. Codes without an entry show as
+they are (a newer server sending a reason this kiosk does not know yet still shows something true).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+CONTEXT = "Labels"
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name pyside6-lupdate looks for
+    """Mark `text` for translation in `context`; it is translated when shown (Qt's own returns object)."""
+    return text
+
+
+REASONS: dict[str, str] = {
+    "OK": QT_TRANSLATE_NOOP("Labels", "Admitted"),
+    "NOT_A_BOOKING": QT_TRANSLATE_NOOP("Labels", "Not a booking QR"),
+    "UNKNOWN_CODE": QT_TRANSLATE_NOOP("Labels", "Unknown code"),
+    "FORGED": QT_TRANSLATE_NOOP("Labels", "Forged code (bad signature)"),
+    "WRONG_OFFICE": QT_TRANSLATE_NOOP("Labels", "Booking for another office"),
+    "WRONG_DAY": QT_TRANSLATE_NOOP("Labels", "Booking for another day"),
+    "TOO_EARLY": QT_TRANSLATE_NOOP("Labels", "Too early"),
+    "TOO_LATE": QT_TRANSLATE_NOOP("Labels", "Too late"),
+    "CANCELLED": QT_TRANSLATE_NOOP("Labels", "Booking cancelled"),
+    "RESCHEDULED": QT_TRANSLATE_NOOP("Labels", "Booking rescheduled"),
+    "UNPAID": QT_TRANSLATE_NOOP("Labels", "Not paid"),
+    "ALREADY_ADMITTED": QT_TRANSLATE_NOOP("Labels", "Already admitted"),
+    "OUT_OF_ORDER": QT_TRANSLATE_NOOP("Labels", "Kiosk out of order"),
+    "STALE_DATA": QT_TRANSLATE_NOOP("Labels", "Booking data out of date"),
+    "CLOCK_UNTRUSTED": QT_TRANSLATE_NOOP("Labels", "Kiosk clock not trusted"),
+    "MULTIPLE_CODES": QT_TRANSLATE_NOOP("Labels", "Several codes at once"),
+    "NEEDS_OFFICER": QT_TRANSLATE_NOOP("Labels", "Priority or special service"),
+}
+
+VERDICTS: dict[str, str] = {
+    "ADMIT": QT_TRANSLATE_NOOP("Labels", "ADMIT"),
+    "DENY": QT_TRANSLATE_NOOP("Labels", "DENY"),
+    "REFER": QT_TRANSLATE_NOOP("Labels", "REFER"),
+}
+
+OVERRIDE_REASONS: dict[str, str] = {
+    "PRIORITY_ELDERLY": QT_TRANSLATE_NOOP("Labels", "Priority walk-in: elderly (over 60)"),
+    "PRIORITY_DISABILITY": QT_TRANSLATE_NOOP("Labels", "Priority walk-in: disability"),
+    "PRIORITY_CHILD": QT_TRANSLATE_NOOP("Labels", "Priority walk-in: child under 5"),
+    "LOST_PASSPORT": QT_TRANSLATE_NOOP("Labels", "Lost or damaged passport walk-in"),
+    "SPECIAL_RESCHEDULE": QT_TRANSLATE_NOOP("Labels", "Special reschedule after an office system failure"),
+    "ID_CHECKED": QT_TRANSLATE_NOOP("Labels", "Identity checked against the ID card"),
+    "OTHER": QT_TRANSLATE_NOOP("Labels", "Other (describe what happened)"),
+}
+
+ACTIONS: dict[str, str] = {
+    "override": QT_TRANSLATE_NOOP("Labels", "Admitted by guard"),
+    "dismiss": QT_TRANSLATE_NOOP("Labels", "Dismissed"),
+    "ack": QT_TRANSLATE_NOOP("Labels", "Acknowledged"),
+    "note": QT_TRANSLATE_NOOP("Labels", "Note"),
+}
+
+CATEGORIES: dict[str, str] = {
+    "regular": QT_TRANSLATE_NOOP("Labels", "Regular"),
+    "priority": QT_TRANSLATE_NOOP("Labels", "Priority walk-in"),
+    "lost_passport": QT_TRANSLATE_NOOP("Labels", "Lost or damaged passport"),
+    "special_reschedule": QT_TRANSLATE_NOOP("Labels", "Special reschedule"),
+}
+
+SOURCES: dict[str, str] = {
+    "camera": QT_TRANSLATE_NOOP("Labels", "camera"),
+    "wedge": QT_TRANSLATE_NOOP("Labels", "hand scanner"),
+    "manual": QT_TRANSLATE_NOOP("Labels", "typed by guard"),
+}
+
+FAULTS: dict[str, str] = {
+    "camera": QT_TRANSLATE_NOOP("Labels", "camera"),
+    "database": QT_TRANSLATE_NOOP("Labels", "database"),
+    "gate": QT_TRANSLATE_NOOP("Labels", "gate relay"),
+}
+
+
+def translate(context: str, text: str, n: int = -1) -> str:
+    """QCoreApplication.translate under the name pyside6-lupdate finds in module-level code."""
+    return QCoreApplication.translate(context, text, None, n)
+
+
+def _lookup(table: dict[str, str], code: str) -> str:
+    source = table.get(code)
+    return QCoreApplication.translate(CONTEXT, source) if source else code
+
+
+def reason(code: str) -> str:
+    return _lookup(REASONS, code)
+
+
+def verdict(code: str) -> str:
+    return _lookup(VERDICTS, code)
+
+
+def override_reason(code: str) -> str:
+    return _lookup(OVERRIDE_REASONS, code)
+
+
+def action(code: str) -> str:
+    return _lookup(ACTIONS, code)
+
+
+def category(code: str) -> str:
+    return _lookup(CATEGORIES, code)
+
+
+def source(code: str) -> str:
+    return _lookup(SOURCES, code)
+
+
+def fault(code: str) -> str:
+    return _lookup(FAULTS, code)

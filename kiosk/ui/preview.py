@@ -1,0 +1,126 @@
+"""The live camera preview on the applicant screen, with the code the reader found outlined.
+
+Only the newest frame is kept: `set_frame` replaces the image and asks for a repaint, and Qt folds all
+repaint requests before the next paint into one, so a slow screen drops frames instead of queueing
+them. Frames live only in memory, as the camera gives them; nothing here can write one anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+Corners = Sequence[tuple[float, float]]
+#: A frame to show: an image, or a function making one (called only if the frame is ever painted).
+FrameImage = QImage | Callable[[], QImage]
+
+#: How long an outline stays after the code was last seen.
+OUTLINE_HOLD_S = 0.6
+
+
+class PreviewWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None, mirrored: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("preview")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.mirrored = mirrored
+        self._image: QImage | None = None
+        self._pending: Callable[[], QImage] | None = None
+        self._codes: list[list[tuple[float, float]]] = []
+        self._codes_at = 0.0
+        self._arrivals: deque[float] = deque(maxlen=64)
+        self.placeholder = ""
+
+    # --- input ------------------------------------------------------------------------------------
+
+    def set_frame(self, image: FrameImage, codes: Sequence[Corners] = ()) -> None:
+        """Show `image` (replacing any frame not yet painted) with `codes` outlined. A callable is
+        converted only at paint time, so frames that arrive faster than the screen paints cost nothing."""
+        now = time.monotonic()
+        if isinstance(image, QImage):
+            self._image, self._pending = image, None
+        else:
+            self._pending = image
+        self._arrivals.append(now)
+        if codes:
+            self._codes = [list(corners) for corners in codes]
+            self._codes_at = now
+        self.update()
+
+    def set_codes(self, codes: Sequence[Corners]) -> None:
+        """Outline codes found in the current frame (when the reader reports them apart from frames)."""
+        if codes:
+            self._codes = [list(corners) for corners in codes]
+            self._codes_at = time.monotonic()
+            self.update()
+
+    def clear(self) -> None:
+        self._image = None
+        self._pending = None
+        self._codes = []
+        self._arrivals.clear()
+        self.update()
+
+    @property
+    def fps(self) -> float:
+        """Frames received over the last two seconds, per second."""
+        now = time.monotonic()
+        recent = [t for t in self._arrivals if now - t <= 2.0]
+        if len(recent) < 2:
+            return 0.0
+        span = now - recent[0]
+        return (len(recent) - 1) / span if span > 0 else 0.0
+
+    # --- painting ---------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#05121d"))
+        if self._pending is not None:
+            self._image, self._pending = self._pending(), None
+        image = self._image
+        if image is None or image.isNull():
+            if self.placeholder:
+                painter.setPen(QColor("#c9d6e2"))
+                painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            painter.end()
+            return
+        target = self._target(image)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        if self.mirrored:
+            painter.save()
+            painter.translate(target.center().x() * 2, 0)
+            painter.scale(-1, 1)
+            painter.drawImage(target, image)
+            painter.restore()
+        else:
+            painter.drawImage(target, image)
+        if self._codes and time.monotonic() - self._codes_at <= OUTLINE_HOLD_S:
+            self._outline(painter, target, image)
+        painter.end()
+
+    def _target(self, image: QImage) -> QRectF:
+        area = QRectF(self.rect()).adjusted(3, 3, -3, -3)
+        scale = min(area.width() / image.width(), area.height() / image.height())
+        width, height = image.width() * scale, image.height() * scale
+        return QRectF(area.center().x() - width / 2, area.center().y() - height / 2, width, height)
+
+    def _outline(self, painter: QPainter, target: QRectF, image: QImage) -> None:
+        sx, sy = target.width() / image.width(), target.height() / image.height()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for corners in self._codes:
+            points = []
+            for x, y in corners:
+                px = target.left() + (image.width() - x if self.mirrored else x) * sx
+                points.append(QPointF(px, target.top() + y * sy))
+            polygon = QPolygonF(points)
+            painter.setPen(QPen(QColor(0, 0, 0, 160), 9))
+            painter.drawPolygon(polygon)
+            painter.setPen(QPen(QColor("#3ee06a"), 5))
+            painter.drawPolygon(polygon)

@@ -1,0 +1,254 @@
+"""The guard console's status panel: camera, gate, data freshness and sync, uploads, audit chain, disk.
+
+The panel only shows what it is given (the controller feeds camera and gate state; the store's figures
+come from a read job every few seconds). "Sync now" and "Verify now" are requests; the panel never does
+the work itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+import kiosk
+from kiosk.store.actions import StoreStatus
+from kiosk.store.settings import Identity
+from kiosk.ui import labels
+from kiosk.ui.labels import QT_TRANSLATE_NOOP, translate
+from kiosk.ui.widgets import button, frame, label
+
+CTX = "StatusPage"
+LOW_DISK_BYTES = 1_000_000_000
+
+ROWS: dict[str, list[tuple[str, str]]] = {
+    "camera": [
+        ("camera_state", QT_TRANSLATE_NOOP("StatusPage", "State")),
+        ("camera_fps", QT_TRANSLATE_NOOP("StatusPage", "Frame rate")),
+        ("camera_decoder", QT_TRANSLATE_NOOP("StatusPage", "Decoder")),
+        ("camera_source", QT_TRANSLATE_NOOP("StatusPage", "Source")),
+    ],
+    "gate": [
+        ("gate_state", QT_TRANSLATE_NOOP("StatusPage", "State")),
+        ("gate_relay", QT_TRANSLATE_NOOP("StatusPage", "Relay")),
+        ("kiosk_faults", QT_TRANSLATE_NOOP("StatusPage", "Applicant screen")),
+    ],
+    "data": [
+        ("data_age", QT_TRANSLATE_NOOP("StatusPage", "Data age")),
+        ("last_sync", QT_TRANSLATE_NOOP("StatusPage", "Last sync")),
+        ("sync_error", QT_TRANSLATE_NOOP("StatusPage", "Sync problem")),
+        ("bookings", QT_TRANSLATE_NOOP("StatusPage", "Bookings held")),
+        ("pending", QT_TRANSLATE_NOOP("StatusPage", "Pending uploads")),
+    ],
+    "audit": [
+        ("audit_state", QT_TRANSLATE_NOOP("StatusPage", "Audit chain")),
+        ("audit_head", QT_TRANSLATE_NOOP("StatusPage", "Entries")),
+        ("audit_checked", QT_TRANSLATE_NOOP("StatusPage", "Last checked")),
+        ("disk", QT_TRANSLATE_NOOP("StatusPage", "Free disk")),
+    ],
+    "kiosk": [
+        ("office", QT_TRANSLATE_NOOP("StatusPage", "Office")),
+        ("kiosk_id", QT_TRANSLATE_NOOP("StatusPage", "Kiosk")),
+        ("kiosk_gate", QT_TRANSLATE_NOOP("StatusPage", "Gate")),
+        ("version", QT_TRANSLATE_NOOP("StatusPage", "Version")),
+    ],
+}
+TITLES = {
+    "camera": QT_TRANSLATE_NOOP("StatusPage", "Camera"),
+    "gate": QT_TRANSLATE_NOOP("StatusPage", "Gate and screen"),
+    "data": QT_TRANSLATE_NOOP("StatusPage", "Booking data and sync"),
+    "audit": QT_TRANSLATE_NOOP("StatusPage", "Audit chain and disk"),
+    "kiosk": QT_TRANSLATE_NOOP("StatusPage", "This kiosk"),
+}
+
+
+@dataclass(slots=True)
+class CameraStatus:
+    ok: bool = False
+    message: str = ""
+    fps: float = 0.0
+    decoder: str = ""
+    source: str = ""
+
+
+class StatusPage(QWidget):
+    syncRequested = Signal()  # noqa: N815
+    verifyRequested = Signal()  # noqa: N815
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.zone: ZoneInfo | None = None
+        self.camera = CameraStatus()
+        self.gate_state = ""
+        self.gate_relay = ""
+        self.gate_message = ""
+        self.faults: frozenset[str] = frozenset()
+        self.store: StoreStatus | None = None
+        self.audit_checked: dt.datetime | None = None
+        self.audit_ok: bool | None = None
+        self.audit_problem = ""
+        self.identity = Identity()
+        self.sync_available = False
+        self.values: dict[str, QLabel] = {}
+        self.names: dict[str, QLabel] = {}
+        self.titles: dict[str, QLabel] = {}
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(16)
+        self.sync_button = button("", "")
+        self.sync_button.clicked.connect(self.syncRequested)
+        self.verify_button = button("", "")
+        self.verify_button.clicked.connect(self.verifyRequested)
+        extra = {"data": self.sync_button, "audit": self.verify_button}
+        for n, card_name in enumerate(("camera", "data", "audit", "gate", "kiosk")):
+            grid.addWidget(self._card(card_name, extra.get(card_name)), n // 3, n % 3)
+        layout = QVBoxLayout(self)
+        self.title = label("pageTitle")
+        layout.addWidget(self.title)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def _card(self, name: str, action: QWidget | None) -> QWidget:
+        card = frame("card")
+        box = QVBoxLayout(card)
+        self.titles[name] = label("sectionTitle")
+        box.addWidget(self.titles[name])
+        form = QFormLayout()
+        for key, _source in ROWS[name]:
+            self.names[key] = label()
+            self.values[key] = label(wrap=True)
+            form.addRow(self.names[key], self.values[key])
+        box.addLayout(form)
+        if action is not None:
+            row = QHBoxLayout()
+            row.addStretch(1)
+            row.addWidget(action)
+            box.addLayout(row)
+        box.addStretch(1)
+        return card
+
+    # --- input --------------------------------------------------------------------------------------
+
+    def set_camera(self, status: CameraStatus) -> None:
+        self.camera = status
+        self._render()
+
+    def set_gate(self, state: str, relay: str, message: str = "") -> None:
+        self.gate_state, self.gate_relay, self.gate_message = state, relay, message
+        self._render()
+
+    def set_faults(self, faults: frozenset[str]) -> None:
+        self.faults = faults
+        self._render()
+
+    def set_store(self, status: StoreStatus, now: dt.datetime) -> None:
+        self.store = status
+        if status.audit_ok is not None:
+            self.audit_ok, self.audit_problem, self.audit_checked = status.audit_ok, status.audit_problem, now
+        self._render()
+
+    def set_identity(self, identity: Identity) -> None:
+        self.identity = identity
+        self._render()
+
+    def set_sync_available(self, available: bool) -> None:
+        self.sync_available = available
+        self._render()
+
+    # --- text ---------------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Status"))
+        for name, source in TITLES.items():
+            self.titles[name].setText(translate(CTX, source))
+        for rows in ROWS.values():
+            for key, source in rows:
+                self.names[key].setText(translate(CTX, source) + ":")
+        self.sync_button.setText(self.tr("Sync now"))
+        self.verify_button.setText(self.tr("Verify now"))
+        self._render()
+
+    def _set(self, key: str, text: str, style: str = "") -> None:
+        widget = self.values[key]
+        widget.setText(text)
+        if widget.objectName() != style:
+            widget.setObjectName(style)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    def _render(self) -> None:
+        camera = self.camera
+        if camera.ok:
+            self._set("camera_state", self.tr("working"), "ok")
+        else:
+            self._set("camera_state", camera.message or self.tr("not working"), "error")
+        self._set("camera_fps", f"{camera.fps:.1f} fps" if camera.fps else "—")
+        self._set("camera_decoder", camera.decoder or "—")
+        self._set("camera_source", camera.source or "—")
+        gate_text = {"open": self.tr("open"), "closed": self.tr("closed"), "fault": self.tr("fault")}
+        gate = gate_text.get(self.gate_state, self.gate_state or "—")
+        if self.gate_message:
+            gate = f"{gate}: {self.gate_message}"
+        self._set("gate_state", gate, "error" if self.gate_state == "fault" else "")
+        self._set("gate_relay", self.gate_relay or "—")
+        if self.faults:
+            names = ", ".join(labels.fault(f) for f in sorted(self.faults))
+            self._set("kiosk_faults", self.tr("OUT OF ORDER (%1)").replace("%1", names), "error")
+        else:
+            self._set("kiosk_faults", self.tr("in service"), "ok")
+        self._render_store()
+        self._set("office", self.identity.office_code)
+        self._set("kiosk_id", self.identity.kiosk_id)
+        self._set("kiosk_gate", self.identity.gate)
+        self._set("version", kiosk.__version__)
+        self.sync_button.setEnabled(self.sync_available)
+        self.sync_button.setToolTip("" if self.sync_available else self.tr("No sync server is configured."))
+
+    def _render_store(self) -> None:
+        status = self.store
+        if status is None:
+            for key in ("data_age", "last_sync", "sync_error", "bookings", "pending", "audit_head", "disk"):
+                self._set(key, "…")
+        else:
+            self._set("data_age", *self._age(status.data_age))
+            self._set("last_sync", self._when(status.last_sync) if status.last_sync else self.tr("never"))
+            self._set("sync_error", status.last_sync_error or "—", "warn" if status.last_sync_error else "")
+            self._set("bookings", str(status.bookings))
+            self._set("pending", str(status.pending_uploads), "warn" if status.pending_uploads > 500 else "")
+            self._set("audit_head", str(status.audit_head_seq))
+            self._set("disk", *self._disk(status.free_disk_bytes))
+        if self.audit_ok is None:
+            self._set("audit_state", self.tr("not checked yet"))
+        elif self.audit_ok:
+            self._set("audit_state", self.tr("OK"), "ok")
+        else:
+            self._set("audit_state", self.tr("BROKEN: %1").replace("%1", self.audit_problem), "error")
+        self._set("audit_checked", self._when(self.audit_checked) if self.audit_checked else "—")
+
+    def _age(self, age: dt.timedelta | None) -> tuple[str, str]:
+        if age is None:
+            return self.tr("imported locally (no sync)"), ""
+        if age >= dt.timedelta(days=3650):
+            return self.tr("never synced"), "error"
+        minutes = max(int(age.total_seconds() // 60), 0)
+        text = self.tr("%n min", "", minutes) if minutes < 120 else self.tr("%n h", "", minutes // 60)
+        return text, "warn" if minutes > 15 else ""
+
+    def _when(self, at: dt.datetime) -> str:
+        local = at.astimezone(self.zone) if self.zone else at
+        return f"{local:%d-%m-%Y %H.%M}"
+
+    def _disk(self, free: int) -> tuple[str, str]:
+        if free < 0:
+            return self.tr("unknown"), "warn"
+        return f"{free / 1e9:.1f} GB", "error" if free < LOW_DISK_BYTES else ""

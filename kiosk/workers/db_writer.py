@@ -1,0 +1,172 @@
+"""The one serialised database writer (and, as a second instance, the reader): store work off the GUI thread.
+
+The GUI thread never waits on the database. It hands a job (a function of the KioskStore) to a
+`DbWriter`; the job runs on the writer's own thread, in submission order, one at a time; its result or
+its exception comes back as a Qt signal, delivered in the GUI thread, where the job's callbacks run.
+Scans go through `record()`, which calls `KioskStore.record` and emits `recorded` only after the
+commit has returned: the caller shows the verdict and pulses the gate on that signal, never before
+(commit before show). A failed write emits `recordFailed` with the store's message: the caller shows
+OUT OF ORDER and keeps the gate shut.
+
+The thread is a plain Python thread fed by a queue, not a QThread: Python code running on a QThread
+registers a never-ending "dummy" thread with the threading module (in Python 3.11) as soon as anything
+there logs, which would count as a leaked thread; a Python thread is joined for real by `stop()`.
+Results cross to the GUI thread through queued signal connections all the same.
+
+`synchronous=True` runs each job at once in the caller's thread (tests, command-line tools).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from kiosk.domain.decide import Presentation
+from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.recorder import Recorded
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[KioskStore], Any]
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """A presentation waiting to be decided and recorded; `source` is camera, wedge or manual."""
+
+    presentation: Presentation
+    source: str
+
+
+class DbWriter(QObject):
+    #: (ticket, Recorded): the scan is on disk; safe to show and to open the gate.
+    recorded = Signal(int, object)
+    #: (ticket, message): the scan could not be recorded; show OUT OF ORDER, keep the gate shut.
+    recordFailed = Signal(int, str)  # noqa: N815
+    #: (ticket, result) of any job that succeeded, after its callback ran.
+    jobDone = Signal(int, object)  # noqa: N815
+    _finished = Signal(int, object, object)  # ticket, result, exception (from the worker thread)
+
+    def __init__(
+        self,
+        store: KioskStore,
+        *,
+        synchronous: bool = False,
+        name: str = "kiosk-db-writer",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.synchronous = synchronous
+        self.name = name
+        self._tickets = itertools.count(1)
+        self._callbacks: dict[int, tuple[Done | None, Failed | None, bool]] = {}
+        self._queue: queue.SimpleQueue[tuple[int, Job] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    # --- life cycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.synchronous or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=False)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Finish the jobs already queued, then end the thread and wait for it."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join(timeout_s)
+        if thread.is_alive():  # a write stuck on a lock longer than the store's own busy timeout
+            log.error("the %s thread did not stop within %.0f s", self.name, timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return self.synchronous or (self._thread is not None and self._thread.is_alive())
+
+    @property
+    def pending(self) -> int:
+        """Jobs submitted whose result has not been delivered yet."""
+        return len(self._callbacks)
+
+    # --- work -------------------------------------------------------------------------------------
+
+    def submit(self, job: Job, done: Done | None = None, failed: Failed | None = None) -> int:
+        """Run `job(store)` on the writer thread; `done(result)` or `failed(exception)` run in the GUI
+        thread afterwards. Returns a ticket that the signals carry too."""
+        return self._submit(job, done, failed, scan=False)
+
+    def record(
+        self,
+        presentation: Presentation,
+        now: Any,
+        source: str = "camera",
+        done: Done | None = None,
+        failed: Failed | None = None,
+    ) -> int:
+        """Decide and record one presentation; the answer comes as `recorded` or `recordFailed` (and to
+        `done(Recorded)` or `failed(exception)`, which run first)."""
+        return self._submit(lambda store: store.record(presentation, now, source), done, failed, scan=True)
+
+    def _submit(self, job: Job, done: Done | None, failed: Failed | None, scan: bool) -> int:
+        ticket = next(self._tickets)
+        self._callbacks[ticket] = (done, failed, scan)
+        if self.synchronous:
+            result, error = _run_job(self.store, job)
+            self._deliver(ticket, result, error)
+            return ticket
+        if self._thread is None:
+            self._callbacks.pop(ticket)
+            raise RuntimeError(f"{self.name} is not running")
+        self._queue.put((ticket, job))
+        return ticket
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            ticket, job = item
+            result, error = _run_job(self.store, job)
+            self._finished.emit(ticket, result, error)
+
+    def _deliver(self, ticket: int, result: object, error: object) -> None:
+        done, failed, scan = self._callbacks.pop(ticket, (None, None, False))
+        if isinstance(error, BaseException):
+            if failed is not None:
+                failed(error)
+            elif not scan:
+                log.error("%s job failed: %s", self.name, error)
+            if scan:
+                self.recordFailed.emit(ticket, failure_text(error))
+            return
+        if done is not None:
+            done(result)
+        if scan and isinstance(result, Recorded):
+            self.recorded.emit(ticket, result)
+        self.jobDone.emit(ticket, result)
+
+
+def failure_text(error: BaseException) -> str:
+    """The store's own sentence for a StoreError; the exception's name and text for anything else."""
+    return str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
+
+
+def _run_job(store: KioskStore, job: Job) -> tuple[object, BaseException | None]:
+    """Run one job; any exception is handed back (fail closed: the caller decides what it means)."""
+    try:
+        return job(store), None
+    except Exception as exc:
+        return None, exc

@@ -1,0 +1,203 @@
+"""The scan worker: camera frames in, "code seen" events, camera faults and a live preview out, as Qt signals.
+
+Two threads run the vision ScanCore: capture (blocking reads, camera upkeep, preview) and decode (gate,
+decode, debounce, watchdog), joined by a one-slot mailbox so the decoder always takes the newest frame.
+They are plain Python threads (joined by stop(); Python 3.11 would keep a phantom entry for every QThread
+that ever logged) emitting queued Qt signals to the GUI thread, which never decodes. The synchronous mode
+(`process_frame`, `run_sync`) runs the same code in the caller's thread, for tests without threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from kiosk.vision.clock import Clock, MonotonicClock
+from kiosk.vision.decoders import Decoder, make_decoder
+from kiosk.vision.frames import Frame, FrameSource
+from kiosk.vision.pipeline import ScanPipeline
+from kiosk.vision.scanner import CodeSeen, ScanCore, ScanSettings, ScanStats
+from kiosk.workers.mailbox import LatestMailbox
+
+log = logging.getLogger(__name__)
+
+JOIN_TIMEOUT_S = 5.0
+TAKE_TIMEOUT_S = 0.1  # the decode thread checks camera health at least this often
+
+
+class ScanWorker(QObject):
+    """See the module docstring. Signals are delivered in the thread that owns the worker (the GUI's)."""
+
+    codeSeen = Signal(object)  # noqa: N815 - CodeSeen: a new presentation (distinct codes of one frame)
+    codesInView = Signal(object)  # noqa: N815 - tuple[DecodedCode, ...] of every frame read, for outlines
+    fault = Signal(str, str)  # FaultKind value, message for the log and the guard
+    faultCleared = Signal()  # noqa: N815
+    statsChanged = Signal(object)  # noqa: N815 - ScanStats, about once a second while running
+    preview = Signal(object)  # Frame: the newest frame, at up to preview_fps (see frame_to_qimage)
+
+    def __init__(
+        self,
+        source: FrameSource,
+        decoder: Decoder | None = None,
+        settings: ScanSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        preview_fps: float = 30.0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock or MonotonicClock()
+        pipeline = ScanPipeline(decoder or make_decoder("auto"))
+        self.core = ScanCore(source, pipeline, self._clock, settings)
+        self._preview_interval = 1.0 / preview_fps if preview_fps > 0 else float("inf")
+        self._last_preview = -1e18
+        self._stop = threading.Event()
+        self._mailbox: LatestMailbox[Frame] = LatestMailbox()
+        self._threads: list[threading.Thread] = []
+
+    # --- threaded mode ----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return any(thread.is_alive() for thread in self._threads)
+
+    @property
+    def stats(self) -> ScanStats:
+        return self.core.stats()
+
+    def start(self) -> None:
+        """Start capture and decode threads; the camera is opened by the capture thread, not here."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._mailbox = LatestMailbox()
+        self._threads = [
+            threading.Thread(target=self._capture_loop, name="kiosk-capture"),
+            threading.Thread(target=self._decode_loop, name="kiosk-decode"),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = JOIN_TIMEOUT_S) -> bool:
+        """Stop and join both threads (the camera is closed by its own thread); False if one hangs."""
+        self._stop.set()
+        self._mailbox.close()
+        for thread in self._threads:
+            thread.join(timeout)
+        alive = [thread.name for thread in self._threads if thread.is_alive()]
+        if alive:
+            log.error("scan threads did not stop within %.1f s: %s", timeout, alive)
+            return False
+        self._threads = []
+        return True
+
+    def _capture_loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self._capture_once()
+        finally:
+            self.core.close()
+
+    def _capture_once(self) -> None:
+        try:
+            frame = self.core.step()
+        except Exception:  # ScanCore never raises by design; this is the last line of defence
+            log.exception("capture step failed")
+            self._stop.wait(0.1)
+            return
+        if frame is None:
+            pause = self.core.pause_s()
+            if pause > 0:
+                self._stop.wait(min(pause, TAKE_TIMEOUT_S))
+            return
+        if self._mailbox.put(frame):
+            self.core.count_dropped()
+        self._maybe_preview(frame)
+
+    def _decode_loop(self) -> None:
+        next_stats = self._clock.now() + 1.0
+        while not self._stop.is_set():
+            frame = self._mailbox.take(TAKE_TIMEOUT_S)
+            now = self._clock.now()
+            try:
+                if frame is not None:
+                    self._process(frame, now)
+                self._report_health(now)
+            except Exception:  # a slot or signal problem must not end the decode thread
+                log.exception("decode step failed")
+            if now >= next_stats:
+                next_stats = now + 1.0
+                self.statsChanged.emit(self.core.stats())
+
+    def _maybe_preview(self, frame: Frame) -> None:
+        if frame.ts - self._last_preview >= self._preview_interval * 0.9:
+            self._last_preview = frame.ts
+            self.preview.emit(frame)
+
+    # --- synchronous mode ---------------------------------------------------------------------------
+
+    def process_frame(self, frame: Frame, now: float | None = None) -> CodeSeen | None:
+        """Decode one frame in this thread (tests, benchmarks); emits the same signals as the threads."""
+        at = self._clock.now() if now is None else now
+        event = self._process(frame, at)
+        self._report_health(at)
+        return event
+
+    def run_sync(self, n_frames: int) -> list[CodeSeen]:
+        """Run the whole loop in this thread for `n_frames` camera steps (an open attempt or a read each).
+
+        While the camera is closed, time passes on the worker's clock (instantly with a ManualClock).
+        """
+        events: list[CodeSeen] = []
+        for _ in range(n_frames):
+            frame = self.core.step()
+            now = self._clock.now()
+            if frame is not None:
+                self._maybe_preview(frame)
+                event = self._process(frame, now)
+                if event is not None:
+                    events.append(event)
+            self._report_health(now)
+            if frame is None:
+                self._clock.sleep(self.core.pause_s())
+        return events
+
+    def close(self) -> None:
+        """Release the camera after synchronous use (threaded use closes it in stop())."""
+        if not self.running:
+            self.core.close()
+
+    # --- shared -------------------------------------------------------------------------------------
+
+    def _process(self, frame: Frame, now: float) -> CodeSeen | None:
+        event = self.core.process(frame, now)
+        if self.core.last_codes:
+            self.codesInView.emit(self.core.last_codes)
+        if event is not None:
+            self.codeSeen.emit(event)
+        return event
+
+    def _report_health(self, now: float) -> None:
+        transition = self.core.health(now)
+        if transition is None:
+            return
+        if transition.kind is None:
+            log.info("camera healthy again")
+            self.faultCleared.emit()
+        else:
+            log.warning("camera fault %s: %s", transition.kind.value, transition.message)
+            self.fault.emit(transition.kind.value, transition.message)
+
+
+def frame_to_qimage(frame: Frame) -> QImage:
+    """A QImage copy of a frame for the preview widget (grey, BGR or BGRA; the frame stays untouched)."""
+    image = np.ascontiguousarray(frame.image)
+    height, width = image.shape[:2]
+    channels = 1 if image.ndim == 2 else int(image.shape[2])
+    fmt = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_BGR888, 4: QImage.Format.Format_ARGB32}
+    view = QImage(image.data, width, height, int(image.strides[0]), fmt[channels])
+    return view.copy()

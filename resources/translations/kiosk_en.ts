@@ -1,0 +1,826 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>GuardConsole</name>
+    <message>
+        <source>Already done by %1 (%2). Nothing was changed.</source>
+        <translation>Already done by %1 (%2). Nothing was changed.</translation>
+    </message>
+    <message>
+        <source>Database problem: %1</source>
+        <translation>Database problem: %1</translation>
+    </message>
+    <message>
+        <source>Logged out after a quiet spell.</source>
+        <translation>Logged out after a quiet spell.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Admitted: %n person(s). The gate opens.</source>
+        <translation>
+            <numerusform>Admitted: %n person. The gate opens.</numerusform>
+            <numerusform>Admitted: %n people. The gate opens.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Dismissed.</source>
+        <translation>Dismissed.</translation>
+    </message>
+    <message>
+        <source>Acknowledged.</source>
+        <translation>Acknowledged.</translation>
+    </message>
+    <message>
+        <source>Note saved.</source>
+        <translation>Note saved.</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n people</source>
+        <translation>
+            <numerusform>%n person</numerusform>
+            <numerusform>%n people</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Guard console</source>
+        <translation>Guard console</translation>
+    </message>
+    <message>
+        <source>Logged in: %1</source>
+        <translation>Logged in: %1</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>Log out</translation>
+    </message>
+    <message>
+        <source>Leave kiosk mode</source>
+        <translation>Leave kiosk mode</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open in the queue</source>
+        <translation>
+            <numerusform>%n open in the queue</numerusform>
+            <numerusform>%n open in the queue</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Queue (%n open)</source>
+        <translation>
+            <numerusform>Queue (%n open)</numerusform>
+            <numerusform>Queue (%n open)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>Statistics</translation>
+    </message>
+    <message>
+        <source>Leave kiosk mode and close the kiosk?</source>
+        <translation>Leave kiosk mode and close the kiosk?</translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrong PIN. %n more wrong PIN(s) lock you out.</source>
+        <translation>
+            <numerusform>Wrong PIN. %n more wrong PIN locks you out.</numerusform>
+            <numerusform>Wrong PIN. %n more wrong PINs lock you out.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: logged out.</source>
+        <translation>Too many wrong PINs: logged out.</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <source>Admitted</source>
+        <translation>Admitted</translation>
+    </message>
+    <message>
+        <source>Not a booking QR</source>
+        <translation>Not a booking QR</translation>
+    </message>
+    <message>
+        <source>Unknown code</source>
+        <translation>Unknown code</translation>
+    </message>
+    <message>
+        <source>Forged code (bad signature)</source>
+        <translation>Forged code (bad signature)</translation>
+    </message>
+    <message>
+        <source>Booking for another office</source>
+        <translation>Booking for another office</translation>
+    </message>
+    <message>
+        <source>Booking for another day</source>
+        <translation>Booking for another day</translation>
+    </message>
+    <message>
+        <source>Too early</source>
+        <translation>Too early</translation>
+    </message>
+    <message>
+        <source>Too late</source>
+        <translation>Too late</translation>
+    </message>
+    <message>
+        <source>Booking cancelled</source>
+        <translation>Booking cancelled</translation>
+    </message>
+    <message>
+        <source>Booking rescheduled</source>
+        <translation>Booking rescheduled</translation>
+    </message>
+    <message>
+        <source>Not paid</source>
+        <translation>Not paid</translation>
+    </message>
+    <message>
+        <source>Already admitted</source>
+        <translation>Already admitted</translation>
+    </message>
+    <message>
+        <source>Kiosk out of order</source>
+        <translation>Kiosk out of order</translation>
+    </message>
+    <message>
+        <source>Booking data out of date</source>
+        <translation>Booking data out of date</translation>
+    </message>
+    <message>
+        <source>Kiosk clock not trusted</source>
+        <translation>Kiosk clock not trusted</translation>
+    </message>
+    <message>
+        <source>Several codes at once</source>
+        <translation>Several codes at once</translation>
+    </message>
+    <message>
+        <source>Priority or special service</source>
+        <translation>Priority or special service</translation>
+    </message>
+    <message>
+        <source>ADMIT</source>
+        <translation>ADMIT</translation>
+    </message>
+    <message>
+        <source>DENY</source>
+        <translation>DENY</translation>
+    </message>
+    <message>
+        <source>REFER</source>
+        <translation>REFER</translation>
+    </message>
+    <message>
+        <source>Priority walk-in: elderly (over 60)</source>
+        <translation>Priority walk-in: elderly (over 60)</translation>
+    </message>
+    <message>
+        <source>Priority walk-in: disability</source>
+        <translation>Priority walk-in: disability</translation>
+    </message>
+    <message>
+        <source>Priority walk-in: child under 5</source>
+        <translation>Priority walk-in: child under 5</translation>
+    </message>
+    <message>
+        <source>Lost or damaged passport walk-in</source>
+        <translation>Lost or damaged passport walk-in</translation>
+    </message>
+    <message>
+        <source>Special reschedule after an office system failure</source>
+        <translation>Special reschedule after an office system failure</translation>
+    </message>
+    <message>
+        <source>Identity checked against the ID card</source>
+        <translation>Identity checked against the ID card</translation>
+    </message>
+    <message>
+        <source>Other (describe what happened)</source>
+        <translation>Other (describe what happened)</translation>
+    </message>
+    <message>
+        <source>Admitted by guard</source>
+        <translation>Admitted by guard</translation>
+    </message>
+    <message>
+        <source>Dismissed</source>
+        <translation>Dismissed</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>Regular</source>
+        <translation>Regular</translation>
+    </message>
+    <message>
+        <source>Priority walk-in</source>
+        <translation>Priority walk-in</translation>
+    </message>
+    <message>
+        <source>Lost or damaged passport</source>
+        <translation>Lost or damaged passport</translation>
+    </message>
+    <message>
+        <source>Special reschedule</source>
+        <translation>Special reschedule</translation>
+    </message>
+    <message>
+        <source>camera</source>
+        <translation>camera</translation>
+    </message>
+    <message>
+        <source>hand scanner</source>
+        <translation>hand scanner</translation>
+    </message>
+    <message>
+        <source>typed by guard</source>
+        <translation>typed by guard</translation>
+    </message>
+    <message>
+        <source>database</source>
+        <translation>database</translation>
+    </message>
+    <message>
+        <source>gate relay</source>
+        <translation>gate relay</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>No guard is registered. Add one with `kiosk guard add`.</source>
+        <translation>No guard is registered. Add one with `kiosk guard add`.</translation>
+    </message>
+    <message>
+        <source>Checking the PIN…</source>
+        <translation>Checking the PIN…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrong PIN. %n more wrong PIN(s) lock this guard out for 5 minutes.</source>
+        <translation>
+            <numerusform>Wrong PIN. %n more wrong PIN locks this guard out for 5 minutes.</numerusform>
+            <numerusform>Wrong PIN. %n more wrong PINs lock this guard out for 5 minutes.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: this guard is locked out until %1.</source>
+        <translation>Too many wrong PINs: this guard is locked out until %1.</translation>
+    </message>
+    <message>
+        <source>This guard is disabled.</source>
+        <translation>This guard is disabled.</translation>
+    </message>
+    <message>
+        <source>Unknown guard.</source>
+        <translation>Unknown guard.</translation>
+    </message>
+    <message>
+        <source>Guard login</source>
+        <translation>Guard login</translation>
+    </message>
+    <message>
+        <source>Choose your name and enter your personal PIN. Never share your PIN.</source>
+        <translation>Choose your name and enter your personal PIN. Never share your PIN.</translation>
+    </message>
+    <message>
+        <source>Guard</source>
+        <translation>Guard</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Log in</translation>
+    </message>
+</context>
+<context>
+    <name>NoteDialog</name>
+    <message>
+        <source>Add a note</source>
+        <translation>Add a note</translation>
+    </message>
+    <message>
+        <source>Write the note</source>
+        <translation>Write the note</translation>
+    </message>
+    <message>
+        <source>Save note</source>
+        <translation>Save note</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>OverrideDialog</name>
+    <message>
+        <source>Admit with a reason</source>
+        <translation>Admit with a reason</translation>
+    </message>
+    <message>
+        <source>What happened? Required for “Other”.</source>
+        <translation>What happened? Required for “Other”.</translation>
+    </message>
+    <message>
+        <source>Admit</source>
+        <translation>Admit</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Compare the name and the last 4 digits of the NIK with the ID card.</source>
+        <translation>Compare the name and the last 4 digits of the NIK with the ID card.</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>People let in:</source>
+        <translation>People let in:</translation>
+    </message>
+    <message>
+        <source>Choose a reason.</source>
+        <translation>Choose a reason.</translation>
+    </message>
+    <message>
+        <source>The note is too long.</source>
+        <translation>The note is too long.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Describe what happened (at least %n characters).</source>
+        <translation>
+            <numerusform>Describe what happened (at least %n character).</numerusform>
+            <numerusform>Describe what happened (at least %n characters).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <source>Confirm with your PIN</source>
+        <translation>Confirm with your PIN</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Guard: %1</source>
+        <translation>Guard: %1</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Party</source>
+        <translation>Party</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>NIK
+(last 4)</source>
+        <translation>NIK
+(last 4)</translation>
+    </message>
+    <message>
+        <source>First
+entry</source>
+        <translation>First
+entry</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>%1 (%2, %3)</source>
+        <translation>%1 (%2, %3)</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePage</name>
+    <message numerus="yes">
+        <source>%n open</source>
+        <translation>
+            <numerusform>%n open</numerusform>
+            <numerusform>%n open</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n today</source>
+        <translation>
+            <numerusform>%n today</numerusform>
+            <numerusform>%n today</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Type a code:</source>
+        <translation>Type a code:</translation>
+    </message>
+    <message>
+        <source>a code the camera cannot read, e.g. MP7K-Q2XA-T3M9</source>
+        <translation>a code the camera cannot read, e.g. MP7K-Q2XA-T3M9</translation>
+    </message>
+    <message>
+        <source>Check code</source>
+        <translation>Check code</translation>
+    </message>
+    <message>
+        <source>Show resolved scans</source>
+        <translation>Show resolved scans</translation>
+    </message>
+    <message>
+        <source>Admit…</source>
+        <translation>Admit…</translation>
+    </message>
+    <message>
+        <source>Let the applicant in, with a reason from the list.</source>
+        <translation>Let the applicant in, with a reason from the list.</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Acknowledge</translation>
+    </message>
+    <message>
+        <source>Seen and dealt with: the refusal stands.</source>
+        <translation>Seen and dealt with: the refusal stands.</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Dismiss</translation>
+    </message>
+    <message>
+        <source>Close without action (a misread, the applicant left).</source>
+        <translation>Close without action (a misread, the applicant left).</translation>
+    </message>
+    <message>
+        <source>Add note…</source>
+        <translation>Add note…</translation>
+    </message>
+    <message>
+        <source>Select a scan in the list.</source>
+        <translation>Select a scan in the list.</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>Status: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ScanSummary</name>
+    <message>
+        <source>Scan</source>
+        <translation>Scan</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>⚠ changed by hand in the database: do not trust it</source>
+        <translation>⚠ changed by hand in the database: do not trust it</translation>
+    </message>
+    <message>
+        <source>Booking</source>
+        <translation>Booking</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>NIK (last 4)</source>
+        <translation>NIK (last 4)</translation>
+    </message>
+    <message>
+        <source>Party</source>
+        <translation>Party</translation>
+    </message>
+    <message>
+        <source>Slot</source>
+        <translation>Slot</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>not known to this kiosk</source>
+        <translation>not known to this kiosk</translation>
+    </message>
+    <message>
+        <source>First entry</source>
+        <translation>First entry</translation>
+    </message>
+</context>
+<context>
+    <name>StatsPage</name>
+    <message>
+        <source>Today&apos;s statistics</source>
+        <translation>Today&apos;s statistics</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>Export daily report (CSV + PDF)</source>
+        <translation>Export daily report (CSV + PDF)</translation>
+    </message>
+    <message>
+        <source>Overrides per guard</source>
+        <translation>Overrides per guard</translation>
+    </message>
+    <message>
+        <source>Overrides per reason</source>
+        <translation>Overrides per reason</translation>
+    </message>
+    <message>
+        <source>Guard</source>
+        <translation>Guard</translation>
+    </message>
+    <message>
+        <source>Overrides</source>
+        <translation>Overrides</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7</source>
+        <translation>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7</translation>
+    </message>
+    <message>
+        <source>Admitted</source>
+        <translation>Admitted</translation>
+    </message>
+    <message>
+        <source>Denied</source>
+        <translation>Denied</translation>
+    </message>
+    <message>
+        <source>Referred</source>
+        <translation>Referred</translation>
+    </message>
+    <message>
+        <source>Scans per hour (office time)</source>
+        <translation>Scans per hour (office time)</translation>
+    </message>
+    <message>
+        <source>Scans</source>
+        <translation>Scans</translation>
+    </message>
+    <message>
+        <source>Denied and referred, by reason</source>
+        <translation>Denied and referred, by reason</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPage</name>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Frame rate</source>
+        <translation>Frame rate</translation>
+    </message>
+    <message>
+        <source>Decoder</source>
+        <translation>Decoder</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relay</translation>
+    </message>
+    <message>
+        <source>Applicant screen</source>
+        <translation>Applicant screen</translation>
+    </message>
+    <message>
+        <source>Data age</source>
+        <translation>Data age</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>Last sync</translation>
+    </message>
+    <message>
+        <source>Sync problem</source>
+        <translation>Sync problem</translation>
+    </message>
+    <message>
+        <source>Bookings held</source>
+        <translation>Bookings held</translation>
+    </message>
+    <message>
+        <source>Pending uploads</source>
+        <translation>Pending uploads</translation>
+    </message>
+    <message>
+        <source>Audit chain</source>
+        <translation>Audit chain</translation>
+    </message>
+    <message>
+        <source>Entries</source>
+        <translation>Entries</translation>
+    </message>
+    <message>
+        <source>Last checked</source>
+        <translation>Last checked</translation>
+    </message>
+    <message>
+        <source>Free disk</source>
+        <translation>Free disk</translation>
+    </message>
+    <message>
+        <source>Office</source>
+        <translation>Office</translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation>Kiosk</translation>
+    </message>
+    <message>
+        <source>Gate</source>
+        <translation>Gate</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>Gate and screen</source>
+        <translation>Gate and screen</translation>
+    </message>
+    <message>
+        <source>Booking data and sync</source>
+        <translation>Booking data and sync</translation>
+    </message>
+    <message>
+        <source>Audit chain and disk</source>
+        <translation>Audit chain and disk</translation>
+    </message>
+    <message>
+        <source>This kiosk</source>
+        <translation>This kiosk</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>Verify now</source>
+        <translation>Verify now</translation>
+    </message>
+    <message>
+        <source>working</source>
+        <translation>working</translation>
+    </message>
+    <message>
+        <source>not working</source>
+        <translation>not working</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <source>fault</source>
+        <translation>fault</translation>
+    </message>
+    <message>
+        <source>OUT OF ORDER (%1)</source>
+        <translation>OUT OF ORDER (%1)</translation>
+    </message>
+    <message>
+        <source>in service</source>
+        <translation>in service</translation>
+    </message>
+    <message>
+        <source>No sync server is configured.</source>
+        <translation>No sync server is configured.</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>not checked yet</source>
+        <translation>not checked yet</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>BROKEN: %1</source>
+        <translation>BROKEN: %1</translation>
+    </message>
+    <message>
+        <source>imported locally (no sync)</source>
+        <translation>imported locally (no sync)</translation>
+    </message>
+    <message>
+        <source>never synced</source>
+        <translation>never synced</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n min</numerusform>
+            <numerusform>%n min</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h</source>
+        <translation>
+            <numerusform>%n h</numerusform>
+            <numerusform>%n h</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>unknown</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,815 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id" sourcelanguage="en">
+<context>
+    <name>GuardConsole</name>
+    <message>
+        <source>Already done by %1 (%2). Nothing was changed.</source>
+        <translation>Sudah ditangani oleh %1 (%2). Tidak ada yang diubah.</translation>
+    </message>
+    <message>
+        <source>Database problem: %1</source>
+        <translation>Masalah basis data: %1</translation>
+    </message>
+    <message>
+        <source>Logged out after a quiet spell.</source>
+        <translation>Keluar otomatis karena tidak ada aktivitas.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Admitted: %n person(s). The gate opens.</source>
+        <translation>
+            <numerusform>Diizinkan masuk: %n orang. Pintu terbuka.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Dismissed.</source>
+        <translation>Diabaikan.</translation>
+    </message>
+    <message>
+        <source>Acknowledged.</source>
+        <translation>Dikonfirmasi.</translation>
+    </message>
+    <message>
+        <source>Note saved.</source>
+        <translation>Catatan disimpan.</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Memeriksa…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n people</source>
+        <translation>
+            <numerusform>%n orang</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Guard console</source>
+        <translation>Konsol petugas</translation>
+    </message>
+    <message>
+        <source>Logged in: %1</source>
+        <translation>Masuk sebagai: %1</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>Keluar</translation>
+    </message>
+    <message>
+        <source>Leave kiosk mode</source>
+        <translation>Keluar dari mode kios</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open in the queue</source>
+        <translation>
+            <numerusform>%n belum ditangani di antrean</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Queue (%n open)</source>
+        <translation>
+            <numerusform>Antrean (%n belum ditangani)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Antrean</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>Statistik</translation>
+    </message>
+    <message>
+        <source>Leave kiosk mode and close the kiosk?</source>
+        <translation>Keluar dari mode kios dan menutup kios?</translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrong PIN. %n more wrong PIN(s) lock you out.</source>
+        <translation>
+            <numerusform>PIN salah. %n kali lagi salah, Anda terkunci.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: logged out.</source>
+        <translation>Terlalu banyak PIN salah: Anda dikeluarkan.</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <source>Admitted</source>
+        <translation>Diizinkan masuk</translation>
+    </message>
+    <message>
+        <source>Not a booking QR</source>
+        <translation>Bukan QR jadwal</translation>
+    </message>
+    <message>
+        <source>Unknown code</source>
+        <translation>Kode tidak dikenal</translation>
+    </message>
+    <message>
+        <source>Forged code (bad signature)</source>
+        <translation>Kode palsu (tanda tangan tidak sah)</translation>
+    </message>
+    <message>
+        <source>Booking for another office</source>
+        <translation>Jadwal untuk kantor lain</translation>
+    </message>
+    <message>
+        <source>Booking for another day</source>
+        <translation>Jadwal untuk hari lain</translation>
+    </message>
+    <message>
+        <source>Too early</source>
+        <translation>Terlalu awal</translation>
+    </message>
+    <message>
+        <source>Too late</source>
+        <translation>Terlambat</translation>
+    </message>
+    <message>
+        <source>Booking cancelled</source>
+        <translation>Jadwal dibatalkan</translation>
+    </message>
+    <message>
+        <source>Booking rescheduled</source>
+        <translation>Jadwal sudah diganti</translation>
+    </message>
+    <message>
+        <source>Not paid</source>
+        <translation>Belum dibayar</translation>
+    </message>
+    <message>
+        <source>Already admitted</source>
+        <translation>Sudah pernah masuk</translation>
+    </message>
+    <message>
+        <source>Kiosk out of order</source>
+        <translation>Kios tidak berfungsi</translation>
+    </message>
+    <message>
+        <source>Booking data out of date</source>
+        <translation>Data jadwal kedaluwarsa</translation>
+    </message>
+    <message>
+        <source>Kiosk clock not trusted</source>
+        <translation>Jam kios tidak dapat dipercaya</translation>
+    </message>
+    <message>
+        <source>Several codes at once</source>
+        <translation>Beberapa kode sekaligus</translation>
+    </message>
+    <message>
+        <source>Priority or special service</source>
+        <translation>Layanan prioritas atau khusus</translation>
+    </message>
+    <message>
+        <source>ADMIT</source>
+        <translation>MASUK</translation>
+    </message>
+    <message>
+        <source>DENY</source>
+        <translation>TOLAK</translation>
+    </message>
+    <message>
+        <source>REFER</source>
+        <translation>RUJUK</translation>
+    </message>
+    <message>
+        <source>Priority walk-in: elderly (over 60)</source>
+        <translation>Prioritas tanpa jadwal: lansia (di atas 60 tahun)</translation>
+    </message>
+    <message>
+        <source>Priority walk-in: disability</source>
+        <translation>Prioritas tanpa jadwal: penyandang disabilitas</translation>
+    </message>
+    <message>
+        <source>Priority walk-in: child under 5</source>
+        <translation>Prioritas tanpa jadwal: anak di bawah 5 tahun</translation>
+    </message>
+    <message>
+        <source>Lost or damaged passport walk-in</source>
+        <translation>Tanpa jadwal: paspor hilang atau rusak</translation>
+    </message>
+    <message>
+        <source>Special reschedule after an office system failure</source>
+        <translation>Jadwal ulang khusus setelah gangguan sistem kantor</translation>
+    </message>
+    <message>
+        <source>Identity checked against the ID card</source>
+        <translation>Identitas sudah dicocokkan dengan KTP</translation>
+    </message>
+    <message>
+        <source>Other (describe what happened)</source>
+        <translation>Lainnya (jelaskan apa yang terjadi)</translation>
+    </message>
+    <message>
+        <source>Admitted by guard</source>
+        <translation>Diizinkan petugas</translation>
+    </message>
+    <message>
+        <source>Dismissed</source>
+        <translation>Diabaikan</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>Dikonfirmasi</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Catatan</translation>
+    </message>
+    <message>
+        <source>Regular</source>
+        <translation>Reguler</translation>
+    </message>
+    <message>
+        <source>Priority walk-in</source>
+        <translation>Prioritas tanpa jadwal</translation>
+    </message>
+    <message>
+        <source>Lost or damaged passport</source>
+        <translation>Paspor hilang atau rusak</translation>
+    </message>
+    <message>
+        <source>Special reschedule</source>
+        <translation>Jadwal ulang khusus</translation>
+    </message>
+    <message>
+        <source>camera</source>
+        <translation>kamera</translation>
+    </message>
+    <message>
+        <source>hand scanner</source>
+        <translation>pemindai genggam</translation>
+    </message>
+    <message>
+        <source>typed by guard</source>
+        <translation>diketik petugas</translation>
+    </message>
+    <message>
+        <source>database</source>
+        <translation>basis data</translation>
+    </message>
+    <message>
+        <source>gate relay</source>
+        <translation>relai pintu</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>No guard is registered. Add one with `kiosk guard add`.</source>
+        <translation>Belum ada petugas terdaftar. Tambahkan dengan `kiosk guard add`.</translation>
+    </message>
+    <message>
+        <source>Checking the PIN…</source>
+        <translation>Memeriksa PIN…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrong PIN. %n more wrong PIN(s) lock this guard out for 5 minutes.</source>
+        <translation>
+            <numerusform>PIN salah. %n kali lagi salah, petugas ini terkunci selama 5 menit.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: this guard is locked out until %1.</source>
+        <translation>Terlalu banyak PIN salah: petugas ini terkunci sampai pukul %1.</translation>
+    </message>
+    <message>
+        <source>This guard is disabled.</source>
+        <translation>Petugas ini dinonaktifkan.</translation>
+    </message>
+    <message>
+        <source>Unknown guard.</source>
+        <translation>Petugas tidak dikenal.</translation>
+    </message>
+    <message>
+        <source>Guard login</source>
+        <translation>Masuk petugas</translation>
+    </message>
+    <message>
+        <source>Choose your name and enter your personal PIN. Never share your PIN.</source>
+        <translation>Pilih nama Anda dan masukkan PIN pribadi Anda. Jangan pernah memberitahukan PIN Anda kepada siapa pun.</translation>
+    </message>
+    <message>
+        <source>Guard</source>
+        <translation>Petugas</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Masuk</translation>
+    </message>
+</context>
+<context>
+    <name>NoteDialog</name>
+    <message>
+        <source>Add a note</source>
+        <translation>Tambah catatan</translation>
+    </message>
+    <message>
+        <source>Write the note</source>
+        <translation>Tulis catatan</translation>
+    </message>
+    <message>
+        <source>Save note</source>
+        <translation>Simpan catatan</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+</context>
+<context>
+    <name>OverrideDialog</name>
+    <message>
+        <source>Admit with a reason</source>
+        <translation>Izinkan masuk dengan alasan</translation>
+    </message>
+    <message>
+        <source>What happened? Required for “Other”.</source>
+        <translation>Apa yang terjadi? Wajib diisi untuk “Lainnya”.</translation>
+    </message>
+    <message>
+        <source>Admit</source>
+        <translation>Izinkan masuk</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Compare the name and the last 4 digits of the NIK with the ID card.</source>
+        <translation>Cocokkan nama dan 4 digit terakhir NIK dengan KTP.</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Alasan</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Catatan</translation>
+    </message>
+    <message>
+        <source>People let in:</source>
+        <translation>Jumlah orang masuk:</translation>
+    </message>
+    <message>
+        <source>Choose a reason.</source>
+        <translation>Pilih alasan.</translation>
+    </message>
+    <message>
+        <source>The note is too long.</source>
+        <translation>Catatan terlalu panjang.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Describe what happened (at least %n characters).</source>
+        <translation>
+            <numerusform>Jelaskan apa yang terjadi (minimal %n karakter).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <source>Confirm with your PIN</source>
+        <translation>Konfirmasi dengan PIN Anda</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>Konfirmasi</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Guard: %1</source>
+        <translation>Petugas: %1</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Waktu</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Kode</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <source>Party</source>
+        <translation>Rombongan</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Hasil</translation>
+    </message>
+    <message>
+        <source>NIK
+(last 4)</source>
+        <translation>NIK
+(4 terakhir)</translation>
+    </message>
+    <message>
+        <source>First
+entry</source>
+        <translation>Masuk
+pertama</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Belum ditangani</translation>
+    </message>
+    <message>
+        <source>%1 (%2, %3)</source>
+        <translation>%1 (%2, %3)</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePage</name>
+    <message numerus="yes">
+        <source>%n open</source>
+        <translation>
+            <numerusform>%n belum ditangani</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n today</source>
+        <translation>
+            <numerusform>%n hari ini</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Type a code:</source>
+        <translation>Ketik kode:</translation>
+    </message>
+    <message>
+        <source>a code the camera cannot read, e.g. MP7K-Q2XA-T3M9</source>
+        <translation>kode yang tidak terbaca kamera, mis. MP7K-Q2XA-T3M9</translation>
+    </message>
+    <message>
+        <source>Check code</source>
+        <translation>Periksa kode</translation>
+    </message>
+    <message>
+        <source>Show resolved scans</source>
+        <translation>Tampilkan yang sudah ditangani</translation>
+    </message>
+    <message>
+        <source>Admit…</source>
+        <translation>Izinkan masuk…</translation>
+    </message>
+    <message>
+        <source>Let the applicant in, with a reason from the list.</source>
+        <translation>Izinkan pemohon masuk, dengan alasan dari daftar.</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Konfirmasi</translation>
+    </message>
+    <message>
+        <source>Seen and dealt with: the refusal stands.</source>
+        <translation>Sudah dilihat dan ditangani: penolakan tetap berlaku.</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Abaikan</translation>
+    </message>
+    <message>
+        <source>Close without action (a misread, the applicant left).</source>
+        <translation>Tutup tanpa tindakan (salah baca, pemohon sudah pergi).</translation>
+    </message>
+    <message>
+        <source>Add note…</source>
+        <translation>Tambah catatan…</translation>
+    </message>
+    <message>
+        <source>Select a scan in the list.</source>
+        <translation>Pilih pindaian di daftar.</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>Status: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ScanSummary</name>
+    <message>
+        <source>Scan</source>
+        <translation>Pindaian</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Hasil</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Kode</translation>
+    </message>
+    <message>
+        <source>⚠ changed by hand in the database: do not trust it</source>
+        <translation>⚠ diubah manual di basis data: jangan dipercaya</translation>
+    </message>
+    <message>
+        <source>Booking</source>
+        <translation>Jadwal</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <source>NIK (last 4)</source>
+        <translation>NIK (4 terakhir)</translation>
+    </message>
+    <message>
+        <source>Party</source>
+        <translation>Rombongan</translation>
+    </message>
+    <message>
+        <source>Slot</source>
+        <translation>Jam jadwal</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Kategori</translation>
+    </message>
+    <message>
+        <source>not known to this kiosk</source>
+        <translation>tidak dikenal di kios ini</translation>
+    </message>
+    <message>
+        <source>First entry</source>
+        <translation>Masuk pertama</translation>
+    </message>
+</context>
+<context>
+    <name>StatsPage</name>
+    <message>
+        <source>Today&apos;s statistics</source>
+        <translation>Statistik hari ini</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Muat ulang</translation>
+    </message>
+    <message>
+        <source>Export daily report (CSV + PDF)</source>
+        <translation>Ekspor laporan harian (CSV + PDF)</translation>
+    </message>
+    <message>
+        <source>Overrides per guard</source>
+        <translation>Izin manual per petugas</translation>
+    </message>
+    <message>
+        <source>Overrides per reason</source>
+        <translation>Izin manual per alasan</translation>
+    </message>
+    <message>
+        <source>Guard</source>
+        <translation>Petugas</translation>
+    </message>
+    <message>
+        <source>Overrides</source>
+        <translation>Izin manual</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Alasan</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Memuat…</translation>
+    </message>
+    <message>
+        <source>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7</source>
+        <translation>%1 (%2) — masuk %3 · ditolak %4 · dirujuk %5 · orang masuk %6 · izin manual %7</translation>
+    </message>
+    <message>
+        <source>Admitted</source>
+        <translation>Masuk</translation>
+    </message>
+    <message>
+        <source>Denied</source>
+        <translation>Ditolak</translation>
+    </message>
+    <message>
+        <source>Referred</source>
+        <translation>Dirujuk ke petugas</translation>
+    </message>
+    <message>
+        <source>Scans per hour (office time)</source>
+        <translation>Pindaian per jam (waktu kantor)</translation>
+    </message>
+    <message>
+        <source>Scans</source>
+        <translation>Pindaian</translation>
+    </message>
+    <message>
+        <source>Denied and referred, by reason</source>
+        <translation>Ditolak dan dirujuk, per alasan</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPage</name>
+    <message>
+        <source>State</source>
+        <translation>Keadaan</translation>
+    </message>
+    <message>
+        <source>Frame rate</source>
+        <translation>Laju gambar</translation>
+    </message>
+    <message>
+        <source>Decoder</source>
+        <translation>Pembaca kode</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Sumber</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relai</translation>
+    </message>
+    <message>
+        <source>Applicant screen</source>
+        <translation>Layar pemohon</translation>
+    </message>
+    <message>
+        <source>Data age</source>
+        <translation>Umur data</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>Sinkron terakhir</translation>
+    </message>
+    <message>
+        <source>Sync problem</source>
+        <translation>Masalah sinkron</translation>
+    </message>
+    <message>
+        <source>Bookings held</source>
+        <translation>Jadwal tersimpan</translation>
+    </message>
+    <message>
+        <source>Pending uploads</source>
+        <translation>Menunggu diunggah</translation>
+    </message>
+    <message>
+        <source>Audit chain</source>
+        <translation>Rantai audit</translation>
+    </message>
+    <message>
+        <source>Entries</source>
+        <translation>Entri</translation>
+    </message>
+    <message>
+        <source>Last checked</source>
+        <translation>Terakhir diperiksa</translation>
+    </message>
+    <message>
+        <source>Free disk</source>
+        <translation>Sisa disk</translation>
+    </message>
+    <message>
+        <source>Office</source>
+        <translation>Kantor</translation>
+    </message>
+    <message>
+        <source>Kiosk</source>
+        <translation>Kios</translation>
+    </message>
+    <message>
+        <source>Gate</source>
+        <translation>Pintu</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Versi</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <source>Gate and screen</source>
+        <translation>Pintu dan layar</translation>
+    </message>
+    <message>
+        <source>Booking data and sync</source>
+        <translation>Data jadwal dan sinkron</translation>
+    </message>
+    <message>
+        <source>Audit chain and disk</source>
+        <translation>Rantai audit dan disk</translation>
+    </message>
+    <message>
+        <source>This kiosk</source>
+        <translation>Kios ini</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Sinkron sekarang</translation>
+    </message>
+    <message>
+        <source>Verify now</source>
+        <translation>Periksa sekarang</translation>
+    </message>
+    <message>
+        <source>working</source>
+        <translation>berfungsi</translation>
+    </message>
+    <message>
+        <source>not working</source>
+        <translation>tidak berfungsi</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>terbuka</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>tertutup</translation>
+    </message>
+    <message>
+        <source>fault</source>
+        <translation>gangguan</translation>
+    </message>
+    <message>
+        <source>OUT OF ORDER (%1)</source>
+        <translation>TIDAK BERFUNGSI (%1)</translation>
+    </message>
+    <message>
+        <source>in service</source>
+        <translation>berfungsi</translation>
+    </message>
+    <message>
+        <source>No sync server is configured.</source>
+        <translation>Tidak ada server sinkron yang diatur.</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>belum pernah</translation>
+    </message>
+    <message>
+        <source>not checked yet</source>
+        <translation>belum diperiksa</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>BAIK</translation>
+    </message>
+    <message>
+        <source>BROKEN: %1</source>
+        <translation>RUSAK: %1</translation>
+    </message>
+    <message>
+        <source>imported locally (no sync)</source>
+        <translation>impor lokal (tanpa sinkron)</translation>
+    </message>
+    <message>
+        <source>never synced</source>
+        <translation>belum pernah sinkron</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n menit</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h</source>
+        <translation>
+            <numerusform>%n jam</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>tidak diketahui</translation>
+    </message>
+</context>
+</TS>

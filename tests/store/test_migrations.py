@@ -1,0 +1,239 @@
+"""Schema versions: new databases reach head, old ones are upgraded with their data, newer or foreign
+files are refused with a clear message and left exactly as they were."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, insert, text
+
+from kiosk.domain.model import Circumstances, Reason, Verdict
+from kiosk.store import audit, migrate, settings
+from kiosk.store import bookings as booking_repo
+from kiosk.store.codes import key_path_for, load_or_create_key
+from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.engine import make_engine
+from kiosk.store.guards import hash_pin
+from kiosk.store.recorder import decide_and_record
+from kiosk.store.schema import Base, GuardRow
+from kiosk.store.times import to_text
+from tests.store.conftest import (
+    BOOKINGS,
+    CODE,
+    FAMILY_CODE,
+    IDENTITY,
+    NOW,
+    RULES,
+    SETUP,
+    incoming,
+    present,
+    raw_sql,
+    write_fixed_key,
+)
+
+KIOSK_TABLES = {"alembic_version", "bookings", "scan_events", "outbox", "audit_log", "guards", "settings", "sync_state"}
+
+
+def schema_diffs(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+
+def tables(db_path: Path) -> set[str]:
+    return {row[0] for row in raw_sql(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_there_is_one_head_and_it_is_0002() -> None:
+    assert migrate.head_revision() == "0002"
+    assert migrate.known_revisions() == {"0001", "0002"}
+
+
+def test_a_new_database_reaches_head(db_path: Path) -> None:
+    with KioskStore.open(db_path) as store:
+        assert migrate.current_revision(store.engine) == migrate.head_revision()
+        assert not migrate.needs_upgrade(store.engine)
+        assert schema_diffs(store.engine) == []
+    assert tables(db_path) == KIOSK_TABLES
+
+
+def test_opening_twice_changes_nothing(db_path: Path) -> None:
+    KioskStore.open(db_path).close()
+    before = db_path.read_bytes()
+    KioskStore.open(db_path).close()
+    assert db_path.read_bytes() == before
+
+
+def build_0001_database(db_path: Path) -> dict[str, object]:
+    """A database as the first kiosk version left it: configured, bookings, a scan, a guard and an
+    override by that guard, all written against the 0001 schema. Returns what the test expects back."""
+    write_fixed_key(db_path)
+    engine = make_engine(db_path)
+    try:
+        migrate.upgrade(engine, "0001")
+        assert migrate.current_revision(engine) == "0001"
+        hasher = load_or_create_key(key_path_for(db_path), create=False)
+        with engine.begin() as connection:
+            settings.put(connection, settings.IDENTITY_KEY, settings.identity_to_json(IDENTITY))
+            settings.put(connection, settings.RULES_KEY, settings.rules_to_json(RULES))
+            booking_repo.upsert(connection, hasher, incoming(BOOKINGS))
+            recorded = decide_and_record(
+                connection,
+                hasher,
+                present(CODE),
+                RULES,
+                Circumstances(now=NOW, gate=IDENTITY.gate),
+                IDENTITY,
+                "camera",
+                "scan-0001",
+            )
+            # 0001 had no lockout columns: write the guard as that version did.
+            connection.execute(
+                text("INSERT INTO guards (id, name, pin_hash, active, created_at) VALUES (1, 'Budi', :pin, 1, :at)"),
+                {"pin": hash_pin("482913"), "at": to_text(SETUP)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO scan_events (event_uuid, occurred_at, kind, kiosk_id, gate, code_masked,"
+                    " payload_kind, verdict, reason, persons, guard_id, ref_event, note, facts, audit_seq)"
+                    " VALUES ('override-0001', :at, 'override', 'KIOSK-7', 'G2', '', 'booking_code', 'ADMIT',"
+                    " 'OK', 0, 1, 'scan-0001', 'checked ID', '{}', 0)"
+                ),
+                {"at": to_text(NOW)},
+            )
+    finally:
+        engine.dispose()
+    return {"audit_seq": recorded.audit_seq, "verdict": recorded.decision.verdict}
+
+
+def test_an_upgrade_from_0001_keeps_the_data_and_reaches_head(db_path: Path) -> None:
+    expected = build_0001_database(db_path)
+    assert expected["verdict"] is Verdict.ADMIT
+    with KioskStore.open(db_path) as store:
+        assert migrate.current_revision(store.engine) == "0002"
+        assert schema_diffs(store.engine) == []
+        assert store.booking_count() == len(BOOKINGS)
+        assert store.rules() == RULES
+        assert store.identity() == IDENTITY
+        # the admission made under 0001 still counts: the same code is now a second use
+        assert store.decide_only(present(CODE), NOW).reason is Reason.ALREADY_ADMITTED
+        assert store.decide_only(present(FAMILY_CODE), NOW).verdict is Verdict.ADMIT
+        first = store.event("scan-0001")
+        assert first is not None
+        assert first["audit_seq"] == expected["audit_seq"]
+        override = store.event("override-0001")
+        assert override is not None
+        assert override["guard_id"] == 1
+        assert override["note"] == "checked ID"
+        guard = store.authenticate("Budi", "482913", NOW)  # the new lockout columns start clean
+        assert (guard.failed_attempts, guard.locked_until) == (0, None)
+    assert raw_sql(db_path, "PRAGMA foreign_key_check") == []
+    assert raw_sql(db_path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_an_old_database_is_not_upgraded_when_asked_not_to(db_path: Path) -> None:
+    build_0001_database(db_path)
+    with pytest.raises(StoreError, match="needs an upgrade"):
+        KioskStore.open(db_path, upgrade=False)
+    assert raw_sql(db_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+
+
+def test_the_migrated_schema_equals_the_models_step_by_step(db_path: Path) -> None:
+    engine = make_engine(db_path)
+    try:
+        migrate.upgrade(engine, "0001")
+        assert schema_diffs(engine) != []  # 0001 lacks the lockout columns and the ref_event index
+        migrate.upgrade(engine)
+        assert schema_diffs(engine) == []
+        with engine.begin() as connection:  # and the models can write every table of it
+            connection.execute(insert(GuardRow).values(name="x", pin_hash="p", active=True, created_at="t"))
+    finally:
+        engine.dispose()
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir()) if path.is_file()}
+
+
+def test_a_database_from_a_newer_kiosk_is_refused_and_left_alone(db_path: Path) -> None:
+    KioskStore.open(db_path).close()
+    raw_sql(db_path, "UPDATE alembic_version SET version_num = '0007_future'")
+    raw_sql(db_path, "PRAGMA wal_checkpoint(TRUNCATE)")
+    before = snapshot(db_path.parent)
+    for options in ({}, {"upgrade": False}):
+        with pytest.raises(StoreError, match=r"schema version 0007_future, which is newer than this kiosk") as caught:
+            KioskStore.open(db_path, **options)
+        assert "Install the newer kiosk software" in str(caught.value)
+    assert snapshot(db_path.parent) == before
+
+
+def test_the_newer_check_also_guards_the_migration_itself(db_path: Path) -> None:
+    """Even past the check at open (another program stamping the file in between), upgrade refuses."""
+    engine = make_engine(db_path)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0007_future'"))
+        with pytest.raises(migrate.SchemaError, match="newer"):
+            migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == "0007_future"
+    finally:
+        engine.dispose()
+
+
+def test_a_foreign_sqlite_file_is_refused_and_left_alone(db_path: Path) -> None:
+    with closing(sqlite3.connect(db_path)) as connection:
+        connection.execute("CREATE TABLE recipes (name TEXT, minutes INTEGER)")
+        connection.execute("INSERT INTO recipes VALUES ('rendang', 240)")
+        connection.commit()
+    before = snapshot(db_path.parent)
+    with pytest.raises(StoreError, match="SQLite database, but not a kiosk database"):
+        KioskStore.open(db_path)
+    assert snapshot(db_path.parent) == before  # not even switched to WAL
+    assert raw_sql(db_path, "PRAGMA journal_mode") == [("delete",)]
+    assert not key_path_for(db_path).exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(os.urandom(8192), id="random-bytes"),
+        pytest.param(b"booking_ref,code\nB-1,MP7KQ2XAT3M9\n" * 50, id="a-csv-file"),
+        pytest.param(b"SQLite format 2\x00" + bytes(4080), id="almost-sqlite"),
+    ],
+)
+def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(db_path: Path, content: bytes) -> None:
+    db_path.write_bytes(content)
+    with pytest.raises(StoreError, match="is not an SQLite database"):
+        KioskStore.open(db_path)
+    assert db_path.read_bytes() == content
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+
+
+def test_a_sqlite_header_on_garbage_is_refused(db_path: Path) -> None:
+    db_path.write_bytes(b"SQLite format 3\x00" + os.urandom(8176))
+    with pytest.raises(StoreError, match=str(db_path)):
+        KioskStore.open(db_path)
+
+
+def test_a_missing_database_is_not_created_when_asked_not_to(db_path: Path) -> None:
+    with pytest.raises(StoreError, match="no kiosk database"):
+        KioskStore.open(db_path, create=False)
+    assert not db_path.exists()
+
+
+def test_the_audit_anchor_of_a_new_database_starts_from_nothing(db_path: Path) -> None:
+    """An audit head file left from an earlier database at the same path is set aside, not trusted."""
+    anchor = audit.anchor_path_for(db_path)
+    anchor.write_text(json.dumps({"seq": 40, "hash": "ab" * 32}), encoding="ascii")
+    with KioskStore.open(db_path) as store:
+        store.configure(IDENTITY, RULES, SETUP)
+        assert store.verify_audit().ok
+        assert audit.read_anchor(anchor) == store.audit_head()
+    assert anchor.with_name(anchor.name + ".old").exists()

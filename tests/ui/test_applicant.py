@@ -1,0 +1,289 @@
+"""The applicant screen: every state reached from a real, recorded decision; commit before show; fail
+closed; time-outs; a DENY that waits for the guard; the language toggle; sizes; kiosk lockdown."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from kiosk.app import Kiosk, run_kiosk
+from kiosk.config import KioskConfig
+from kiosk.domain.decide import Presentation
+from kiosk.domain.explain import Lang
+from kiosk.domain.model import Reason
+from kiosk.domain.payload import parse_payload
+from kiosk.domain.screen import Fault, Screen, ScreenState, Timeouts
+from kiosk.store import actions
+from kiosk.store.db import KioskStore, StoreError
+from kiosk.ui.sound import SilentPlayer
+from kiosk.workers.gate import FakeRelay, GateState
+from tests.ui.conftest import MakeKiosk, TestTime
+from tests.ui.fixtures import ADMIT_CODE, GUARD_A, PARTY_CODE, UNKNOWN_CODE, guard_id, make_store, present
+
+
+def show(kiosk: Kiosk, code: str | bytes, other_codes: int = 0) -> Screen:
+    kiosk.controller.code_seen(Presentation(parse_payload(code), other_codes), "camera")
+    return kiosk.applicant.current
+
+
+def texts(kiosk: Kiosk) -> str:
+    """Everything the applicant can read right now."""
+    return "\n".join(label.text() for label in kiosk.applicant.findChildren(QLabel) if label.isVisible())
+
+
+def states(kiosk: Kiosk) -> list[ScreenState]:
+    seen: list[ScreenState] = []
+    kiosk.controller.screenChanged.connect(lambda screen: seen.append(screen.state))
+    return seen
+
+
+# --- every state from a real decision -----------------------------------------------------------------
+
+
+def test_idle_shows_the_instruction_the_privacy_notice_and_the_data_age(kiosk: Kiosk, qtbot: QtBot) -> None:
+    kiosk.applicant.show()
+    qtbot.waitExposed(kiosk.applicant)
+    assert kiosk.applicant.current.state is ScreenState.IDLE
+    shown = texts(kiosk)
+    assert "Tunjukkan QR M-Paspor Anda ke kamera" in shown
+    assert "Show your booking QR code to the camera" in shown
+    assert "tidak menyimpan gambar" in shown and "keeps no images" in shown
+    assert "Booking data: local import" in shown
+    assert kiosk.applicant.preview.isVisible()
+
+
+def test_admit_for_a_party_shows_the_party_size_and_no_name(kiosk: Kiosk, store: KioskStore) -> None:
+    seen = states(kiosk)
+    kiosk.applicant.show()
+    screen = show(kiosk, PARTY_CODE)
+    assert seen == [ScreenState.CHECKING, ScreenState.ADMIT]
+    assert screen.state is ScreenState.ADMIT
+    shown = texts(kiosk)
+    assert "SILAKAN MASUK" in shown and "PLEASE ENTER" in shown
+    assert "untuk 3 orang" in shown and "for 3 people" in shown
+    assert "Santoso" not in shown and "4412" not in shown  # the booking's name and NIK digits
+    assert not kiosk.applicant.preview.isVisible()
+
+
+def test_refer_and_deny_from_recorded_decisions(kiosk: Kiosk) -> None:
+    kiosk.applicant.show()
+    assert show(kiosk, "MPPRIORITY01").state is ScreenState.REFER
+    assert "MOHON TUNGGU PETUGAS" in texts(kiosk) and "PLEASE WAIT FOR THE OFFICER" in texts(kiosk)
+    assert show(kiosk, ADMIT_CODE, other_codes=1).state is ScreenState.REFER  # two codes in one frame
+    assert show(kiosk, "MPCANCEL0001").state is ScreenState.DENY
+    assert "Jadwal ini sudah dibatalkan" in texts(kiosk) and "This booking was cancelled" in texts(kiosk)
+
+
+def test_each_state_has_words_an_icon_and_its_own_tone(make_kiosk: MakeKiosk, store: KioskStore) -> None:
+    player = SilentPlayer()
+    kiosk = make_kiosk(store, player=player)
+    kiosk.applicant.show()
+    for code in (ADMIT_CODE, "MPPRIORITY01", "MPCANCEL0001"):
+        show(kiosk, code)
+        assert not kiosk.applicant.icon.pixmap().isNull()
+        assert kiosk.applicant.title1.text() and kiosk.applicant.sentence1.text()
+    kiosk.controller.fault(Fault.CAMERA)  # (after the DENY times out it shows)
+    assert player.played == [ScreenState.ADMIT, ScreenState.REFER, ScreenState.DENY]
+
+
+def test_commit_before_show_and_the_gate_pulses_only_after_an_admit(kiosk: Kiosk, store: KioskStore) -> None:
+    relay = kiosk.relay
+    assert isinstance(relay, FakeRelay)
+    on_disk: list[bool] = []
+
+    def check(screen: Screen) -> None:
+        if screen.state is ScreenState.ADMIT:
+            on_disk.append(store.event(screen.event_uuid) is not None)
+
+    kiosk.controller.screenChanged.connect(check)
+    show(kiosk, "MPCANCEL0001")
+    assert relay.pulses == []
+    show(kiosk, PARTY_CODE)
+    assert on_disk == [True]
+    assert [p.persons for p in relay.pulses] == [3]
+    assert relay.state is GateState.OPEN
+
+
+def test_a_failed_write_is_out_of_order_never_admit(
+    make_kiosk: MakeKiosk, store: KioskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kiosk = make_kiosk(store)
+    relay = kiosk.relay
+    assert isinstance(relay, FakeRelay)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise StoreError("the disk holding kiosk.db is full; free some space")
+
+    monkeypatch.setattr(store, "record", broken)
+    assert show(kiosk, ADMIT_CODE).state is ScreenState.OUT_OF_ORDER
+    assert relay.pulses == []
+    assert "Data tidak dapat disimpan" in texts(kiosk)
+    monkeypatch.setattr(store, "record", lambda *_a, **_k: (_ for _ in ()).throw(RuntimeError("bug")))
+    show(kiosk, PARTY_CODE)
+    assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER  # any exception fails closed
+    monkeypatch.undo()
+    kiosk.controller.debouncer.window = 0.0
+    assert show(kiosk, ADMIT_CODE).state is ScreenState.ADMIT  # the next write that works clears it
+
+
+def test_out_of_order_is_sticky_until_every_fault_clears(kiosk: Kiosk, test_time: TestTime) -> None:
+    controller = kiosk.controller
+    controller.fault(Fault.CAMERA)
+    controller.fault(Fault.GATE)
+    assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER
+    assert "Kamera tidak berfungsi" in texts(kiosk) and "The gate cannot open by itself" in texts(kiosk)
+    test_time.advance(600)
+    controller.tick()
+    assert not controller.code_seen(present(ADMIT_CODE))  # the camera is broken: nothing is decided
+    controller.fault_cleared(Fault.CAMERA)
+    assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER
+    controller.fault_cleared(Fault.GATE)
+    assert kiosk.applicant.current.state is ScreenState.IDLE
+
+
+def test_gate_relay_fault_puts_the_kiosk_out_of_order(kiosk: Kiosk) -> None:
+    relay = kiosk.relay
+    assert isinstance(relay, FakeRelay)
+    relay.unplug()
+    assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER
+    relay.replug()
+    assert kiosk.applicant.current.state is ScreenState.IDLE
+
+
+def test_results_time_out_back_to_idle(kiosk: Kiosk, test_time: TestTime) -> None:
+    show(kiosk, ADMIT_CODE)
+    test_time.advance(4)
+    kiosk.controller.tick()
+    assert kiosk.applicant.current.state is ScreenState.ADMIT
+    test_time.advance(2)
+    kiosk.controller.tick()
+    assert kiosk.applicant.current.state is ScreenState.IDLE
+    show(kiosk, "MPCANCEL0001")
+    test_time.advance(11)
+    kiosk.controller.tick()
+    assert kiosk.applicant.current.state is ScreenState.IDLE
+
+
+def test_checking_that_takes_too_long_is_out_of_order(
+    make_kiosk: MakeKiosk, store: KioskStore, test_time: TestTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kiosk = make_kiosk(store)
+    monkeypatch.setattr(kiosk.writer, "record", lambda *_args, **_kwargs: 0)  # an answer that never comes
+    assert show(kiosk, ADMIT_CODE).state is ScreenState.CHECKING
+    test_time.advance(9)
+    kiosk.controller.tick()
+    assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER
+
+
+def test_the_timer_really_fires(make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot) -> None:
+    """On the real monotonic clock the screen goes back to IDLE by itself (no tick() from the test)."""
+    kiosk = make_kiosk(store, monotonic=time.monotonic)
+    kiosk.controller.machine.timeouts = Timeouts(admit=0.2, refer=0.2, deny=0.2)
+    kiosk.controller.code_seen(present("MPTOOLATE001"))
+    assert kiosk.applicant.current.state is ScreenState.DENY
+    qtbot.waitUntil(lambda: kiosk.applicant.current.state is ScreenState.IDLE, timeout=3000)
+
+
+def test_deny_can_wait_for_the_guard_to_acknowledge(
+    make_kiosk: MakeKiosk, tmp_path: Path, test_time: TestTime
+) -> None:
+    with make_store(tmp_path / "ack.db", deny_needs_ack=True) as store:
+        kiosk = make_kiosk(store)
+        screen = show(kiosk, UNKNOWN_CODE)
+        assert screen.state is ScreenState.DENY and screen.awaiting_guard
+        assert "Petugas sedang menuju ke sini." in texts(kiosk)
+        test_time.advance(3600)
+        kiosk.controller.tick()
+        assert kiosk.applicant.current.state is ScreenState.DENY
+        assert not kiosk.controller.code_seen(present(ADMIT_CODE))  # held for the guard
+        result = actions.acknowledge(store, screen.event_uuid, guard_id(store, GUARD_A), test_time.now)
+        kiosk.controller.guard_acted(result)
+        assert kiosk.applicant.current.state is ScreenState.IDLE
+
+
+def test_the_same_code_held_up_is_one_scan(kiosk: Kiosk, store: KioskStore, test_time: TestTime) -> None:
+    before = store.outbox_size()
+    for _ in range(10):
+        kiosk.controller.code_seen(present(ADMIT_CODE))
+        test_time.advance(1)
+    assert store.outbox_size() == before + 1
+
+
+# --- sizes, language, lockdown ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [PARTY_CODE, "MPTOOLATE001", UNKNOWN_CODE, "MPPRIORITY01"])
+def test_result_text_is_at_least_48_px_at_1080p(kiosk: Kiosk, qtbot: QtBot, code: str) -> None:
+    kiosk.applicant.resize(1920, 1080)
+    kiosk.applicant.show()
+    qtbot.waitExposed(kiosk.applicant)
+    show(kiosk, code)
+    applicant = kiosk.applicant
+    labels = [applicant.title1, applicant.line1, applicant.sentence1, applicant.title2, applicant.line2]
+    labels += [applicant.sentence2]
+    for label in labels:
+        if label.isVisible():
+            assert label.font().pixelSize() >= 48, label.objectName()
+            assert label.height() >= label.heightForWidth(label.width()) - 1, f"{label.objectName()} is clipped"
+
+
+def test_the_language_toggle_puts_english_first_until_idle(kiosk: Kiosk, test_time: TestTime) -> None:
+    applicant = kiosk.applicant
+    show(kiosk, "MPCANCEL0001")
+    assert applicant.title1.text() == "TIDAK DAPAT MASUK"
+    assert applicant.toggle.text() == "English"
+    applicant.toggle.click()
+    assert applicant.title1.text() == "ENTRY NOT POSSIBLE"
+    assert applicant.title2.text() == "TIDAK DAPAT MASUK"
+    assert applicant.toggle.text() == "Bahasa Indonesia"
+    test_time.advance(30)
+    kiosk.controller.tick()
+    assert applicant.first is Lang.ID  # the next applicant starts in the default language
+
+
+def test_kiosk_mode_hides_frame_and_cursor_and_closing_needs_a_guard(kiosk: Kiosk, qtbot: QtBot) -> None:
+    applicant = kiosk.applicant
+    applicant.set_kiosk_mode(True)
+    assert applicant.windowFlags() & Qt.WindowType.FramelessWindowHint
+    assert applicant.cursor().shape() == Qt.CursorShape.BlankCursor
+    applicant.show()
+    with qtbot.waitSignal(applicant.closeRequested, timeout=1000):
+        assert not applicant.close()
+    assert applicant.isVisible()
+    applicant.allow_close()
+    assert applicant.close()
+
+
+def test_kiosk_mode_refuses_to_start_without_a_guard(tmp_path: Path) -> None:
+    path = tmp_path / "noguard.db"
+    make_store(path, guards=False).close()
+    said: list[str] = []
+    assert run_kiosk(KioskConfig(), db_path=path, say=said.append) == 2
+    assert "no guard is registered" in said[0]
+    assert run_kiosk(KioskConfig(), db_path=tmp_path / "missing.db", say=said.append) == 2
+    assert "no kiosk database" in said[1]
+
+
+def test_every_reason_code_reaches_the_screen_through_a_real_decision(kiosk: Kiosk) -> None:
+    """The fixture office gives each of these reasons at NOW; the screen shows the DENY/REFER for it."""
+    expected = {
+        "MPCANCEL0001": Reason.CANCELLED,
+        "MPUNPAID0001": Reason.UNPAID,
+        "MPRESCHED001": Reason.RESCHEDULED,
+        "MPOTHEROFF01": Reason.WRONG_OFFICE,
+        "MPTOOEARLY01": Reason.TOO_EARLY,
+        "MPTOOLATE001": Reason.TOO_LATE,
+        "MPTOMORROW01": Reason.WRONG_DAY,
+        UNKNOWN_CODE: Reason.UNKNOWN_CODE,
+        "https://example.org/": Reason.NOT_A_BOOKING,
+    }
+    recorded: list[Reason] = []
+    kiosk.controller.scanRecorded.connect(lambda rec, _source: recorded.append(rec.decision.reason))
+    for code in expected:
+        assert show(kiosk, code).state is ScreenState.DENY
+    assert recorded == list(expected.values())

@@ -1,0 +1,189 @@
+"""The scan worker: code-seen events, faults and previews as Qt signals, synchronously and on threads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from kiosk.vision.decoders import make_decoder
+from kiosk.vision.frames import Frame
+from kiosk.vision.scanner import CodeSeen, ScanSettings, ScanStats
+from kiosk.vision.simcam import Fault, Scene, SimulatedCamera, empty
+from kiosk.workers.scan import ScanWorker, frame_to_qimage
+
+CODE = "KNM-7F3K-2Q9D"
+
+
+class Recorder:
+    """Everything a worker emits, in order, with the camera's clock time."""
+
+    def __init__(self, worker: ScanWorker, camera: SimulatedCamera) -> None:
+        self.events: list[CodeSeen] = []
+        self.faults: list[tuple[float, str]] = []
+        self.previews = 0
+        self.in_view = 0
+        worker.codeSeen.connect(self.events.append)
+        worker.fault.connect(lambda kind, message: self.faults.append((camera.clock.now(), kind)))
+        worker.faultCleared.connect(lambda: self.faults.append((camera.clock.now(), "cleared")))
+        worker.preview.connect(self._preview)
+        worker.codesInView.connect(self._in_view)
+
+    def _preview(self, frame: Frame) -> None:
+        self.previews += 1
+
+    def _in_view(self, codes: object) -> None:
+        self.in_view += 1
+
+    def kinds(self) -> list[str]:
+        return [kind for _, kind in self.faults]
+
+
+def sync_worker(script: list[Scene], faults: list[Fault] | None = None, fps: float = 30, **kwargs: object
+                ) -> tuple[ScanWorker, SimulatedCamera, Recorder]:
+    camera = SimulatedCamera(script, realtime=False, fps=fps, faults=faults or [], **kwargs)  # type: ignore[arg-type]
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    return worker, camera, Recorder(worker, camera)
+
+
+@pytest.fixture
+def closing() -> Iterator[list[ScanWorker]]:
+    workers: list[ScanWorker] = []
+    yield workers
+    for worker in workers:
+        assert worker.stop()
+        worker.close()
+
+
+def test_sync_mode_emits_code_seen_with_timing() -> None:
+    worker, camera, seen = sync_worker([empty(1), Scene(2, codes=(CODE,), sway=0.03)])
+    events = worker.run_sync(30 * 3)
+    worker.close()
+    assert events == seen.events and len(events) == 1
+    event = events[0]
+    assert [c.text for c in event.codes] == [CODE]
+    assert event.frame_ts - camera.clock.now() == pytest.approx(-2.0, abs=0.1)
+    assert seen.in_view > 10
+    assert seen.previews == worker.stats.frames == 89  # the first step opened the camera
+
+
+def test_preview_rate_is_capped() -> None:
+    camera = SimulatedCamera([empty(2)], realtime=False, fps=30)
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock, preview_fps=15)
+    seen = Recorder(worker, camera)
+    worker.run_sync(60)
+    worker.close()
+    assert 28 <= seen.previews <= 31  # 15 a second over two seconds of virtual time
+
+
+def test_process_frame_directly() -> None:
+    camera = SimulatedCamera([Scene(1, codes=("AAAA-1111-BBBB", "CCCC-2222-DDDD"), size=0.3)], realtime=False)
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    frame = Frame(camera.render(0.5), 10.0, 1)
+    event = worker.process_frame(frame, now=10.0)
+    assert event is not None and len(event.codes) == 2  # one event with both: the decision REFERs
+    assert worker.process_frame(frame, now=10.1) is None  # debounced
+
+
+def test_frozen_then_recovered() -> None:
+    worker, _, seen = sync_worker([empty(10)], [Fault("frozen", 1.0, 5.0)])
+    worker.run_sync(30 * 6)
+    worker.close()
+    assert seen.kinds() == ["frozen", "cleared"]
+    assert seen.faults[0][0] - 1000.0 <= 1.0 + 3.0
+
+
+def test_black_frames() -> None:
+    worker, _, seen = sync_worker([empty(10)], [Fault("black", 1.0, 5.0)])
+    worker.run_sync(30 * 6)
+    worker.close()
+    assert seen.kinds() == ["black", "cleared"]
+    assert seen.faults[0][0] - 1000.0 <= 1.0 + 3.0
+
+
+def test_no_frames() -> None:
+    worker, _, seen = sync_worker([empty(10)], [Fault("no_frame", 1.0, 5.0)])
+    worker.run_sync(30 * 6)
+    worker.close()
+    assert seen.kinds() == ["no_frames", "cleared"]
+    assert seen.faults[0][0] - 1000.0 <= 1.0 + 3.0
+    assert worker.stats.reopens >= 1  # a silent camera is reopened
+
+
+def test_read_errors() -> None:
+    worker, _, seen = sync_worker([empty(10)], [Fault("read_error", 1.0, 2.0)])
+    worker.run_sync(30 * 4)
+    worker.close()
+    assert seen.kinds() == ["read_errors", "cleared"]
+    assert worker.stats.read_errors >= 5
+
+
+def test_camera_gone_and_back_at_another_index() -> None:
+    worker, camera, seen = sync_worker([empty(2), Scene(3, codes=(CODE,))],
+                                       [Fault("disconnect", 1.0, 2.5, new_index=1)])
+    events = worker.run_sync(30 * 5)
+    assert camera.opened_index == 1 and "#1" in worker.stats.camera
+    worker.close()
+    assert seen.kinds() == ["camera_gone", "cleared"]
+    assert [[c.text for c in e.codes] for e in events] == [[CODE]]  # and it reads codes again
+
+
+def test_no_camera_at_start_then_plugged_in() -> None:
+    worker, _, seen = sync_worker([empty(10)], [Fault("disconnect", 0.0, 3.0)])
+    worker.run_sync(200)
+    worker.close()
+    assert seen.kinds() == ["camera_gone", "cleared"]
+
+
+def test_busy_camera() -> None:
+    worker, _, seen = sync_worker([empty(10)], [Fault("busy", 0.0, 2.0)])
+    worker.run_sync(100)
+    worker.close()
+    assert seen.kinds() == ["camera_unavailable", "cleared"]
+
+
+def test_threaded_code_seen(qtbot: QtBot, closing: list[ScanWorker]) -> None:
+    camera = SimulatedCamera([empty(0.3), Scene(5, codes=(CODE,), sway=0.02)], realtime=True)
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    closing.append(worker)
+    with qtbot.waitSignal(worker.preview, timeout=5000):
+        worker.start()
+    with qtbot.waitSignal(worker.codeSeen, timeout=5000) as blocker:
+        pass
+    event = blocker.args[0]
+    assert isinstance(event, CodeSeen) and [c.text for c in event.codes] == [CODE]
+    assert worker.running
+    with qtbot.waitSignal(worker.statsChanged, timeout=5000) as stats:
+        pass
+    assert isinstance(stats.args[0], ScanStats) and stats.args[0].frames > 0
+    assert worker.stop()
+    assert not worker.running
+
+
+def test_threaded_fault_and_recovery(qtbot: QtBot, closing: list[ScanWorker]) -> None:
+    camera = SimulatedCamera([empty(30)], realtime=True, faults=[Fault("disconnect", 0.3, 0.6, new_index=2)])
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock,
+                        settings=ScanSettings(backoff_initial_s=0.2))
+    closing.append(worker)
+    with qtbot.waitSignal(worker.fault, timeout=5000) as fault:
+        worker.start()
+    assert fault.args[0] == "camera_gone"
+    with qtbot.waitSignal(worker.faultCleared, timeout=5000):
+        pass
+    assert camera.opened_index == 2
+
+
+def test_stop_is_safe_before_start_and_twice() -> None:
+    camera = SimulatedCamera([empty(1)], realtime=True)
+    worker = ScanWorker(camera, make_decoder("zxing"))
+    assert worker.stop() and worker.stop()
+
+
+def test_frame_to_qimage() -> None:
+    camera = SimulatedCamera([empty(1)], width=320, height=240, realtime=False)
+    image = frame_to_qimage(Frame(camera.render(0.1), 0.0, 0))
+    assert isinstance(image, QImage) and (image.width(), image.height()) == (320, 240)
+    grey = frame_to_qimage(Frame(camera.render(0.1)[:, :, 0], 0.0, 0))
+    assert grey.format() == QImage.Format.Format_Grayscale8
