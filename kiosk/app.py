@@ -56,6 +56,8 @@ from kiosk.vision.simcam import Scene, SimulatedCamera, empty
 from kiosk.workers.db_writer import DbWriter
 from kiosk.workers.gate import FakeRelay, GateRelay
 from kiosk.workers.scan import ScanWorker, frame_to_qimage
+from kiosk.workers.sync_worker import DEFAULT_INTERVAL_S as DEFAULT_SYNC_INTERVAL_S
+from kiosk.workers.sync_worker import SyncThread, SyncWorker
 from kiosk.workers.wedge import KeyboardWedge
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,7 @@ class Kiosk:
     player: TonePlayer
     scanner: ScanWorker | None = None
     wedge: KeyboardWedge | None = None
+    sync: SyncThread | None = None
     _stopped: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -96,6 +99,8 @@ class Kiosk:
             self.wedge.install(self.app)
         if self.scanner is not None:
             self.scanner.start()
+        if self.sync is not None:
+            self.sync.start()
 
     def stop(self) -> None:
         """Stop in dependency order: no more codes, then no more screens, then the database threads."""
@@ -104,6 +109,8 @@ class Kiosk:
         self._stopped = True
         if self.scanner is not None:
             self.scanner.stop()
+        if self.sync is not None:
+            self.sync.stop()
         if self.wedge is not None:
             self.wedge.uninstall()
         self.controller.stop()
@@ -114,6 +121,8 @@ class Kiosk:
         self.console.set_kiosk_mode(False)
         self.applicant.close()
         self.console.close()
+        for widget in (self.applicant, self.console):
+            widget.deleteLater()
 
 
 def qt_app(lang: Lang = Lang.ID, argv: Sequence[str] | None = None) -> QApplication:
@@ -122,7 +131,9 @@ def qt_app(lang: Lang = Lang.ID, argv: Sequence[str] | None = None) -> QApplicat
     if not isinstance(app, QApplication):
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setApplicationName("kiosk")
-    app.setStyleSheet(style_sheet())
+    sheet = style_sheet()
+    if app.styleSheet() != sheet:  # setting it again re-polishes every widget of the application
+        app.setStyleSheet(sheet)
     install_language(app, lang)
     return app
 
@@ -139,11 +150,15 @@ def assemble(
     player: TonePlayer | None = None,
     relay: GateRelay | None = None,
     reports_dir: Path | None = None,
-    sync_now: Callable[[], None] | None = None,
+    sync: SyncThread | None = None,
     idle_logout_s: int = IDLE_LOGOUT_S,
     wedge: bool = True,
 ) -> Kiosk:
-    """Build and wire every part around an open store. Nothing runs until `Kiosk.start()`."""
+    """Build and wire every part around an open store. Nothing runs until `Kiosk.start()`.
+
+    `sync` (a SyncThread, with its own database connection) is started and stopped with the kiosk;
+    the guard's "sync now" goes to it, and each sync refreshes the data age and the status panel.
+    Without it "sync now" is disabled."""
     app = qt_app(lang)
     rules, identity = store.rules(), store.identity()
     writer = DbWriter(store, synchronous=synchronous, name="kiosk-db-writer")
@@ -169,9 +184,11 @@ def assemble(
         debounce_s=rules.debounce_seconds,
         default_lang=lang,
         reports_dir=reports_dir or store.path.parent / "reports",
-        sync_now=sync_now,
+        sync_now=sync.sync_now if sync is not None else None,
     )
-    kiosk = Kiosk(app, store, writer, reader, applicant, console, controller, relay, player)
+    kiosk = Kiosk(app, store, writer, reader, applicant, console, controller, relay, player, sync=sync)
+    if sync is not None:
+        sync.worker.sync_finished.connect(lambda _outcome: _after_sync(kiosk))
     applicant.guardRequested.connect(lambda: _show_console(kiosk))
     applicant.closeRequested.connect(lambda: _show_console(kiosk))
     console.leaveKiosk.connect(app.quit)
@@ -181,6 +198,11 @@ def assemble(
         kiosk.wedge = KeyboardWedge()
         kiosk.wedge.codeTyped.connect(lambda text: controller.code_seen(Presentation(parse_payload(text)), "wedge"))
     return kiosk
+
+
+def _after_sync(kiosk: Kiosk) -> None:
+    kiosk.controller.refresh_data_age()
+    kiosk.console.refresh_status()
 
 
 def _scanner(kiosk: Kiosk, source: FrameSource, decoder: Decoder | None, rules: OfficeRules) -> ScanWorker | None:
@@ -313,12 +335,12 @@ def demo_script(samples: Sequence[demo_data.Sample]) -> tuple[list[Scene], list[
     script += [Scene(duration=2.2, codes=(by_reason[Reason.CANCELLED].text, party.text), size=0.3), empty(2.6)]
     script += show(by_reason[Reason.CANCELLED], medium="phone", dark_mode=True)
     script += show(by_reason[Reason.WRONG_OFFICE], medium="paper")
-    script += [empty(7.0)]  # the camera is unplugged in here
-    fault_at = sum(scene.duration for scene in script) - 6.0
+    script += [empty(8.0)]  # the camera is unplugged for 3 s in here, and found again before the next code
+    fault_at = sum(scene.duration for scene in script) - 7.5
     for title in ("too late", "wrong day (tomorrow)", "rescheduled", "unpaid", "a web address"):
         if title in by_title:
             script += show(by_title[title])
-    return script, [CameraFaultScript("disconnect", fault_at, fault_at + 4.0)]
+    return script, [CameraFaultScript("disconnect", fault_at, fault_at + 3.0)]
 
 
 def demo_camera(samples: Sequence[demo_data.Sample], *, realtime: bool = True) -> SimulatedCamera:
@@ -393,7 +415,7 @@ def run_kiosk(
     single_screen: bool = False,
     simulate: bool = False,
     reports_dir: Path | None = None,
-    sync_now: Callable[[], None] | None = None,
+    sync_interval_s: float | None = DEFAULT_SYNC_INTERVAL_S,
     say: Callable[[str], None] = print,
 ) -> int:
     """`kiosk run`: the database, camera, identity and rules from the configuration file, flags on top.
@@ -417,7 +439,10 @@ def run_kiosk(
             if simulate
             else OpenCVCamera(camera if camera is not None else cam.index, cam.width, cam.height)
         )
-        kiosk = assemble(store, source=source, lang=Lang(lang), reports_dir=reports_dir, sync_now=sync_now)
+        sync = None
+        if sync_interval_s is not None:  # its own connection; an unenrolled kiosk just reports that
+            sync = SyncThread(SyncWorker(lambda: KioskStore.open(path, create=False), interval_s=sync_interval_s))
+        kiosk = assemble(store, source=source, lang=Lang(lang), reports_dir=reports_dir, sync=sync)
         return _run(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
 
 

@@ -83,10 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has already printed
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return EXIT_OK if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_USAGE
     handler = _start_logging(args.verbose)
     try:
         ctx = Context(args, kiosk_config.load_config(args.config))
+        if args.verbose == 0:
+            handler.setLevel(ctx.config.log_level)
+            logging.getLogger("kiosk").setLevel(min(handler.level, logging.WARNING))
         result: int = args.run(ctx)
         return result
     except KeyboardInterrupt:
@@ -137,6 +140,13 @@ class Context:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 # --- the parser -------------------------------------------------------------------------------------
@@ -475,7 +485,10 @@ def run_text_demo(ctx: Context) -> int:
 
 
 class _open_demo_store:  # noqa: N801 - used like a function in a with statement
-    """Open (or create) the demo database, refusing any database that is not a demo one."""
+    """Open (or create) the demo database, refusing any database that is not a demo one.
+
+    A database named with --db is looked at before anything is changed in it (no upgrade, no
+    settings): only a demo database may be filled with made-up bookings."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -483,22 +496,26 @@ class _open_demo_store:  # noqa: N801 - used like a function in a with statement
 
     def __enter__(self) -> KioskStore:
         existed = self.path.exists() and self.path.stat().st_size > 0
+        if existed:
+            with KioskStore.open(self.path, create=False, upgrade=self._is_default_demo_path()) as store:
+                self._refuse_unless_demo(store)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        store = KioskStore.open(self.path, create=True, upgrade=True)
-        identity = store.identity()
-        if (
-            existed
-            and identity.kiosk_id != demo_data.DEMO_KIOSK_ID
-            and (identity != Identity() or store.booking_count() > 0)
-        ):
-            store.close()
-            raise CliError(f"{self.path} is not a demo database; `kiosk demo` writes made-up bookings only to its own")
-        self.store = store
-        return store
+        self.store = KioskStore.open(self.path, create=True, upgrade=True)
+        return self.store
 
     def __exit__(self, *exc: object) -> None:
         if self.store is not None:
             self.store.close()
+
+    def _is_default_demo_path(self) -> bool:
+        return self.path.resolve() == kiosk_config.demo_db_path().resolve()
+
+    def _refuse_unless_demo(self, store: KioskStore) -> None:
+        identity = store.identity()
+        if identity.kiosk_id == demo_data.DEMO_KIOSK_ID:
+            return
+        if identity != Identity() or store.booking_count() > 0:
+            raise CliError(f"{self.path} is not a demo database; `kiosk demo` writes made-up bookings only to its own")
 
 
 def _prepare_demo(ctx: Context, store: KioskStore) -> DemoSession:
@@ -559,7 +576,7 @@ def _print_demo_table(ctx: Context, session: DemoSession, path: Path) -> None:
 
 def _demo_loop(ctx: Context, session: DemoSession) -> int:
     checked = 0
-    interactive = sys.stdin.isatty()
+    interactive = _stdin_is_terminal()
     for raw in _input_lines(sys.stdin, prompt="code> " if interactive else None):
         if not raw.strip():
             continue
@@ -709,7 +726,7 @@ def cmd_import(ctx: Context) -> int:
         now = now_utc()
         export = BookingFile(path, fmt, naive_zone=store.rules().tz, now=now)
         with _progress_bar(args.progress, f"checking {path.name}", path.stat().st_size >= PROGRESS_MIN_BYTES) as bar:
-            export.check(bar)
+            export.check(bar.callback)
         for note in export.notes:
             log.warning("%s: %s", path.name, note)
         imported = _apply_import(store, export, args.progress, now)
@@ -717,12 +734,13 @@ def cmd_import(ctx: Context) -> int:
 
 
 def _apply_import(store: KioskStore, export: BookingFile, progress: str, now: dt.datetime) -> int:
-    def report(problem: RowProblem) -> None:
-        print(f"{export.path.name}:{problem.line}: {problem.reason}", file=sys.stderr)
-
     large = export.rows >= PROGRESS_MIN_ROWS
     with _progress_bar(progress, f"importing {export.path.name}", large) as bar:
-        rows = export.bookings(report, bar)
+
+        def report(problem: RowProblem) -> None:
+            bar.note(f"{export.path.name}:{problem.line}: {problem.reason}")
+
+        rows = export.bookings(report, bar.callback)
         if export.candidates == 0:
             for _ in rows:  # every row is refused: report them all, open no transaction
                 pass
@@ -739,8 +757,9 @@ def _import_summary(ctx: Context, export: BookingFile, imported: int) -> int:
     extra = f", {unchanged} not applied (the database has a newer version)" if unchanged > 0 else ""
     ctx.say(f"imported {imported} bookings, {counts.refused} rows refused{extra}")
     if counts.refused:
+        rest = "the other rows were imported" if counts.good else "nothing was imported"
         _print_error(
-            f"{counts.refused} of {counts.rows} rows refused (listed above); the other rows were imported. "
+            f"{counts.refused} of {counts.rows} rows refused (listed above); {rest}. "
             "Correct the export and import it again: rows already imported are updated, not duplicated"
         )
         return EXIT_FAILED
@@ -760,10 +779,22 @@ class _progress_bar:  # noqa: N801 - used like a function in a with statement
         self.label = label
         self._last = -1
 
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        return self if self.enabled else None
+    def __enter__(self) -> _progress_bar:
+        return self
 
-    def __call__(self, done: int, total: int) -> None:
+    @property
+    def callback(self) -> Callable[[int, int], None] | None:
+        """What to hand to the importer: None when no bar is wanted (it then skips the bookkeeping)."""
+        return self.update if self.enabled else None
+
+    def note(self, line: str) -> None:
+        """Print a line on stderr above the bar (the bar is drawn again at its next update)."""
+        if self.enabled and self.in_place and self._last >= 0:
+            self.stream.write("\r" + " " * (len(self.label) + self.WIDTH + 8) + "\r")
+            self._last = -1
+        self.stream.write(line + "\n")
+
+    def update(self, done: int, total: int) -> None:
         percent = min(100, done * 100 // max(total, 1))
         step = percent if self.in_place else percent // 10 * 10
         if step == self._last:
@@ -870,7 +901,7 @@ def cmd_guard_verify(ctx: Context) -> int:
 def _read_pin(from_stdin: bool, prompt: str, *, confirm: bool) -> str:
     """From the terminal without echo (asked twice for a new PIN), or from standard input: one line,
     or two that must match."""
-    if from_stdin or not sys.stdin.isatty():
+    if from_stdin or not _stdin_is_terminal():
         first = sys.stdin.readline().rstrip("\r\n")
         second = sys.stdin.readline().rstrip("\r\n") if confirm else ""
         if not first:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 PAGE_PURPOSE = b"kiosk.page.v1\n"
 NOTICE_PURPOSE = b"kiosk.notice.v1\n"
 CODE_PURPOSE = b"KS1"
@@ -32,7 +34,7 @@ def b64encode(data: bytes) -> str:
 
 def b64decode(text: str) -> bytes:
     """Strict unpadded base64url; raises ValueError on anything else."""
-    if not text.isascii():
+    if not _B64URL.fullmatch(text):
         raise ValueError("not base64url")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

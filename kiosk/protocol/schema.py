@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from kiosk.domain.model import MAX_PARTY_SIZE, Category, Reason, Status, Verdict
 
@@ -39,6 +39,20 @@ Cursor = Annotated[str, Field(pattern=r"^[0-9a-f]{8}\.[0-9]{1,18}$", examples=["
 Hash64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, Field(max_length=40, pattern="^[^\x00-\x1f\x7f]*$")]
 Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Seq = Annotated[int, Field(ge=0, le=2**62)]
+
+
+def _plausible(value: dt.datetime) -> dt.datetime:
+    # wide on purpose: a kiosk whose clock reset to 1970 still uploads what it did; only values that no
+    # database or time zone conversion can hold are refused
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("time out of range (years 1900 to 9000)")
+    return value
+
+
+#: An aware time that survives conversion to UTC and storage on both databases.
+Timestamp = Annotated[AwareDatetime, AfterValidator(_plausible)]
 PartySize = Annotated[int, Field(ge=1, le=MAX_PARTY_SIZE)]
 
 MAX_EVENTS_PER_BATCH = 500
@@ -120,7 +134,7 @@ class WireBooking(_Model):
     display_name: GuardText = ""
     nik_last4: NikLast4 = ""
     version: Version = 1
-    updated_at: AwareDatetime | None = None
+    updated_at: Timestamp | None = None
 
 
 class Tombstone(_Model):
@@ -163,7 +177,7 @@ class PageBody(_Model):
 
 
 class AuditHead(_Model):
-    seq: Annotated[int, Field(ge=0)]
+    seq: Seq
     hash: Hash64
 
 
@@ -172,7 +186,7 @@ class WireEvent(_Model):
     the upload idempotent. No names, no NIK digits, no codes (only the masked form)."""
 
     event_uuid: Uuid
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     kind: Annotated[str, Field(pattern=r"^[a-z][a-z_.]{0,15}$")]
     kiosk_id: Annotated[str, Field(max_length=64)]
     gate: Annotated[str, Field(max_length=32)]
@@ -184,11 +198,11 @@ class WireEvent(_Model):
     reason: Annotated[str, Field(max_length=24)] = ""
     persons: Annotated[int, Field(ge=0, le=50)] = 0
     service_date: dt.date | None = None
-    guard_id: int | None = None
+    guard_id: Count | None = None
     ref_event: Uuid | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
     facts: dict[str, str] = Field(default_factory=dict, max_length=64)
-    audit_seq: Annotated[int, Field(ge=0)] | None = None
+    audit_seq: Seq | None = None
     audit_hash: Hash64 | None = None
     #: Outbox fields this protocol version does not name, kept rather than refused.
     extra: dict[str, Any] = Field(default_factory=dict, max_length=32)
@@ -197,7 +211,7 @@ class WireEvent(_Model):
 class EventBatch(_Model):
     events: Annotated[list[WireEvent], Field(max_length=MAX_EVENTS_PER_BATCH)]
     audit_head: AuditHead
-    outbox_pending: Annotated[int, Field(ge=0)] = 0
+    outbox_pending: Count = 0
     cursor: Cursor | None = None
 
 
@@ -224,7 +238,7 @@ class CheckRequest(_Model):
     #: The scanned text exactly as read (a booking code or a KS1 signed code).
     payload: Annotated[str, Field(min_length=1, max_length=512)]
     gate: Gate
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     other_codes: Annotated[int, Field(ge=0, le=20)] = 0
 
 

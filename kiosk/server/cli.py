@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        engine = getattr(args, "engine", None)
+        if engine is not None:
+            engine.dispose()
     return result
 
 
@@ -162,11 +166,13 @@ def _now() -> dt.datetime:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    engine = make_engine(args.db)
-    init_schema(engine)
-    with writing(engine) as connection:
-        keys.ensure_key(connection, _now())
-    return engine
+    """The command's engine (disposed by main() when the command ends)."""
+    if getattr(args, "engine", None) is None:
+        args.engine = make_engine(args.db)
+        init_schema(args.engine)
+        with writing(args.engine) as connection:
+            keys.ensure_key(connection, _now())
+    return args.engine
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.domain.model import Booking, Category, Entry, Status
 from kiosk.domain.payload import mask_code
 from kiosk.store.codes import CodeHasher
+from kiosk.store.engine import driver
 from kiosk.store.schema import BookingRow, ScanEventRow
 from kiosk.store.times import from_text
 
@@ -97,23 +98,23 @@ def from_row(hasher: CodeHasher, row: Any) -> Booking:
     )
 
 
-# Built once: the lookup runs on every scan, and building a statement costs more than running it.
-_FIND = select(BookingRow).where(BookingRow.code_hash == bindparam("code_hash"))
-_ENTRIES = (
-    select(ScanEventRow.occurred_at, ScanEventRow.gate, ScanEventRow.persons)
-    .where(ScanEventRow.booking_ref == bindparam("booking_ref"), ScanEventRow.persons > 0)
-    .order_by(ScanEventRow.occurred_at)
+# The two lookups of every scan go straight to SQLite (see engine.driver), with the columns of the models.
+_COLUMNS = tuple(column.name for column in BookingRow.__table__.columns)
+_FIND_SQL = f"SELECT {', '.join(_COLUMNS)} FROM {BookingRow.__tablename__} WHERE code_hash = ?"
+_ENTRIES_SQL = (
+    f"SELECT occurred_at, gate, persons FROM {ScanEventRow.__tablename__}"
+    " WHERE booking_ref = ? AND persons > 0 ORDER BY occurred_at"
 )
 
 
 def find(connection: Connection, hasher: CodeHasher, code_hash: bytes) -> Booking | None:
-    row = connection.execute(_FIND, {"code_hash": code_hash}).first()
-    return None if row is None else from_row(hasher, row)
+    row = driver(connection).execute(_FIND_SQL, (code_hash,)).fetchone()
+    return None if row is None else from_row(hasher, dict(zip(_COLUMNS, row, strict=True)))
 
 
 def entries(connection: Connection, booking_ref: str) -> list[Entry]:
-    rows = connection.execute(_ENTRIES, {"booking_ref": booking_ref}).all()
-    return [Entry(from_text(r.occurred_at), r.gate, r.persons) for r in rows]
+    rows = driver(connection).execute(_ENTRIES_SQL, (booking_ref,)).fetchall()
+    return [Entry(from_text(occurred_at), gate, persons) for occurred_at, gate, persons in rows]
 
 
 def upsert(connection: Connection, hasher: CodeHasher, incoming: Iterable[IncomingBooking], batch: int = 2000) -> int:

@@ -27,7 +27,7 @@ from kiosk.store import audit, migrate, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store import guards as guard_repo
 from kiosk.store.codes import CodeHasher, CodeKeyError, key_path_for, load_or_create_key
-from kiosk.store.engine import IMMEDIATE, make_engine
+from kiosk.store.engine import IMMEDIATE, driver, make_engine
 from kiosk.store.recorder import Recorded, decide_and_record, lookup
 from kiosk.store.schema import BookingRow, OutboxRow, ScanEventRow, SyncStateRow
 from kiosk.store.times import from_text, to_text
@@ -41,7 +41,7 @@ DEFAULT_RETENTION_DAYS = 7
 
 
 _SETTINGS_KEYS = (settings.RULES_KEY, settings.IDENTITY_KEY, SYNC_ENROLLED)
-_SYNC_STATE = select(SyncStateRow).where(SyncStateRow.id == 1)
+_SYNC_STATE_SQL = f"SELECT server_offset_s, data_as_of FROM {SyncStateRow.__tablename__} WHERE id = 1"
 _BUILD_DATE = dt.date.fromisoformat(kiosk.BUILD_DATE)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_BYTES = 100
@@ -109,7 +109,7 @@ class KioskStore:
         except (migrate.SchemaError, CodeKeyError) as exc:
             engine.dispose()
             raise StoreError(str(exc)) from exc
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             engine.dispose()
             raise StoreError(_explain_sqlite_error(path, exc)) from exc
         except BaseException:
@@ -135,7 +135,7 @@ class KioskStore:
         try:
             with self.engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
                 yield connection
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
 
     @contextmanager
@@ -143,7 +143,7 @@ class KioskStore:
         try:
             with self.engine.connect() as connection, connection.begin():
                 yield connection
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
 
     # --- settings -----------------------------------------------------------------------------------
@@ -253,11 +253,11 @@ class KioskStore:
         return recorded
 
     def _circumstances(self, connection: Connection, now: dt.datetime, current: _Settings) -> Circumstances:
-        state = connection.execute(_SYNC_STATE).first()
-        offset = state.server_offset_s if state else None
+        state = driver(connection).execute(_SYNC_STATE_SQL).fetchone()
+        offset, data_as_of = state if state else (None, None)
         data_age: dt.timedelta | None = None
         if current.enrolled:
-            as_of = from_text(state.data_as_of) if state and state.data_as_of else None
+            as_of = from_text(data_as_of) if data_as_of else None
             data_age = now - as_of if as_of else dt.timedelta.max
         trusted = clock_trusted(now, _BUILD_DATE, offset, MAX_CLOCK_OFFSET_S)
         return Circumstances(now=now, gate=current.identity.gate, data_age=data_age, clock_trusted=trusted)

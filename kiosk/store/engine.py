@@ -47,6 +47,16 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> 
         cursor.close()
 
 
+def driver(connection: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under an SQLAlchemy one, inside the same transaction. The per-scan reads
+    (settings, booking, entries) use it: SQLAlchemy costs several times more per statement than SQLite
+    takes to answer them. Errors from it are sqlite3.Error, not SQLAlchemy's."""
+    raw = connection.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):  # pragma: no cover - the kiosk store is SQLite only
+        raise TypeError(f"not an SQLite connection: {type(raw).__name__}")
+    return raw
+
+
 def _on_begin(connection: Connection) -> None:
     immediate = connection.get_execution_options().get(IMMEDIATE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -149,12 +149,14 @@ class BookingFile:
         self.rows = 0  # data rows found by check(); blank lines are not rows
         self.candidates = 0  # rows with a valid code and booking_ref: no other row can be imported
         self._duplicates: dict[int, list[int]] | None = None
+        self._checked_version: tuple[int, int] | None = None
 
     def check(self, progress: Progress | None = None) -> None:
         """First pass: refuse an unusable file now, and note the lines of duplicate codes and references.
         Rows are checked in full only in the second pass: this one reads just what duplicates need."""
         codes, refs, lines = array("Q"), array("Q"), array("L")
         self.notes = []
+        version = self._file_version()
         rows = candidates = 0
         for raw in self._raw_rows(self.notes, progress):
             rows += 1
@@ -171,15 +173,19 @@ class BookingFile:
             raise ImportFileError(f"{self.path.name} has no booking rows")
         self.rows, self.candidates = rows, candidates
         self._duplicates = _lines_of_duplicates(codes, refs, lines)
+        self._checked_version = version if version == self._file_version() else None
 
     def bookings(
         self, on_problem: Callable[[RowProblem], None], progress: Progress | None = None
     ) -> Iterator[IncomingBooking]:
-        """Second pass: yield the good rows; report each refused one."""
+        """Second pass: yield the good rows; report each refused one. Raises ImportFileError if the file
+        changed since `check()` (its duplicates would be unknown): the caller's transaction then applies
+        nothing."""
         if self._duplicates is None:
             raise RuntimeError("call check() before bookings()")
         duplicates = self._duplicates
         self.counts = ImportCounts()
+        self._refuse_if_changed()
         for raw in self._raw_rows([], None):
             self.counts.rows += 1
             if progress is not None and (self.counts.rows % PROGRESS_EVERY == 0 or self.counts.rows == self.rows):
@@ -192,6 +198,15 @@ class BookingFile:
                 continue
             self.counts.good += 1
             yield incoming
+        self._refuse_if_changed()
+
+    def _file_version(self) -> tuple[int, int]:
+        status = self.path.stat()
+        return status.st_size, status.st_mtime_ns
+
+    def _refuse_if_changed(self) -> None:
+        if self._checked_version is None or self._file_version() != self._checked_version:
+            raise ImportFileError(f"{self.path.name} changed while it was being imported; import it again")
 
     def _convert(self, values: Mapping[str, str]) -> IncomingBooking:
         return booking_from_fields(values, self.naive_zone, self.default_updated_at)

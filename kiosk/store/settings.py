@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, or_, select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.domain.model import Category, OfficeRules, PartyAdmission, ReentryPolicy, zone_named
+from kiosk.store.engine import driver
 from kiosk.store.schema import SettingRow
 
 RULES_KEY = "office.rules"
@@ -118,15 +118,11 @@ def identity_from_json(data: Any) -> Identity:
 
 
 def raw_values(connection: Connection, keys: tuple[str, ...]) -> tuple[str | None, ...]:
-    """The stored JSON text of `keys` (None where missing), in one query: cheap enough for every scan."""
-    found: dict[str, str] = {key: value for key, value in connection.execute(_select_values(keys))}
+    """The stored JSON text of `keys` (None where missing), in one query straight to SQLite (see
+    engine.driver): cheap enough for every scan."""
+    sql = f"SELECT key, value FROM {SettingRow.__tablename__} WHERE key IN ({', '.join('?' * len(keys))})"
+    found: dict[str, str] = dict(driver(connection).execute(sql, keys).fetchall())
     return tuple(found.get(key) for key in keys)
-
-
-@functools.lru_cache(maxsize=8)
-def _select_values(keys: tuple[str, ...]) -> Select[str, str]:
-    # key = a OR key = b ...: plain bound parameters; an IN list would be re-rendered at every call
-    return select(SettingRow.key, SettingRow.value).where(or_(*(SettingRow.key == key for key in keys)))
 
 
 def identity_to_json(identity: Identity) -> dict[str, Any]:

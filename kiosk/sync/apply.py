@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +18,13 @@ from sqlalchemy import delete, select, update
 from kiosk.domain.model import Booking, Category, Status
 from kiosk.domain.payload import mask_code
 from kiosk.protocol.keys import Keyring
-from kiosk.protocol.schema import PageBody, Tombstone, WireEvent
-from kiosk.protocol.wire import CursorValue, ProtocolError, booking_of, keyring_of
+from kiosk.protocol.schema import PageBody, Tombstone, WireBooking, WireEvent
+from kiosk.protocol.wire import CursorValue, ProtocolError, keyring_of
 from kiosk.store import audit, settings
 from kiosk.store import bookings as booking_repo
+from kiosk.store.codes import CodeHasher
 from kiosk.store.db import SYNC_ENROLLED, KioskStore
+from kiosk.store.engine import driver
 from kiosk.store.schema import BookingRow, OutboxRow
 from kiosk.store.times import to_text
 from kiosk.sync import state
@@ -40,6 +43,8 @@ class Applied:
     tombstones: int
     cursor: str
     complete: bool
+    #: How long the page held the database's write lock (the gate's writes wait that long at worst).
+    lock_ms: float = 0.0
 
 
 def check_page(page: PageBody, requested: str | None, enrolled: Enrolment) -> None:
@@ -82,21 +87,27 @@ def apply_page(
     """Apply a verified, checked page and move the cursor, all or nothing. `as_of` (the kiosk time the
     request was sent) becomes the data's age when this is the last page; the clock offset measured on
     this page's request is stored with it."""
-    live = [booking_repo.IncomingBooking(b.code, booking_of(b), _updated(b.updated_at, now)) for b in page.bookings]
-    dead = [_tombstone_booking(t, now) for t in page.tombstones if t.status != "removed" and t.code]
+    # Everything costly (hashing, sealing) is done before the write lock is taken, so the gate's own
+    # writes wait as little as possible.
+    rows = [row_of(store.hasher, b.code, b, now) for b in page.bookings]
+    rows += [
+        booking_repo.to_row(store.hasher, _tombstone_booking(t, now))
+        for t in page.tombstones
+        if t.status != "removed" and t.code
+    ]
     removed = [t for t in page.tombstones if t.status == "removed" or not t.code]
-    incoming = live + dead
-    hashes = {store.hasher.hash(item.code): item.booking.booking_ref for item in incoming}
+    owners = {row["code_hash"]: row["booking_ref"] for row in rows}
     ring = keyring_of(page.keys)
+    locked_at = time.perf_counter()
     with store.writing() as connection:
         if state.cursor(connection) != requested:
             raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
-        _drop_code_owners(connection, hashes)
+        _drop_code_owners(connection, owners)
         for tomb in removed:
             connection.execute(
                 delete(BookingRow).where(BookingRow.booking_ref == tomb.booking_ref, BookingRow.version <= tomb.version)
             )
-        applied = booking_repo.upsert(connection, store.hasher, incoming)
+        _upsert(connection, rows)
         state.put_keyring(connection, ring)
         _maybe_new_rules(connection, page, now)
         values: dict[str, Any] = {"cursor": page.cursor, "last_error": None}
@@ -107,11 +118,17 @@ def apply_page(
             values["last_success_at"] = to_text(now)
         state.put_state(connection, **values)
         digest = audit.canonical_digest(
-            {"since": page.since, "cursor": page.cursor, "bookings": len(live), "tombstones": len(page.tombstones)}
+            {
+                "since": page.since,
+                "cursor": page.cursor,
+                "bookings": len(page.bookings),
+                "tombstones": len(page.tombstones),
+            }
         )
         audit.append(connection, to_text(now), "sync.page", f"feed:{page.cursor}", digest)
+    lock_ms = (time.perf_counter() - locked_at) * 1000
     _anchor(store)
-    return Applied(applied, len(page.tombstones), page.cursor, not page.has_more)
+    return Applied(len(page.bookings), len(page.tombstones), page.cursor, not page.has_more, lock_ms)
 
 
 def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:
@@ -167,9 +184,14 @@ def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
             audit.canonical_digest({"revoked_at": revoked_at, "bookings_deleted": removed}),
         )
     _anchor(store)
-    with store.engine.connect() as connection:  # rewrite the file so the deleted rows are gone from disk
-        connection.exec_driver_sql("VACUUM")
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = store.engine.raw_connection()  # outside any transaction: rewrite the file without the rows
+    try:
+        cursor = raw.cursor()
+        cursor.execute("VACUUM")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        raw.close()
     log.warning("kiosk revoked by the server: %d booking(s) wiped", removed)
     return removed
 
@@ -243,6 +265,48 @@ def _outgoing(uuid: str, body: str) -> Outgoing:
 # --- helpers --------------------------------------------------------------------------------------
 
 
+def row_of(hasher: CodeHasher, code: str, wire: WireBooking, now: dt.datetime) -> dict[str, Any]:
+    """The stored row for a feed booking: what bookings.to_row() makes of it (a test holds them equal),
+    built straight from the wire strings."""
+    row: dict[str, Any] = {
+        "code_hash": hasher.hash(code),
+        "booking_ref": wire.booking_ref,
+        "office_code": wire.office_code,
+        "service_date": wire.service_date.isoformat(),
+        "slot_start": wire.slot_start,
+        "slot_end": wire.slot_end,
+        "status": wire.status.value,
+        "party_size": wire.party_size,
+        "category": wire.category.value,
+        "display_name": wire.display_name,
+        "nik_last4": wire.nik_last4,
+        "code_masked": mask_code(code),
+        "version": wire.version,
+        "updated_at": to_text(wire.updated_at or now),
+    }
+    row["row_mac"] = hasher.mac(booking_repo.seal_material(row))
+    return row
+
+
+_COLUMNS = (
+    "code_hash", "booking_ref", "office_code", "service_date", "slot_start", "slot_end", "status", "party_size",
+    "category", "display_name", "nik_last4", "code_masked", "version", "updated_at", "row_mac",
+)  # fmt: skip
+#: bookings.upsert()'s statement (a newer or equal version wins), straight to SQLite: SQLAlchemy's
+#: per-row parameter handling would double the time the write lock is held.
+_UPSERT_SQL = (
+    f"INSERT INTO {BookingRow.__tablename__} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+    f"ON CONFLICT (booking_ref) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "booking_ref")
+    + f" WHERE {BookingRow.__tablename__}.version <= excluded.version"
+)
+
+
+def _upsert(connection: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        driver(connection).executemany(_UPSERT_SQL, [tuple(row[c] for c in _COLUMNS) for row in rows])
+
+
 def _tombstone_booking(tomb: Tombstone, now: dt.datetime) -> booking_repo.IncomingBooking:
     """A cancelled or rescheduled booking as the kiosk keeps it: the code's hash and the slot, nothing personal."""
     assert tomb.code is not None
@@ -263,18 +327,20 @@ def _tombstone_booking(tomb: Tombstone, now: dt.datetime) -> booking_repo.Incomi
     return booking_repo.IncomingBooking(tomb.code, booking, to_text(now))
 
 
-def _drop_code_owners(connection: Any, hashes: dict[bytes, str]) -> None:
+def _drop_code_owners(connection: Any, owners: dict[bytes, str]) -> None:
     """The feed is the authority on which booking a code belongs to: a local row holding one of the
     incoming codes under another booking ref (an old booking, a signed code learned offline) goes."""
-    items = list(hashes)
+    raw = driver(connection)
+    items = list(owners)
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]
-        rows = connection.execute(
-            select(BookingRow.code_hash, BookingRow.booking_ref).where(BookingRow.code_hash.in_(chunk))
-        ).all()
-        for code_hash, ref in rows:
-            if hashes[code_hash] != ref:
-                connection.execute(delete(BookingRow).where(BookingRow.code_hash == code_hash))
+        marks = ", ".join("?" * len(chunk))
+        rows = raw.execute(
+            f"SELECT code_hash, booking_ref FROM {BookingRow.__tablename__} WHERE code_hash IN ({marks})", chunk
+        ).fetchall()
+        stale = [(code_hash,) for code_hash, ref in rows if owners[code_hash] != ref]
+        if stale:
+            raw.executemany(f"DELETE FROM {BookingRow.__tablename__} WHERE code_hash = ?", stale)
 
 
 def _maybe_new_rules(connection: Any, page: PageBody, now: dt.datetime) -> None:
@@ -286,10 +352,6 @@ def _maybe_new_rules(connection: Any, page: PageBody, now: dt.datetime) -> None:
         identity = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY))
         digest = audit.canonical_digest({"identity": settings.identity_to_json(identity), "rules": rules})
         audit.append(connection, to_text(now), "settings", "office", digest)
-
-
-def _updated(value: dt.datetime | None, now: dt.datetime) -> str:
-    return to_text(value or now)
 
 
 def _anchor(store: KioskStore) -> None:

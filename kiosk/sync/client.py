@@ -12,6 +12,7 @@ import datetime as dt
 import email.utils
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,8 @@ class SyncResult:
     complete: bool = False
     server_offset_s: float | None = None
     audit_alert: str = ""
+    #: The longest time one page held the kiosk database's write lock, in milliseconds.
+    max_lock_ms: float = 0.0
 
 
 def enrol(
@@ -142,6 +145,7 @@ class SyncClient:
         clock: Clock = utc_now,
         timeout_s: float = 10.0,
         page_limit: int = 2000,
+        steady_page_limit: int = 250,
         upload_batch: int = 200,
     ) -> None:
         self.store = store
@@ -149,6 +153,7 @@ class SyncClient:
         self._clock = clock
         self._timeout = timeout_s
         self._page_limit = page_limit
+        self._steady_page_limit = min(steady_page_limit, page_limit)
         self._upload_batch = upload_batch
         self._http: httpx.Client | None = None
         self._base_url = ""
@@ -182,13 +187,17 @@ class SyncClient:
             raise KioskRevokedError("this kiosk was revoked; enrol it again")
         http = self._client(enrolled.server_url, token)
         try:
-            uploaded, refused, unsendable, alert = self._upload(http, ring, enrolled)
-            pages, bookings, tombstones, offset = self._download(http, ring, enrolled)
+            try:
+                uploaded, refused, unsendable, alert = self._upload(http, ring, enrolled)
+                pages, bookings, tombstones, offset, max_lock_ms = self._download(http, ring, enrolled)
+            except _RevocationError as notice:
+                self._revoked(notice.response, ring, enrolled)  # raises
+                raise
         except SyncError as exc:
             self.store.set_sync_state(last_attempt_at=to_text(started), last_error=str(exc)[:300])
             raise
         self.store.set_sync_state(last_attempt_at=to_text(started), last_error=None)
-        return SyncResult(uploaded, refused, unsendable, pages, bookings, tombstones, True, offset, alert)
+        return SyncResult(uploaded, refused, unsendable, pages, bookings, tombstones, True, offset, alert, max_lock_ms)
 
     # --- upload -------------------------------------------------------------------------------------
 
@@ -247,44 +256,69 @@ class SyncClient:
 
     # --- download -----------------------------------------------------------------------------------
 
-    def _download(self, http: httpx.Client, ring: Keyring, enrolled: Enrolment) -> tuple[int, int, int, float | None]:
+    def _download(
+        self, http: httpx.Client, ring: Keyring, enrolled: Enrolment
+    ) -> tuple[int, int, int, float | None, float]:
+        """Fetch and apply pages to the end of the feed. While one page is being applied the next is
+        already on its way (one request ahead, on a helper thread that ends with the download)."""
         pages = bookings = tombstones = 0
+        max_lock_ms = 0.0
         offset: float | None = None
         resets = 0
-        while True:
-            with self.store.reading() as connection:
-                cursor = state.cursor(connection)
-            params: dict[str, Any] = {"limit": self._page_limit}
-            if cursor is not None:
-                params["since"] = cursor
-            sent_at = self._clock()
-            try:
-                response = self._send(http, "GET", f"{API_PREFIX}/bookings", ring, enrolled, params=params)
-            except _CursorResetError as exc:
-                resets += 1
-                if resets > 1:
-                    raise ResponseRefusedError("the server keeps refusing the feed cursor") from exc
-                log.warning("the server reset the feed (%s); downloading everything again", exc)
-                apply.reset_cursor(self.store, self._clock(), str(exc))
-                continue
-            received_at = self._clock()
-            try:
-                page = verify_page(ring, response.headers, response.content)
-                apply.check_page(page, cursor, enrolled)
-            except ProtocolError as exc:
-                raise ResponseRefusedError(str(exc)) from exc
-            midpoint = sent_at + (received_at - sent_at) / 2
-            offset = (page.server_time - midpoint).total_seconds()
-            try:
-                applied = apply.apply_page(self.store, page, cursor, sent_at, received_at, offset)
-            except ProtocolError as exc:
-                raise ResponseRefusedError(str(exc)) from exc
-            ring = keyring_of(page.keys)
-            pages += 1
-            bookings += len(page.bookings)
-            tombstones += applied.tombstones
-            if applied.complete:
-                return pages, bookings, tombstones, offset
+        ahead: tuple[str, Future[_Fetched]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
+            while True:
+                with self.store.reading() as connection:
+                    cursor = state.cursor(connection)
+                    complete = state.data_complete(connection)
+                # Big pages until the data is complete (a first sync: fewer round trips), small ones
+                # after, so that no page holds the database's write lock long while the gate works.
+                limit = self._steady_page_limit if complete else self._page_limit
+                try:
+                    if ahead is not None and ahead[0] == cursor:
+                        fetched = ahead[1].result()
+                    else:
+                        fetched = self._fetch(http, ring, enrolled, cursor, limit)
+                except _CursorResetError as exc:
+                    resets += 1
+                    if resets > 1:
+                        raise ResponseRefusedError("the server keeps refusing the feed cursor") from exc
+                    log.warning("the server reset the feed (%s); downloading everything again", exc)
+                    apply.reset_cursor(self.store, self._clock(), str(exc))
+                    ahead = None
+                    continue
+                ahead = None
+                try:
+                    page = verify_page(ring, fetched.response.headers, fetched.response.content)
+                    apply.check_page(page, cursor, enrolled)
+                except ProtocolError as exc:
+                    raise ResponseRefusedError(str(exc)) from exc
+                if page.has_more:
+                    following = keyring_of(page.keys)
+                    ahead = (page.cursor, pool.submit(self._fetch, http, following, enrolled, page.cursor, limit))
+                midpoint = fetched.sent_at + (fetched.received_at - fetched.sent_at) / 2
+                offset = (page.server_time - midpoint).total_seconds()
+                try:
+                    applied = apply.apply_page(self.store, page, cursor, fetched.sent_at, fetched.received_at, offset)
+                except ProtocolError as exc:
+                    raise ResponseRefusedError(str(exc)) from exc
+                ring = keyring_of(page.keys)
+                pages += 1
+                bookings += len(page.bookings)
+                tombstones += applied.tombstones
+                max_lock_ms = max(max_lock_ms, applied.lock_ms)
+                if applied.complete:
+                    return pages, bookings, tombstones, offset, max_lock_ms
+
+    def _fetch(
+        self, http: httpx.Client, ring: Keyring, enrolled: Enrolment, cursor: str | None, limit: int
+    ) -> _Fetched:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["since"] = cursor
+        sent_at = self._clock()
+        response = self._send(http, "GET", f"{API_PREFIX}/bookings", ring, enrolled, params=params)
+        return _Fetched(sent_at, self._clock(), response)
 
     # --- HTTP ---------------------------------------------------------------------------------------
 
@@ -314,7 +348,7 @@ class SyncClient:
         if status == 200:
             return response
         if status == 403:
-            self._revoked(response, ring, enrolled)
+            raise _RevocationError(response)
         if status == 401:
             raise UnauthorisedError(f"the server does not accept this kiosk's token: {_detail(response)}")
         if status == 410:
@@ -337,6 +371,21 @@ class SyncClient:
 
 class _CursorResetError(SyncError):
     pass
+
+
+class _RevocationError(SyncError):
+    """A 403: handled on the sync's own thread (never the prefetch helper), see _revoked()."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__("the server answered 403")
+        self.response = response
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    sent_at: dt.datetime
+    received_at: dt.datetime
+    response: httpx.Response
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -72,6 +72,12 @@ class OnlineGate:
             self._http.close()
             self._http = None
 
+    def __enter__(self) -> OnlineGate:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def present(
         self,
         raw: bytes | str,

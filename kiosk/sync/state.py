@@ -131,6 +131,11 @@ def put_state(connection: Connection, **values: Any) -> None:
         connection.execute(insert(SyncStateRow).values(id=1, **values))
 
 
+def data_complete(connection: Connection) -> bool:
+    """True once a sync has reached the end of the feed (the data has an age)."""
+    return connection.execute(select(SyncStateRow.data_as_of).where(SyncStateRow.id == 1)).scalar() is not None
+
+
 def cursor(connection: Connection) -> str | None:
     return connection.execute(select(SyncStateRow.cursor).where(SyncStateRow.id == 1)).scalar()
 

@@ -334,8 +334,10 @@ class QueuePage(QWidget):
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = [index.row() for index in selected.indexes()]
+        before = self.selected.event_uuid if self.selected else None
         self.selected = self.model.items[rows[0]] if rows and rows[0] < len(self.model.items) else None
-        self.message.clear()
+        if (self.selected.event_uuid if self.selected else None) != before:
+            self.message.clear()  # a message is about the scan it was given for
         self._show_detail()
 
     def _show_detail(self) -> None:

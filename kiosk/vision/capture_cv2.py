@@ -34,8 +34,9 @@ def capture_backends(system: str | None = None) -> list[int]:
     return [cv2.CAP_ANY]
 
 
-def index_order(preferred: int, last_good: int | None = None, search: bool = True,
-                max_index: int = MAX_INDEX) -> list[int]:
+def index_order(
+    preferred: int, last_good: int | None = None, search: bool = True, max_index: int = MAX_INDEX
+) -> list[int]:
     """Indexes to try: where the camera last worked, the configured one, then the rest (if searching)."""
     order = [i for i in (last_good, preferred) if i is not None]
     if search:
@@ -140,8 +141,9 @@ class VideoFileSource:
     With realtime=True frames are paced at the file's frame rate, like a live camera.
     """
 
-    def __init__(self, path: str | Path, *, loop: bool = False, realtime: bool = False,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, loop: bool = False, realtime: bool = False, clock: Clock | None = None
+    ) -> None:
         self.path = Path(path)
         self.loop, self.realtime = loop, realtime
         self.clock = clock or MonotonicClock()

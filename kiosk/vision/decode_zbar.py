@@ -58,6 +58,6 @@ def _corners(symbol: Any) -> Corners:
 
 def _rect_points(rect: Any) -> Any:
     left, top, width, height = rect.left, rect.top, rect.width, rect.height
-    return np.array([(left, top), (left + width, top), (left + width, top + height), (left, top + height)],
-                    dtype=np.float32)
-
+    return np.array(
+        [(left, top), (left + width, top), (left + width, top + height), (left, top + height)], dtype=np.float32
+    )

@@ -88,6 +88,15 @@ def backend_status() -> dict[BackendName, str | None]:
     return {name: _load_error(name) for name in BACKENDS}
 
 
+def check_backends() -> dict[BackendName, str | None]:
+    """backend_status(), warning once per missing backend: call at start so the office learns it early."""
+    status = backend_status()
+    for name, error in status.items():
+        if error is not None:
+            _warn_missing(name, error)
+    return status
+
+
 def available_backends() -> list[BackendName]:
     return [name for name, error in backend_status().items() if error is None]
 
@@ -104,14 +113,18 @@ def make_decoder(name: DecoderChoice = "auto") -> Decoder:
                 _warn_once(f"fallback:{name}", f"QR backend {name!r} unavailable ({failures[0]}); using {backend!r}")
             return factory()
         failures.append(f"{backend}: {error}")
-        _warn_once(f"missing:{backend}", f"QR backend {backend!r} cannot load: {error}. To enable it: "
-                   f"{INSTALL_HINT[backend]}")
+        _warn_missing(backend, str(error))
     raise DecoderUnavailableError("no QR decoder can load: " + "; ".join(failures))
 
 
 def reset_warnings() -> None:
     """Forget which warnings were given (tests; a re-check after installing a library)."""
     _warned.clear()
+
+
+def _warn_missing(backend: BackendName, error: str) -> None:
+    hint = INSTALL_HINT[backend]
+    _warn_once(f"missing:{backend}", f"QR backend {backend!r} cannot load: {error}. To enable it: {hint}")
 
 
 def _warn_once(key: str, message: str) -> None:

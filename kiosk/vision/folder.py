@@ -25,8 +25,9 @@ class ImageFolderSource:
     `fps` paces reads on `clock` (None: as fast as asked).
     """
 
-    def __init__(self, folder: str | Path, *, loop: bool = False, fps: float | None = None,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, folder: str | Path, *, loop: bool = False, fps: float | None = None, clock: Clock | None = None
+    ) -> None:
         self.folder = Path(folder)
         self.loop, self.fps = loop, fps
         self.clock = clock or MonotonicClock()

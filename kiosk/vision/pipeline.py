@@ -2,8 +2,8 @@
 
 The first pass is the chosen backend on the whole grey frame (zxing-cpp already tries the inverted image
 for dark mode, mirrored codes and downscaled copies itself). When it finds nothing, the rescue passes
-look again at the code-like regions (the whole image when there are none), each attacking one general
-failure, cheapest first:
+look again at the code-like regions the idle gate found (none: no rescue, nothing there looks like a
+code), each attacking one general failure, cheapest first:
 
 1. unsharp mask: focus and motion blur;
 2. upscaled x2: modules of one or two pixels;
@@ -28,7 +28,7 @@ import cv2
 
 from kiosk.vision.decoders import DecodedCode, Decoder, distinct
 from kiosk.vision.frames import Image, as_image
-from kiosk.vision.gate import Region
+from kiosk.vision.gate import IdleGate, Region
 from kiosk.vision.imaging import resize, to_gray
 
 log = logging.getLogger(__name__)
@@ -66,13 +66,15 @@ class ScanPipeline:
         extra = "+".join(p.name for p in self.passes)
         return f"{self.decoder.name}" + (f" then {extra}" if extra else "")
 
-    def decode(self, image: Image, regions: Sequence[Region] = (), rescue: bool = True) -> PipelineResult:
-        """Codes in `image` (grey or BGR); rescue passes look in `regions` (from the gate), else everywhere."""
+    def decode(self, image: Image, regions: Sequence[Region] | None = None, rescue: bool = True) -> PipelineResult:
+        """Codes in `image` (grey or BGR). Rescue passes look only in code-like `regions` (the gate's; found
+        here when None), so a frame with nothing code-like costs one first pass and no more."""
         gray = to_gray(image)
         codes = self.decoder.decode(gray)
         if codes or not self.passes or not rescue:
             return PipelineResult(tuple(codes), "first" if codes else "none", 1)
-        return self._rescue(gray, regions or (Region(0, 0, gray.shape[1], gray.shape[0]),))
+        found = IdleGate().regions(gray) if regions is None else regions
+        return self._rescue(gray, found) if found else PipelineResult((), "none", 1)
 
     def _rescue(self, gray: Image, regions: Sequence[Region]) -> PipelineResult:
         deadline = None if self.rescue_budget_s is None else time.perf_counter() + self.rescue_budget_s

@@ -72,6 +72,7 @@ class ScanSettings:
     error_limit: int = 5  # consecutive read errors before a fault and a reopen
     stall_s: float = 2.0  # no good frame this long: close and reopen the camera
     rescue_budget_s: float | None = 0.05  # live video: the next frame is another chance
+    rescue_interval_s: float = 0.1  # at most ten rescues a second: a patterned shirt walking by stays cheap
     idle_gate: bool = True
     gate: GateSettings = field(default_factory=GateSettings)
     backoff_initial_s: float = 0.5
@@ -106,8 +107,9 @@ class _Limiter:
 class ScanCore:
     """See the module docstring. `step` runs on one thread, `process` on another (or both on one)."""
 
-    def __init__(self, source: FrameSource, pipeline: ScanPipeline, clock: Clock,
-                 settings: ScanSettings | None = None) -> None:
+    def __init__(
+        self, source: FrameSource, pipeline: ScanPipeline, clock: Clock, settings: ScanSettings | None = None
+    ) -> None:
         self.source, self.pipeline, self.clock = source, pipeline, clock
         self.settings = s = settings or ScanSettings()
         self.pipeline.rescue_budget_s = s.rescue_budget_s
@@ -123,6 +125,7 @@ class ScanCore:
         self._last_ts: float | None = None
         self._pause = 0.0
         self._last_ms = 0.0
+        self._last_rescue = -1e18
         #: The codes read in the last decoded frame, repeats included (for outlines in the preview).
         self.last_codes: tuple[DecodedCode, ...] = ()
         self.counters = _Counters()
@@ -285,14 +288,21 @@ class ScanCore:
 
     def _decode(self, frame: Frame, now: float) -> CodeSeen | None:
         self.last_codes = ()
-        gray = to_gray(frame.image)
-        verdict = self._gate.inspect(gray, now) if self.settings.idle_gate else \
-            GateResult(True, "ungated", self._gate.regions(gray))
+        image = frame.image
+        verdict = (
+            self._gate.inspect(image, now)
+            if self.settings.idle_gate
+            else GateResult(True, "ungated", self._gate.regions(image))
+        )
         if not verdict.decode:
             self.counters.idle += 1
             return None
         started = time.perf_counter()
-        result = self.pipeline.decode(gray, verdict.regions, rescue=bool(verdict.regions) and verdict.reason != "retry")
+        since = now - self._last_rescue
+        rescue = verdict.reason != "retry" and (since >= self.settings.rescue_interval_s or since < 0)
+        result = self.pipeline.decode(to_gray(image), verdict.regions, rescue=rescue)
+        if result.passes > 1:
+            self._last_rescue = now
         self._record_decode((time.perf_counter() - started) * 1000.0)
         self.last_codes = result.codes
         if not result.codes:
@@ -323,9 +333,20 @@ class ScanCore:
     def stats(self) -> ScanStats:
         c = self.counters
         return ScanStats(
-            camera=self.source.description, fps=round(c.fps, 2), frames=c.frames, frames_dropped=c.dropped,
-            frames_missed=c.missed, frames_decoded=c.decoded, frames_idle=c.idle, bad_frames=c.bad,
-            read_errors=c.read_errors, empty_reads=c.empty, decode_errors=c.decode_errors, reopens=c.reopens,
+            camera=self.source.description,
+            fps=round(c.fps, 2),
+            frames=c.frames,
+            frames_dropped=c.dropped,
+            frames_missed=c.missed,
+            frames_decoded=c.decoded,
+            frames_idle=c.idle,
+            bad_frames=c.bad,
+            read_errors=c.read_errors,
+            empty_reads=c.empty,
+            decode_errors=c.decode_errors,
+            reopens=c.reopens,
             decode_ms_mean=round(c.decode_ms_total / c.decoded, 2) if c.decoded else 0.0,
-            decode_ms_max=round(c.decode_ms_max, 2), resolution=c.resolution, notes=tuple(c.notes.values()),
+            decode_ms_max=round(c.decode_ms_max, 2),
+            resolution=c.resolution,
+            notes=tuple(c.notes.values()),
         )

@@ -146,33 +146,38 @@ class SimulatedCamera:
         self._dead_handle = False
 
     def read(self) -> Frame | None:
+        """The next frame at its exposure time. It is drawn before that time, so drawing costs no latency."""
         if self._opened_index is None:
             raise CameraFault("camera is not open")
-        index, ts = self._wait_for_frame()
+        index, ts = self._next_frame()
         t = ts - self._origin
         if self._dead_handle or self._fault_at(t, ("disconnect",)):
             self._dead_handle = True
             raise CameraGone(f"camera #{self._opened_index} disconnected")
-        image = self._frame_at(t, index)
+        try:
+            image = self._frame_at(t, index)
+        finally:
+            self._wait_until(ts)
         if image is None:
             return None
         self._last = image
         return Frame(image, ts, index)
+
+    @property
+    def started_at(self) -> float | None:
+        """Clock time of script time 0 (the first open attempt); None before it."""
+        return self._start
 
     def close(self) -> None:
         self._opened_index = None
 
     # --- timing and faults --------------------------------------------------------------------------
 
-    def _wait_for_frame(self) -> tuple[int, float]:
-        """Sleep until the next frame is exposed, or skip to the newest one when the reader is late."""
+    def _next_frame(self) -> tuple[int, float]:
+        """The next frame's index and exposure time; a late reader skips to the newest one due."""
         now = self.clock.now()
         due = self._origin + self._next / self.fps
-        if now < due:
-            self.clock.sleep(due - now)
-            if isinstance(self.clock, ManualClock):
-                self.clock.advance_to(due)
-        else:
+        if now >= due:
             late_frames = int((now - due) * self.fps)
             self.frames_missed += late_frames
             self._next += late_frames
@@ -180,6 +185,13 @@ class SimulatedCamera:
         index = self._next
         self._next += 1
         return index, due
+
+    def _wait_until(self, when: float) -> None:
+        wait = when - self.clock.now()
+        if wait > 0:
+            self.clock.sleep(wait)
+        if isinstance(self.clock, ManualClock):
+            self.clock.advance_to(when)
 
     @property
     def _origin(self) -> float:
@@ -242,8 +254,9 @@ class SimulatedCamera:
         return frame
 
     def _scene_cards(self, number: int, scene: Scene) -> list[tuple[Card, tuple[float, float]]]:
+        """The cards of the current scene, drawn once per scene (only one scene's cards are kept)."""
         if number not in self._cards:
-            self._cards[number] = [(self._card(scene, text), _centre(scene, i)) for i, text in enumerate(scene.codes)]
+            self._cards = {number: [(self._card(scene, text), _centre(scene, i)) for i, text in enumerate(scene.codes)]}
         return self._cards[number]
 
     def _card(self, scene: Scene, text: str) -> Card:
@@ -257,8 +270,16 @@ class SimulatedCamera:
             image = _add_glare(image, scene.glare)
         return Card(image, card.code_side)
 
-    def _draw_card(self, frame: Image, card: Card, centre: tuple[float, float], scene: Scene, t: float,
-                   index: int, layered: bool = False) -> None:
+    def _draw_card(
+        self,
+        frame: Image,
+        card: Card,
+        centre: tuple[float, float],
+        scene: Scene,
+        t: float,
+        index: int,
+        layered: bool = False,
+    ) -> None:
         """Warp the card into the frame over the clean wall, then blur and add this frame's noise."""
         height, width = card.image.shape[:2]
         scale = scene.size * self.height / card.code_side
@@ -273,8 +294,9 @@ class SimulatedCamera:
         src = np.array([(0, 0), (width, 0), (width, height), (0, height)], np.float32)
         matrix = cv2.getPerspectiveTransform(src, (quad - (x0, y0)).astype(np.float32))
         roi = np.ascontiguousarray(frame[y0:y1, x0:x1] if layered else self._wall[y0:y1, x0:x1])
-        cv2.warpPerspective(card.image, matrix, (x1 - x0, y1 - y0), dst=roi, flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_TRANSPARENT)
+        cv2.warpPerspective(
+            card.image, matrix, (x1 - x0, y1 - y0), dst=roi, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT
+        )
         _blur(roi, scene.blur, speed)
         if not layered:  # the background in the frame already carries this frame's noise
             roi = np.clip(roi.astype(np.int16) + self._noise_pool[index % POOL_SIZE][y0:y1, x0:x1], 0, 255)
@@ -361,11 +383,16 @@ def _sway(scene: Scene, t: float, height: int) -> tuple[tuple[float, float], flo
     return offset, speed
 
 
-def _project(width: int, height: int, scale: float, scene: Scene, centre: tuple[float, float],
-             focal: float) -> npt.NDArray[np.float64]:
+def _project(
+    width: int, height: int, scale: float, scene: Scene, centre: tuple[float, float], focal: float
+) -> npt.NDArray[np.float64]:
     """Image positions of the card's corners after tilt, yaw, in-plane turn and a pinhole projection."""
-    corners = np.array([(-width / 2, -height / 2), (width / 2, -height / 2), (width / 2, height / 2),
-                        (-width / 2, height / 2)]) * scale
+    corners = (
+        np.array(
+            [(-width / 2, -height / 2), (width / 2, -height / 2), (width / 2, height / 2), (-width / 2, height / 2)]
+        )
+        * scale
+    )
     tilt, yaw, turn = (math.radians(a) for a in (scene.tilt, scene.yaw, scene.turn))
     x, y = corners[:, 0], corners[:, 1]
     y, z = y * math.cos(tilt), y * math.sin(tilt)
@@ -420,3 +447,28 @@ def _pool(base: Image, noises: Sequence[npt.NDArray[np.int16]]) -> list[Image]:
         frame.flags.writeable = False
         pool.append(frame)
     return pool
+
+
+def demo_script(
+    codes: Sequence[str], forged: str = "KNM-FAKE-0000-0000", gap_s: float = 2.5, hold_s: float = 4.0
+) -> list[Scene]:
+    """A looping demo: each code in turn on a phone (light, then dark mode) or paper, then a forged code,
+    two codes at once and a mirrored code, with empty stretches between (loop the camera to repeat)."""
+    looks = [
+        {"medium": "phone", "tilt": 12.0, "sway": 0.02},
+        {"medium": "phone", "dark_mode": True, "turn": -8.0, "sway": 0.02},
+        {"medium": "paper", "tilt": 25.0, "yaw": 10.0, "size": 0.32, "sway": 0.01},
+    ]
+    script: list[Scene] = []
+    for i, code in enumerate(codes):
+        script += [empty(gap_s), Scene(hold_s, codes=(code,), **looks[i % len(looks)])]  # type: ignore[arg-type]
+    shown = list(codes[:2]) or [forged]
+    script += [
+        empty(gap_s),
+        Scene(hold_s, codes=(forged,), glare=0.3, sway=0.02),
+        empty(gap_s),
+        Scene(hold_s, codes=(shown[0], forged), size=0.3),
+        empty(gap_s),
+        Scene(hold_s, codes=(shown[-1],), mirrored=True, dark_mode=True),
+    ]
+    return script

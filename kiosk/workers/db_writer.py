@@ -40,11 +40,13 @@ Failed = Callable[[BaseException], None]
 
 
 @dataclass(frozen=True, slots=True)
-class ScanRequest:
-    """A presentation waiting to be decided and recorded; `source` is camera, wedge or manual."""
+class _Outcome:
+    """A job's result or exception, in one object: PySide6 with Python 3.11 miscounts references to
+    None passed through a queued Signal(object), which crashes the interpreter at exit, so a signal
+    argument is never None."""
 
-    presentation: Presentation
-    source: str
+    result: object
+    error: BaseException | None
 
 
 class DbWriter(QObject):
@@ -52,9 +54,7 @@ class DbWriter(QObject):
     recorded = Signal(int, object)
     #: (ticket, message): the scan could not be recorded; show OUT OF ORDER, keep the gate shut.
     recordFailed = Signal(int, str)  # noqa: N815
-    #: (ticket, result) of any job that succeeded, after its callback ran.
-    jobDone = Signal(int, object)  # noqa: N815
-    _finished = Signal(int, object, object)  # ticket, result, exception (from the worker thread)
+    _finished = Signal(int, object)  # ticket, _Outcome (from the worker thread)
 
     def __init__(
         self,
@@ -72,19 +72,23 @@ class DbWriter(QObject):
         self._callbacks: dict[int, tuple[Done | None, Failed | None, bool]] = {}
         self._queue: queue.SimpleQueue[tuple[int, Job] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._stopped = False
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     # --- life cycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the thread; jobs submitted before this wait in the queue and run first."""
         if self.synchronous or self._thread is not None:
             return
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=False)
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Finish the jobs already queued, then end the thread and wait for it."""
         thread, self._thread = self._thread, None
+        self._stopped = True
         if thread is None:
             return
         self._queue.put(None)
@@ -124,12 +128,11 @@ class DbWriter(QObject):
         ticket = next(self._tickets)
         self._callbacks[ticket] = (done, failed, scan)
         if self.synchronous:
-            result, error = _run_job(self.store, job)
-            self._deliver(ticket, result, error)
+            self._deliver(ticket, _run_job(self.store, job))
             return ticket
-        if self._thread is None:
+        if self._stopped:
             self._callbacks.pop(ticket)
-            raise RuntimeError(f"{self.name} is not running")
+            raise RuntimeError(f"{self.name} has stopped")
         self._queue.put((ticket, job))
         return ticket
 
@@ -139,12 +142,12 @@ class DbWriter(QObject):
             if item is None:
                 return
             ticket, job = item
-            result, error = _run_job(self.store, job)
-            self._finished.emit(ticket, result, error)
+            self._finished.emit(ticket, _run_job(self.store, job))
 
-    def _deliver(self, ticket: int, result: object, error: object) -> None:
+    def _deliver(self, ticket: int, outcome: _Outcome) -> None:
         done, failed, scan = self._callbacks.pop(ticket, (None, None, False))
-        if isinstance(error, BaseException):
+        result, error = outcome.result, outcome.error
+        if error is not None:
             if failed is not None:
                 failed(error)
             elif not scan:
@@ -156,7 +159,6 @@ class DbWriter(QObject):
             done(result)
         if scan and isinstance(result, Recorded):
             self.recorded.emit(ticket, result)
-        self.jobDone.emit(ticket, result)
 
 
 def failure_text(error: BaseException) -> str:
@@ -164,9 +166,9 @@ def failure_text(error: BaseException) -> str:
     return str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
 
 
-def _run_job(store: KioskStore, job: Job) -> tuple[object, BaseException | None]:
+def _run_job(store: KioskStore, job: Job) -> _Outcome:
     """Run one job; any exception is handed back (fail closed: the caller decides what it means)."""
     try:
-        return job(store), None
+        return _Outcome(job(store), None)
     except Exception as exc:
-        return None, exc
+        return _Outcome(None, exc)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.vision.clock import Clock, MonotonicClock
-from kiosk.vision.decoders import Decoder, make_decoder
+from kiosk.vision.decoders import Decoder, check_backends, make_decoder
 from kiosk.vision.frames import Frame, FrameSource
 from kiosk.vision.pipeline import ScanPipeline
 from kiosk.vision.scanner import CodeSeen, ScanCore, ScanSettings, ScanStats
@@ -51,6 +51,7 @@ class ScanWorker(QObject):
     ) -> None:
         super().__init__(parent)
         self._clock = clock or MonotonicClock()
+        check_backends()  # one clear warning per missing native library, at start
         pipeline = ScanPipeline(decoder or make_decoder("auto"))
         self.core = ScanCore(source, pipeline, self._clock, settings)
         self._preview_interval = 1.0 / preview_fps if preview_fps > 0 else float("inf")

@@ -69,7 +69,12 @@ def test_override_writes_event_outbox_and_audit_entry_in_the_chain(store: KioskS
 
     event = store.event(result.event_uuid)
     assert event is not None
-    assert (event["kind"], event["guard_id"], event["ref_event"], event["note"]) == ("override", agus, denied, "KTP cocok")
+    assert (event["kind"], event["guard_id"], event["ref_event"], event["note"]) == (
+        "override",
+        agus,
+        denied,
+        "KTP cocok",
+    )
     assert (event["verdict"], event["reason"], event["persons"]) == ("ADMIT", "ID_CHECKED", 1)
     assert json.loads(str(event["facts"]))["ref_reason"] == Reason.TOO_EARLY.value
     assert store.outbox_size() == outbox_before + 1
@@ -122,6 +127,7 @@ def test_actions_only_on_denied_or_referred_scans_by_active_guards(store: KioskS
     agus = guard_id(store, GUARD_A)
     with pytest.raises(ActionError, match="admitted"):
         actions.dismiss(store, admitted, agus, LATER)
+    assert actions.add_note(store, admitted, agus, "code typed in by the guard", LATER).kind is ActionKind.NOTE
     with pytest.raises(ActionError, match="no such scan"):
         actions.acknowledge(store, "00000000-0000-0000-0000-000000000000", agus, LATER)
     with pytest.raises(ActionError, match="unknown guard"):
@@ -192,7 +198,7 @@ def test_two_guards_at_the_same_moment_only_one_succeeds(tmp_path: Path) -> None
         ("a\x00b\x1bc\x7fd", "abcd"),
         ("\u202eevil\u202c zero\u200bwidth\ufeff", "evil zerowidth"),
         ("line\u2028sep", "line sep"),
-        ("=HYPERLINK(\"http://x\")", "=HYPERLINK(\"http://x\")"),  # kept; the CSV export neutralises it
+        ('=HYPERLINK("http://x")', '=HYPERLINK("http://x")'),  # kept; the CSV export neutralises it
     ],
 )
 def test_notes_are_cleaned(raw: str, stored: str) -> None:
@@ -290,7 +296,7 @@ def test_daily_report_carries_the_override_and_no_applicant_names(store: KioskSt
     assert ["report", "audit_chain", "OK"] in table
     assert ["guard", "overrides"] in table and [GUARD_A, "1"] in table
     override_rows = [r for r in table if len(r) > 3 and r[2] == "override"]
-    assert override_rows[0][10] == "'=HYPERLINK(\"http://x\",\"y\")"  # a spreadsheet shows it, never runs it
+    assert override_rows[0][10] == '\'=HYPERLINK("http://x","y")'  # a spreadsheet shows it, never runs it
     assert "Ibu Sumarni" not in text and "0921" not in text
 
 

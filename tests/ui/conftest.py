@@ -22,7 +22,7 @@ from tests.ui.fixtures import NOW, make_store
 
 
 @dataclass
-class TestTime:
+class FakeTime:
     """Wall clock and monotonic clock the kiosk reads; tests move them on by hand."""
 
     now: dt.datetime = NOW
@@ -40,8 +40,8 @@ class TestTime:
 
 
 @pytest.fixture
-def test_time() -> TestTime:
-    return TestTime()
+def test_time() -> FakeTime:
+    return FakeTime()
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ MakeKiosk = Callable[..., Kiosk]
 
 
 @pytest.fixture
-def make_kiosk(qapp: QApplication, qtbot: QtBot, test_time: TestTime) -> Iterator[MakeKiosk]:
+def make_kiosk(qapp: QApplication, qtbot: QtBot, test_time: FakeTime) -> Iterator[MakeKiosk]:
     """Build (and start) kiosks; all are stopped at the end of the test, threads joined."""
     built: list[Kiosk] = []
 

@@ -13,7 +13,13 @@ import sys
 import pytest
 
 from kiosk.vision import decoders
-from kiosk.vision.decoders import DecoderUnavailableError, available_backends, backend_status, make_decoder
+from kiosk.vision.decoders import (
+    DecoderUnavailableError,
+    available_backends,
+    backend_status,
+    check_backends,
+    make_decoder,
+)
 from tests.vision.codes import qr_image, require_backend
 
 PYZBAR_MODULES = ["pyzbar", "pyzbar.pyzbar", "pyzbar.wrapper", "pyzbar.zbar_library", "kiosk.vision.decode_zbar"]
@@ -88,3 +94,12 @@ def test_without_zxing_the_kiosk_uses_zbar(caplog: pytest.LogCaptureFixture) -> 
 def test_no_backend_at_all_is_an_error_not_a_silent_blind_camera() -> None:
     with pytest.raises(DecoderUnavailableError, match="no QR decoder"):
         make_decoder("auto")
+
+
+@pytest.mark.usefixtures("no_libzbar")
+def test_the_start_up_check_names_a_missing_backend_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    check_backends()
+    check_backends()
+    make_decoder("zbar")
+    assert len([m for m in warnings_in(caplog) if "cannot load" in m and "zbar" in m]) == 1

@@ -53,5 +53,5 @@ def test_missing_images_fail_in_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def test_missing_images_skip_with_a_reason_on_a_clone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(globals(), "BLACKBOX", tmp_path / "qr-blackbox")
     monkeypatch.delenv("CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="not found at .*qr-blackbox"):
+    with pytest.raises(pytest.skip.Exception, match=r"not found at .*qr-blackbox"):
         require_images()

@@ -14,6 +14,7 @@ from kiosk.vision.pipeline import RescuePass, ScanPipeline, default_rescue
 from tests.vision.codes import blurred, canvas, qr_image
 
 SQUARE = ((0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0))
+WHOLE = Region(0, 0, 1000, 1000)  # crops clip to the image
 
 
 class Fake:
@@ -40,7 +41,7 @@ def pipeline(first: Fake, *passes: RescuePass) -> ScanPipeline:
 
 def test_the_first_pass_answers_alone() -> None:
     first, rescue = Fake("first", "ABCD-1234"), Fake("rescue", "OTHER")
-    result = pipeline(first, RescuePass("r", 1.0, rescue)).decode(np.zeros((100, 100), np.uint8))
+    result = pipeline(first, RescuePass("r", 1.0, rescue)).decode(np.zeros((100, 100), np.uint8), [WHOLE])
     assert [c.text for c in result.codes] == ["ABCD-1234"] and result.stage == "first"
     assert rescue.calls == []
 
@@ -48,7 +49,7 @@ def test_the_first_pass_answers_alone() -> None:
 def test_rescue_runs_in_order_and_stops_at_the_first_read() -> None:
     first, r1, r2, r3 = Fake("first"), Fake("r1"), Fake("r2", "ABCD-1234"), Fake("r3", "LATE")
     passes = [RescuePass(f.name, 1.0, f) for f in (r1, r2, r3)]
-    result = pipeline(first, *passes).decode(np.zeros((100, 100), np.uint8))
+    result = pipeline(first, *passes).decode(np.zeros((100, 100), np.uint8), [WHOLE])
     assert result.stage == "r2" and result.passes == 3
     assert r3.calls == []
 
@@ -63,7 +64,14 @@ def test_rescue_looks_in_regions_and_maps_corners_back() -> None:
 
 def test_no_rescue_when_asked_not_to() -> None:
     rescue = Fake("r", "X")
-    result = pipeline(Fake("first"), RescuePass("r", 1.0, rescue)).decode(np.zeros((50, 50), np.uint8), rescue=False)
+    result = pipeline(Fake("first"), RescuePass("r", 1.0, rescue)).decode(np.zeros((50, 50), np.uint8), [WHOLE],
+                                                                          rescue=False)
+    assert result.codes == () and rescue.calls == []
+
+
+def test_no_rescue_where_nothing_looks_like_a_code() -> None:
+    rescue = Fake("r", "X")
+    result = pipeline(Fake("first"), RescuePass("r", 1.0, rescue)).decode(np.full((200, 200), 90, np.uint8))
     assert result.codes == () and rescue.calls == []
 
 
@@ -71,7 +79,7 @@ def test_the_budget_stops_the_rescue() -> None:
     slow = [Fake(f"r{i}", delay_s=0.02) for i in range(5)]
     pipe = pipeline(Fake("first"), *[RescuePass(f.name, 1.0, f) for f in slow])
     pipe.rescue_budget_s = 0.01
-    result = pipe.decode(np.zeros((50, 50), np.uint8))
+    result = pipe.decode(np.zeros((50, 50), np.uint8), [WHOLE])
     assert result.stage == "none"
     assert sum(len(f.calls) for f in slow) < 5
 
@@ -82,7 +90,7 @@ def test_a_failing_rescue_pass_costs_nothing_but_itself() -> None:
             raise RuntimeError("native crash")
 
     result = pipeline(Fake("first"), RescuePass("b", 1.0, Broken("b")), RescuePass("ok", 1.0, Fake("ok", "X"))).decode(
-        np.zeros((50, 50), np.uint8))
+        np.zeros((50, 50), np.uint8), [WHOLE])
     assert result.stage == "ok"
 
 

@@ -41,8 +41,9 @@ class Recorder:
         return [kind for _, kind in self.faults]
 
 
-def sync_worker(script: list[Scene], faults: list[Fault] | None = None, fps: float = 30, **kwargs: object
-                ) -> tuple[ScanWorker, SimulatedCamera, Recorder]:
+def sync_worker(
+    script: list[Scene], faults: list[Fault] | None = None, fps: float = 30, **kwargs: object
+) -> tuple[ScanWorker, SimulatedCamera, Recorder]:
     camera = SimulatedCamera(script, realtime=False, fps=fps, faults=faults or [], **kwargs)  # type: ignore[arg-type]
     worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
     return worker, camera, Recorder(worker, camera)
@@ -121,8 +122,9 @@ def test_read_errors() -> None:
 
 
 def test_camera_gone_and_back_at_another_index() -> None:
-    worker, camera, seen = sync_worker([empty(2), Scene(3, codes=(CODE,))],
-                                       [Fault("disconnect", 1.0, 2.5, new_index=1)])
+    worker, camera, seen = sync_worker(
+        [empty(2), Scene(3, codes=(CODE,))], [Fault("disconnect", 1.0, 2.5, new_index=1)]
+    )
     events = worker.run_sync(30 * 5)
     assert camera.opened_index == 1 and "#1" in worker.stats.camera
     worker.close()
@@ -164,8 +166,7 @@ def test_threaded_code_seen(qtbot: QtBot, closing: list[ScanWorker]) -> None:
 
 def test_threaded_fault_and_recovery(qtbot: QtBot, closing: list[ScanWorker]) -> None:
     camera = SimulatedCamera([empty(30)], realtime=True, faults=[Fault("disconnect", 0.3, 0.6, new_index=2)])
-    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock,
-                        settings=ScanSettings(backoff_initial_s=0.2))
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock, settings=ScanSettings(backoff_initial_s=0.2))
     closing.append(worker)
     with qtbot.waitSignal(worker.fault, timeout=5000) as fault:
         worker.start()

@@ -1,0 +1,242 @@
+"""Sync benchmark: a first sync of 100,000 bookings and incremental syncs of 1,000 changes, on SQLite
+and on PostgreSQL, with the gate's decision latency measured while the syncs run.
+
+    python -m tests.bench.bench_sync                       # SQLite (+ PostgreSQL if KIOSK_TEST_PG_DSN is set)
+    eval "$(scripts/start-postgres --durable)"; python -m tests.bench.bench_sync --backend both
+
+The server runs as its own process on loopback (as it would on another machine). The kiosk side runs
+as in the app: the sync client on one thread with its own KioskStore, decisions on another thread with
+the gate's KioskStore, both on one database file. A decision is the whole gate path, store.record():
+lookup, decide, and the commit of event + outbox + audit entry (WAL, synchronous=FULL); "lookup" is
+decide_only(), the read path alone. One decision every 20 ms, idle (same database, no sync, as many
+samples as during the syncs) and during the syncs. The incremental sync runs 5 times (1,000 changes
+each: 900 changed bookings, 100 cancellations) so that its latency percentiles rest on enough samples.
+Targets: first sync <= 10 s; incremental <= 1 s; decision p95 during a sync within 10 % of idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from kiosk.domain.decide import Presentation
+from kiosk.domain.payload import parse_payload
+from kiosk.store.db import KioskStore
+from kiosk.sync.client import SyncClient, SyncResult, enrol
+from tests.server.support import PG_ENV, WIB, Admin, ServerProcess
+
+TARGET_FIRST_S, TARGET_INCREMENTAL_S, TARGET_P95_RATIO = 10.0, 1.0, 1.10
+INCREMENTAL_ROUNDS = 5
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.bench_sync", description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default=None)
+    parser.add_argument("--bookings", type=int, default=100_000)
+    parser.add_argument("--changes", type=int, default=1_000)
+    parser.add_argument("--page-limit", type=int, default=2_000, help="bookings per page (server and client)")
+    parser.add_argument("--steady-page-limit", type=int, default=250, help="page size once the data is complete")
+    parser.add_argument("--interval-ms", type=float, default=20.0, help="time between measured decisions")
+    args = parser.parse_args(argv)
+    choice = args.backend or ("both" if os.environ.get(PG_ENV) else "sqlite")
+    backends = ["sqlite", "postgres"] if choice == "both" else [choice]
+    print(
+        f"kiosk sync benchmark: {args.bookings:,} bookings, {args.changes:,} changes, pages of {args.page_limit:,} "
+        f"(first sync) and {args.steady_page_limit:,} (incremental)"
+    )
+    print(f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; kiosk database: SQLite (WAL, FULL)")
+    missed = [name for backend in backends for name in run(backend, args)]
+    print("\nall targets met" if not missed else f"\ntargets missed: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+def run(backend: str, args: argparse.Namespace) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder, database(backend, Path(folder)) as url:
+        directory = Path(folder)
+        admin = Admin(url)
+        office = admin.office("BENCH")
+        today = dt.datetime.now(dt.UTC).astimezone(WIB).date()
+        codes = [f"BK{index:08d}" for index in range(args.bookings)]
+        started = time.perf_counter()
+        for start in range(0, args.bookings, 20_000):
+            admin.load([_row(i, office, today) for i in range(start, min(start + 20_000, args.bookings))])
+        print(f"\n== server on {backend}: import of {args.bookings:,} bookings {time.perf_counter() - started:.1f} s")
+        server = ServerProcess(url, directory / "server.log", page_limit=args.page_limit).start()
+        try:
+            path = directory / "kiosk.db"
+            with KioskStore.open(path) as store:
+                enrol(store, server.url, admin.enrol(office), "G1")
+            rng = random.Random(2)
+            first = measure(path, codes, args, [None])
+            report("first sync", first, TARGET_FIRST_S)
+            batches = []
+            for round_number in range(INCREMENTAL_ROUNDS):
+                changed = rng.sample(range(args.bookings), args.changes)
+                split = args.changes * 9 // 10
+                version = round_number + 2
+                batches.append(
+                    [_row(i, office, today, party_size=2, version=version) for i in changed[:split]]
+                    + [_row(i, office, today, status="cancelled", version=version) for i in changed[split:]]
+                )
+            incremental = measure(path, codes, args, batches, admin)
+            report(
+                f"incremental sync ({INCREMENTAL_ROUNDS} x {args.changes:,} changes)", incremental, TARGET_INCREMENTAL_S
+            )
+        finally:
+            server.stop()
+            admin.close()
+    missed = []
+    for name, result, target in (("first", first, TARGET_FIRST_S), ("incremental", incremental, TARGET_INCREMENTAL_S)):
+        if max(result["seconds"]) > target:
+            missed.append(f"{backend} {name} sync time")
+        if result["ratio"] > TARGET_P95_RATIO:
+            missed.append(f"{backend} {name} sync decision p95")
+    return missed
+
+
+def measure(
+    path: Path, codes: list[str], args: argparse.Namespace, batches: list[Any], admin: Admin | None = None
+) -> dict[str, Any]:
+    """Decisions on one thread while the syncs run on another; then as many idle decisions."""
+    with KioskStore.open(path) as gate_store, KioskStore.open(path) as sync_store:
+        stop = threading.Event()
+        during: dict[str, list[float]] = {}
+        thread = threading.Thread(target=lambda: during.update(decisions(gate_store, codes, args.interval_ms, stop)))
+        seconds: list[float] = []
+        results: list[SyncResult] = []
+        with SyncClient(
+            sync_store, page_limit=args.page_limit, steady_page_limit=args.steady_page_limit, timeout_s=60
+        ) as client:
+            if admin is not None:
+                client.sync_once()  # upload what earlier measurements recorded, outside the timing
+            thread.start()
+            for batch in batches:
+                if batch is not None and admin is not None:
+                    admin.load(batch)
+                time.sleep(0.3)
+                started = time.perf_counter()
+                results.append(client.sync_once())
+                seconds.append(time.perf_counter() - started)
+            time.sleep(0.3)
+            stop.set()
+            thread.join()
+            client.sync_once()
+        idle = decisions(gate_store, codes, args.interval_ms, count=len(during["record"]))
+    return {"seconds": seconds, "results": results, "idle": idle, "during": during, "ratio": ratio(idle, during)}
+
+
+def report(name: str, measured: dict[str, Any], target: float) -> None:
+    seconds, results = measured["seconds"], measured["results"]
+    idle, during = measured["idle"], measured["during"]
+    timing = (
+        f"{seconds[0]:.2f} s"
+        if len(seconds) == 1
+        else f"mean {statistics.mean(seconds):.2f} s, max {max(seconds):.2f} s"
+    )
+    last = results[-1]
+    print(
+        f"   {name}: {timing} (target {target:g} s) - {sum(r.pages for r in results)} page(s), "
+        f"{sum(r.bookings for r in results):,} bookings, {sum(r.tombstones for r in results):,} tombstones, "
+        f"{sum(r.uploaded for r in results):,} events uploaded, longest write lock per page "
+        f"{max(r.max_lock_ms for r in results):.0f} ms, clock offset {last.server_offset_s:+.3f} s"
+    )
+    for kind, label in (("record", "decision (record)"), ("lookup", "lookup + decide  ")):
+        print(
+            f"      {label} ms  p50/p95/max  idle {_summary(idle[kind])}  during {_summary(during[kind])}"
+            f"  p95 ratio {p95(during[kind]) / p95(idle[kind]):.2f}  (n={len(during[kind])})"
+        )
+
+
+def decisions(
+    store: KioskStore,
+    codes: list[str],
+    interval_ms: float,
+    stop: threading.Event | None = None,
+    count: int | None = None,
+) -> dict[str, list[float]]:
+    rng = random.Random(1)
+    record: list[float] = []
+    lookup: list[float] = []
+    while not (stop is not None and stop.is_set()) and (count is None or len(record) < count):
+        presentation = Presentation(parse_payload(rng.choice(codes)))
+        now = dt.datetime.now(dt.UTC)
+        started = time.perf_counter()
+        store.decide_only(presentation, now)
+        lookup.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        store.record(presentation, now, source="bench")
+        record.append((time.perf_counter() - started) * 1000)
+        time.sleep(interval_ms / 1000)
+    return {"record": record, "lookup": lookup}
+
+
+def ratio(idle: dict[str, list[float]], during: dict[str, list[float]]) -> float:
+    return p95(during["record"]) / p95(idle["record"])
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+
+
+def _summary(values: list[float]) -> str:
+    return f"{statistics.median(values):6.2f}/{p95(values):6.2f}/{max(values):6.1f}"
+
+
+@contextmanager
+def database(backend: str, directory: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'server.db'}"
+        return
+    dsn = os.environ.get(PG_ENV)
+    if not dsn:
+        raise SystemExit(f'{PG_ENV} is not set: run eval "$(scripts/start-postgres --durable)" first')
+    name = f"kiosk_bench_{os.getpid()}"
+    admin = create_engine(dsn, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
+            version = connection.execute(text("SHOW server_version")).scalar()
+            fsync = connection.execute(text("SHOW fsync")).scalar()
+        print(f"\nPostgreSQL {version}, fsync={fsync}")
+        yield dsn.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def _row(index: int, office: str, day: dt.date, **changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "code": f"BK{index:08d}",
+        "booking_ref": f"BENCH-{index:08d}",
+        "office_code": office,
+        "service_date": day.isoformat(),
+        "slot_start": "00:00",
+        "slot_end": "23:59",
+        "status": "active",
+        "party_size": 1,
+        "category": "regular",
+        "display_name": f"Pemohon Nomor {index}",
+        "nik_last4": f"{index % 10000:04d}",
+        "version": 1,
+    }
+    row.update(changes)
+    return row
+
+
+if __name__ == "__main__":
+    sys.exit(main())

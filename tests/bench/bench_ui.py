@@ -1,0 +1,242 @@
+"""GUI benchmark: the kiosk demo, offscreen, for N seconds, measuring how late the GUI event loop runs
+and how much memory the process holds.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.bench_ui --seconds 60            # with a sync
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.bench_ui --seconds 1800 --no-sync  # memory
+
+Everything runs as in `kiosk demo`: the simulated camera (1280x720, 30 fps) through the scan worker's
+capture and decode threads, the preview on the applicant window, every decision recorded by the writer
+thread, the guard console logged in (queue, status and statistics refreshing on their timers). With a
+sync (the default) the reference server runs as its own process on loopback with an office of
+`--bookings` bookings; the kiosk is enrolled and its sync thread syncs every `--sync-interval` seconds,
+while a helper changes `--changes` bookings on the server before each sync, so every sync uploads the
+kiosk's new events and downloads and applies real pages.
+
+Event-loop lateness: a precise 5 ms timer notes how much later than due each tick arrives; a tick late
+by more than 16 ms means the GUI thread was busy (or blocked) that long. Reported: worst, p99, p99.9 and
+the count over 16 ms, after a warm-up. Memory: resident set size (VmRSS) every 10 s, start and end.
+Not collected by pytest (no test_ prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+
+from kiosk import demo_data
+from kiosk.app import assemble, demo_camera, prepare_demo
+from kiosk.store.db import KioskStore
+from kiosk.ui.sound import SilentPlayer
+from kiosk.workers.sync_worker import SyncThread, SyncWorker
+
+TICK_MS = 5
+BUDGET_MS = 16.0
+WARMUP_S = 5.0
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class LatenessProbe:
+    """A precise timer on the GUI thread; each tick records how late it came."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.late_ms: list[float] = []
+        self.recording = False
+        self._last = 0
+
+    def start(self) -> None:
+        self.clock.start()
+        self._last = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        if self.recording:
+            self.late_ms.append(max((now - self._last) / 1e6 - TICK_MS, 0.0))
+        self._last = now
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)] if ordered else float("nan")
+
+
+@contextmanager
+def sync_server(folder: Path, office: str, bookings: int) -> Iterator[tuple[object, object, list[dict[str, object]]]]:
+    from tests.server.support import Admin, ServerProcess, booking
+
+    url = f"sqlite:///{folder / 'server.db'}"
+    admin = Admin(url)
+    admin.office(office)
+    rows = [booking(f"BENCH{n:07d}", f"BR-{n:07d}", office) for n in range(bookings)]
+    for start in range(0, len(rows), 10_000):
+        admin.load(rows[start : start + 10_000])
+    server = ServerProcess(url, folder / "server.log").start()
+    try:
+        yield server, admin, rows
+    finally:
+        server.stop()
+        admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.bench_ui", description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--no-sync", action="store_true", help="no server, no sync thread")
+    parser.add_argument("--bookings", type=int, default=20_000, help="bookings on the server for the office")
+    parser.add_argument("--changes", type=int, default=500, help="bookings changed on the server before each sync")
+    parser.add_argument("--sync-interval", type=float, default=5.0)
+    parser.add_argument("--grab", type=Path, help="save a screen grab of each window here at the end")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-ui-") as scratch:
+        folder = Path(scratch)
+        if args.no_sync:
+            return run(folder, args, None)
+        with sync_server(folder, demo_data.DEFAULT_OFFICE, args.bookings) as context:
+            return run(folder, args, context)
+
+
+def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, list[dict[str, object]]] | None) -> int:
+    from kiosk.sync.client import enrol
+
+    path = folder / "kiosk.db"
+    store = KioskStore.open(path)
+    sync = None
+    stop_changes = threading.Event()
+    changer: threading.Thread | None = None
+    if server is not None:
+        process, admin, rows = server
+        enrol(store, process.url, admin.enrol(demo_data.DEFAULT_OFFICE), "G1")  # type: ignore[attr-defined]
+        sync = SyncThread(SyncWorker(lambda: KioskStore.open(path, create=False), interval_s=args.sync_interval))
+        changer = threading.Thread(target=change_bookings, args=(admin, rows, args, stop_changes), name="changer")
+    setup = prepare_demo(store, seed=1)
+    kiosk = assemble(store, source=demo_camera(setup.samples), clock=setup.clock, player=SilentPlayer(), sync=sync)
+    syncs: list[object] = []
+    if sync is not None:
+        sync.worker.sync_finished.connect(syncs.append)
+    kiosk.applicant.resize(1920, 1080)
+    kiosk.applicant.show()
+    kiosk.console.resize(1600, 1000)
+    kiosk.console.show()
+    probe = LatenessProbe()
+    rss: list[tuple[float, float]] = []
+    started = time.monotonic()
+
+    def sample() -> None:
+        rss.append((time.monotonic() - started, rss_mb()))
+
+    def warm() -> None:
+        probe.recording = True
+        sample()
+
+    kiosk.start()
+    QTimer.singleShot(1500, lambda: login(kiosk))  # once the guard list has come from the reader
+    probe.start()
+    QTimer.singleShot(int(WARMUP_S * 1000), warm)
+    sampler = QTimer()
+    sampler.timeout.connect(sample)
+    sampler.start(10_000)
+    if changer is not None:
+        changer.start()
+    QTimer.singleShot(int(args.seconds * 1000), kiosk.app.quit)
+    kiosk.app.exec()
+    sample()
+    if args.grab:
+        args.grab.mkdir(parents=True, exist_ok=True)
+        kiosk.applicant.grab().save(str(args.grab / "bench-applicant.png"))
+        kiosk.console.grab().save(str(args.grab / "bench-console.png"))
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            screen.grabWindow(0).save(str(args.grab / "bench-screen.png"))
+    stop_changes.set()
+    if changer is not None:
+        changer.join()
+    events = count_events(store)
+    kiosk.stop()
+    store.close()
+    report(args, probe.late_ms, rss, events, len(syncs), kiosk.scanner.stats if kiosk.scanner else None)
+    return 0
+
+
+def login(kiosk: object) -> None:
+    from kiosk.app import DEMO_GUARD, DEMO_PIN
+
+    page = kiosk.console.login_page  # type: ignore[attr-defined]
+    page.guard.setCurrentText(DEMO_GUARD)
+    page.pin.setText(DEMO_PIN)
+    page.login.click()
+
+
+def change_bookings(
+    admin: object, rows: list[dict[str, object]], args: argparse.Namespace, stop: threading.Event
+) -> None:
+    """Before each sync, change some bookings on the server (a new version each time)."""
+    rng = random.Random(3)
+    version = 1
+    while not stop.wait(args.sync_interval * 0.8):
+        version += 1
+        changed = [dict(row, version=version, party_size=rng.randint(1, 3)) for row in rng.sample(rows, args.changes)]
+        admin.load(changed)  # type: ignore[attr-defined]
+
+
+def count_events(store: KioskStore) -> dict[str, int]:
+    with store.reading() as connection:
+        rows = connection.exec_driver_sql("select verdict, count(*) from scan_events group by verdict").all()
+    return {verdict: count for verdict, count in rows}
+
+
+def report(
+    args: argparse.Namespace,
+    late: list[float],
+    rss: list[tuple[float, float]],
+    events: dict[str, int],
+    syncs: int,
+    stats: object,
+) -> None:
+    print(f"kiosk GUI benchmark: demo for {args.seconds:.0f} s ({'no sync' if args.no_sync else 'with sync'})")
+    print(
+        f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, Qt platform {os.environ['QT_QPA_PLATFORM']}"
+    )
+    if not args.no_sync:
+        print(f"sync: {syncs} syncs of {args.bookings:,} server bookings, {args.changes} changed before each")
+    print(f"decisions recorded: {sum(events.values())} {events}")
+    if stats is not None:
+        print(f"camera: {stats.fps} fps, {stats.frames} frames, decode mean {stats.decode_ms_mean} ms")  # type: ignore[attr-defined]
+    over = sum(1 for value in late if value > BUDGET_MS)
+    print(
+        f"event-loop lateness over {len(late)} ticks of {TICK_MS} ms (after {WARMUP_S:.0f} s warm-up): "
+        f"worst {max(late):.1f} ms, p99 {percentile(late, 0.99):.2f} ms, p99.9 {percentile(late, 0.999):.2f} ms, "
+        f"mean {statistics.fmean(late):.2f} ms; {over} tick(s) later than {BUDGET_MS:.0f} ms"
+    )
+    points = ", ".join(f"{t:.0f}s {mb:.0f}" for t, mb in rss)
+    print(f"RSS MB: start {rss[0][1]:.1f}, end {rss[-1][1]:.1f}, max {max(mb for _, mb in rss):.1f} ({points})")
+    print(f"at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

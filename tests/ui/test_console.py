@@ -1,0 +1,278 @@
+"""The guard console: PIN login and lockout, inactivity logout, the live queue, overrides that need a
+reason and leave an event and an audit entry, two guards on one scan, manual entry, notes, the daily
+report, leaving kiosk mode."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from kiosk.app import Kiosk
+from kiosk.domain.explain import Lang
+from kiosk.domain.screen import ScreenState
+from kiosk.store import actions
+from kiosk.store.actions import OverrideReason
+from kiosk.store.db import KioskStore
+from kiosk.store.schema import AuditRow, ScanEventRow
+from kiosk.ui.console import GuardConsole
+from kiosk.ui.dialogs import NoteDialog, OverrideDialog, PinDialog
+from kiosk.ui.resources import install_language
+from kiosk.workers.gate import FakeRelay
+from tests.ui.conftest import FakeTime, MakeKiosk
+from tests.ui.fixtures import GUARD_A, GUARD_B, PIN_A, PIN_B, UNKNOWN_CODE, guard_id, present
+
+
+def login(console: GuardConsole, name: str, pin: str) -> None:
+    console.login_page.guard.setCurrentText(name)
+    console.login_page.pin.setText(pin)
+    console.login_page.login.click()
+
+
+def items(console: GuardConsole) -> list[actions.QueueItem]:
+    return console.queue_page.model.items
+
+
+def events(store: KioskStore, kind: str) -> list[dict[str, object]]:
+    with store.reading() as connection:
+        rows = connection.execute(select(ScanEventRow).where(ScanEventRow.kind == kind)).mappings()
+        return [dict(row) for row in rows]
+
+
+# --- login ------------------------------------------------------------------------------------------
+
+
+def test_login_with_the_guards_pin(kiosk: Kiosk) -> None:
+    console = kiosk.console
+    assert console.stack.currentWidget() is console.login_page
+    assert [console.login_page.guard.itemText(i) for i in range(console.login_page.guard.count())] == [
+        GUARD_A,
+        GUARD_B,
+    ]
+    login(console, GUARD_A, PIN_A)
+    assert console.guard is not None and console.guard.name == GUARD_A
+    assert console.stack.currentWidget() is console.tabs
+    assert console.login_page.pin.text() == ""  # a PIN never stays in a field
+
+
+def test_wrong_pins_count_down_then_lock_the_guard_out(kiosk: Kiosk) -> None:
+    console = kiosk.console
+    messages = []
+    for _ in range(5):
+        login(console, GUARD_A, "999999")
+        messages.append(console.login_page.message.text())
+    assert "4" in messages[0] and "1" in messages[3]
+    assert "terkunci sampai pukul" in messages[4]  # locked out (office time shown)
+    login(console, GUARD_A, PIN_A)  # the right PIN does not help while locked out
+    assert console.guard is None
+    assert "terkunci" in console.login_page.message.text()
+    login(console, GUARD_B, PIN_B)  # the other guard is not affected
+    assert console.guard is not None and console.guard.name == GUARD_B
+
+
+def test_automatic_logout_after_inactivity(make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot) -> None:
+    kiosk = make_kiosk(store, idle_logout_s=1)
+    console = kiosk.console
+    login(console, GUARD_A, PIN_A)
+    assert console.guard is not None
+    with qtbot.waitSignal(console.loggedOut, timeout=3000):
+        pass
+    assert console.guard is None and console.stack.currentWidget() is console.login_page
+    assert console.login_page.message.text() == console.tr("Logged out after a quiet spell.")
+
+
+def test_activity_in_the_console_keeps_the_guard_logged_in(
+    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot
+) -> None:
+    kiosk = make_kiosk(store, idle_logout_s=1)
+    console = kiosk.console
+    console.show()
+    login(console, GUARD_A, PIN_A)
+    for _ in range(4):
+        qtbot.wait(400)
+        qtbot.keyClick(console.queue_page.manual, Qt.Key.Key_A)
+    assert console.guard is not None
+
+
+# --- the live queue ---------------------------------------------------------------------------------
+
+
+def test_the_queue_updates_live_from_the_worker_threads(make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot) -> None:
+    kiosk = make_kiosk(store, synchronous=False)
+    console = kiosk.console
+    qtbot.waitUntil(lambda: console.login_page.guard.count() == 2, timeout=5000)  # the guard list came
+    login(console, GUARD_A, PIN_A)
+    qtbot.waitUntil(lambda: console.guard is not None, timeout=5000)
+    assert kiosk.controller.code_seen(present("MPCANCEL0001"))
+    qtbot.waitUntil(lambda: [i.reason for i in items(console)] == ["CANCELLED"], timeout=5000)
+    kiosk.controller.code_seen(present("MPPRIORITY01"))
+    qtbot.waitUntil(lambda: len(items(console)) == 2, timeout=5000)
+    newest = items(console)[0]
+    assert (newest.reason, newest.display_name, newest.nik_last4) == ("NEEDS_OFFICER", "Ibu Sumarni", "0921")
+    assert "2" in console.tabs.tabText(0)
+
+
+def test_the_queue_shows_what_the_guard_needs_for_a_second_use(kiosk: Kiosk, test_time: FakeTime) -> None:
+    console = kiosk.console
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present("MPPARTY3FAM1"))  # ADMIT 3 people at 10.45
+    test_time.advance(120)
+    kiosk.controller.code_seen(present("MPPARTY3FAM1"))  # the screenshot, two minutes later
+    [item] = items(console)
+    model = console.queue_page.model
+    row = [model.cell(item, column) for column in ("time", "code", "name", "nik", "party", "first_entry")]
+    assert row == ["10.47", "MP********M1", "Keluarga Santoso", "4412", "3", "10.45 G1"]
+    assert "Sudah pernah masuk" in model.cell(item, "result")
+
+
+# --- actions ----------------------------------------------------------------------------------------
+
+
+def test_an_override_needs_a_reason_and_writes_event_outbox_and_audit_entry(kiosk: Kiosk, store: KioskStore) -> None:
+    console = kiosk.console
+    relay = kiosk.relay
+    assert isinstance(relay, FakeRelay)
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present("MPTOOEARLY01"))
+    [item] = items(console)
+    console.queue_page.admit.click()
+    dialog = console.dialog
+    assert isinstance(dialog, OverrideDialog)
+    assert not dialog.admit.isEnabled()  # no reason yet
+    dialog.buttons[OverrideReason.OTHER].setChecked(True)
+    assert not dialog.admit.isEnabled()  # "other" needs a description
+    assert "minimal" in dialog.error.text()
+    dialog.note.edit.setPlainText("Kepala kantor mengizinkan")
+    assert dialog.admit.isEnabled()
+    audit_before, outbox_before = store.audit_head().seq, store.outbox_size()
+    dialog.admit.click()
+
+    [override] = events(store, "override")
+    assert (override["ref_event"], override["guard_id"], override["reason"]) == (
+        item.event_uuid,
+        guard_id(store, GUARD_A),
+        "OTHER",
+    )
+    assert override["note"] == "Kepala kantor mengizinkan"
+    assert store.audit_head().seq == audit_before + 1 and store.outbox_size() == outbox_before + 1
+    with store.reading() as connection:
+        entry = connection.execute(select(AuditRow).where(AuditRow.subject == override["event_uuid"])).one()
+    assert entry.kind == "event.override"
+    assert store.verify_audit().ok
+    assert [p.persons for p in relay.pulses] == [1]  # the gate opens for the admitted applicant
+    assert kiosk.applicant.current.state is ScreenState.ADMIT
+    assert items(console)[0].resolution is not None
+    assert not console.queue_page.admit.isEnabled()  # resolved: no second admit
+    assert "Diizinkan masuk: 1 orang" in console.queue_page.message.text()
+
+
+def test_two_guards_on_one_scan_only_the_first_succeeds(make_kiosk: MakeKiosk, store: KioskStore) -> None:
+    kiosk = make_kiosk(store)
+    first = kiosk.console
+    login(first, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    second = GuardConsole(kiosk.console.jobs, kiosk.console.clock)  # the same kiosk, a second screen
+    try:
+        login(second, GUARD_B, PIN_B)
+        second.refresh_queue()
+        assert items(first)[0].is_open and items(second)[0].is_open  # both see it open
+        first.queue_page.dismiss.click()
+        second.queue_page.admit.click()
+        dialog = second.dialog
+        assert isinstance(dialog, OverrideDialog)
+        dialog.buttons[OverrideReason.ID_CHECKED].setChecked(True)
+        dialog.admit.click()
+        assert "Sudah ditangani oleh Agus" in second.queue_page.message.text()
+        assert len(events(store, "dismiss")) == 1 and events(store, "override") == []
+        assert items(second)[0].resolution is not None  # the refreshed queue shows who was first
+    finally:
+        second.shutdown()
+        second.deleteLater()
+
+
+def test_acknowledge_and_notes_are_recorded_and_notes_shown_as_plain_text(kiosk: Kiosk, store: KioskStore) -> None:
+    console = kiosk.console
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    console.queue_page.note.click()
+    dialog = console.dialog
+    assert isinstance(dialog, NoteDialog)
+    dialog.note.edit.setPlainText("<b>bold</b>\u202e reversed\x07")
+    dialog.save.click()
+    console.queue_page.acknowledge.click()
+    assert len(events(store, "note")) == 1 and len(events(store, "ack")) == 1
+    [item] = items(console)
+    assert item.notes[0].text == "‹b›bold‹/b› reversed"
+    shown = console.queue_page.detail_notes
+    assert shown.textFormat() == Qt.TextFormat.PlainText and "‹b›bold" in shown.text()
+
+
+def test_manual_code_entry_takes_the_scan_path_and_names_the_guard(kiosk: Kiosk, store: KioskStore) -> None:
+    console = kiosk.console
+    login(console, GUARD_B, PIN_B)
+    console.queue_page.manual.setText("mp7k-q2xa-t3m9")  # as someone would type it
+    console.queue_page.manual_button.click()
+    assert kiosk.applicant.current.state is ScreenState.ADMIT
+    assert "MASUK" in console.queue_page.manual_result.text()
+    [scan] = [e for e in events(store, "scan") if '"source": "manual"' in str(e["facts"])]
+    [note] = events(store, "note")
+    assert (note["ref_event"], note["guard_id"]) == (scan["event_uuid"], guard_id(store, GUARD_B))
+    assert console.queue_page.manual.text() == ""
+
+
+def test_status_panel_and_daily_report_export(kiosk: Kiosk, store: KioskStore, tmp_path: Path) -> None:
+    console = kiosk.console
+    kiosk.controller.reports_dir = tmp_path / "reports"
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present("MPCANCEL0001"))
+    console.queue_page.admit.click()
+    dialog = console.dialog
+    assert isinstance(dialog, OverrideDialog)
+    dialog.buttons[OverrideReason.PRIORITY_ELDERLY].setChecked(True)
+    dialog.admit.click()
+    console.refresh_status(verify=True)
+    status = console.status_page
+    assert status.values["pending"].text() == str(store.outbox_size())
+    assert status.values["audit_state"].text() == "BAIK"
+    console.stats_page.export.click()
+    [csv_path] = (tmp_path / "reports").glob("*.csv")
+    [pdf_path] = (tmp_path / "reports").glob("*.pdf")
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+    assert any(r[1:4] == [GUARD_A, "override", "PRIORITY_ELDERLY"] for r in table if len(r) > 4)
+    assert str(pdf_path) in console.stats_page.export_result.text()
+
+
+def test_leaving_kiosk_mode_needs_the_guards_pin(kiosk: Kiosk, qtbot: QtBot) -> None:
+    console = kiosk.console
+    console.set_kiosk_mode(True)
+    login(console, GUARD_A, PIN_A)
+    assert console.leave_button.isVisibleTo(console)
+    console.leave_button.click()
+    dialog = console.dialog
+    assert isinstance(dialog, PinDialog)
+    dialog.pin.setText("111222")
+    dialog.ok.click()
+    assert "PIN salah" in dialog.error.text()
+    dialog.pin.setText(PIN_A)
+    with qtbot.waitSignal(console.leaveKiosk, timeout=1000):
+        dialog.ok.click()
+
+
+def test_the_console_speaks_both_languages(kiosk: Kiosk, qapp: QApplication, qtbot: QtBot) -> None:
+    console = kiosk.console
+    login(console, GUARD_A, PIN_A)
+    assert console.tabs.tabText(2) == "Statistik"
+    console.language.click()  # the controller installs the English translator
+    qtbot.waitUntil(lambda: console.tabs.tabText(2) == "Statistics", timeout=2000)
+    assert console.queue_page.admit.text() == "Admit…"
+    assert console.language.text() == "Bahasa Indonesia"
+    install_language(qapp, Lang.ID)
+    qtbot.waitUntil(lambda: console.tabs.tabText(2) == "Statistik", timeout=2000)
+    labels = [w.text() for w in console.status_page.findChildren(QLabel) if w.text()]
+    assert "Rantai audit dan disk" in labels
