@@ -13,6 +13,7 @@ rules in domain/screen.py; the glue in the GUI thread is ui/controller.py.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -66,7 +67,8 @@ Clock = Callable[[], dt.datetime]
 
 DEMO_GUARD, DEMO_PIN = "Demo", "246810"
 DEMO_SEED = 20261128
-PREVIEW_FPS = 20.0
+PREVIEW_FPS = 30.0  # every frame of a 30 fps camera is offered; the preview paints the newest
+GIL_SWITCH_S = 0.001
 EXIT_OK, EXIT_REFUSED = 0, 2
 
 
@@ -131,6 +133,9 @@ def qt_app(lang: Lang = Lang.ID, argv: Sequence[str] | None = None) -> QApplicat
     if not isinstance(app, QApplication):
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setApplicationName("kiosk")
+    # The GUI thread competes for the GIL with the capture, decode, writer and sync threads; a shorter
+    # switch interval (default 5 ms) bounds how long it waits for it.
+    sys.setswitchinterval(GIL_SWITCH_S)
     sheet = style_sheet()
     if app.styleSheet() != sheet:  # setting it again re-polishes every widget of the application
         app.setStyleSheet(sheet)
@@ -153,6 +158,7 @@ def assemble(
     sync: SyncThread | None = None,
     idle_logout_s: int = IDLE_LOGOUT_S,
     wedge: bool = True,
+    timeouts: Timeouts | None = None,
 ) -> Kiosk:
     """Build and wire every part around an open store. Nothing runs until `Kiosk.start()`.
 
@@ -180,7 +186,7 @@ def assemble(
         console=console,
         clock=clock,
         monotonic=monotonic,
-        timeouts=Timeouts(deny_needs_ack=rules.deny_needs_ack),
+        timeouts=dataclasses.replace(timeouts or Timeouts(), deny_needs_ack=rules.deny_needs_ack),
         debounce_s=rules.debounce_seconds,
         default_lang=lang,
         reports_dir=reports_dir or store.path.parent / "reports",
@@ -222,7 +228,7 @@ def _scanner(kiosk: Kiosk, source: FrameSource, decoder: Decoder | None, rules: 
         controller.code_seen(presentation, "camera")
 
     def on_preview(frame: Frame) -> None:
-        applicant.set_frame(lambda: frame_to_qimage(frame))
+        applicant.set_frame(lambda: frame_view(frame))
 
     def on_fault(_kind: str, message: str) -> None:
         faulted["now"] = True
@@ -244,6 +250,16 @@ def _scanner(kiosk: Kiosk, source: FrameSource, decoder: Decoder | None, rules: 
     worker.statsChanged.connect(on_stats)
     controller.camera_status(CameraStatus(True, "", 0.0, decoder_name, source.description))
     return worker
+
+
+def frame_view(frame: Frame) -> QImage:
+    """A QImage over the frame's own pixels, no copy (frames are read-only and never change); the
+    preview keeps the frame alive while it shows it. Odd layouts fall back to a copy."""
+    image = frame.image
+    if image.ndim == 3 and image.shape[2] == 3 and image.flags.c_contiguous:
+        height, width = image.shape[:2]
+        return QImage(image.data, width, height, int(image.strides[0]), QImage.Format.Format_BGR888)
+    return frame_to_qimage(frame)
 
 
 def _show_console(kiosk: Kiosk) -> None:
@@ -313,14 +329,21 @@ def prepare_demo(
     return DemoSetup(samples, extra, rules, start, lambda: start + dt.timedelta(seconds=time.monotonic() - started))
 
 
+#: The demo's answers stay a little shorter than a kiosk's, so the idle screen and its preview show
+#: between the scripted applicants.
+DEMO_TIMEOUTS = Timeouts(admit=4.0, refer=5.0, deny=5.0)
+DEMO_SHOW_S, DEMO_GAP_S = 2.0, 4.5
+
+
 def demo_script(samples: Sequence[demo_data.Sample]) -> tuple[list[Scene], list[CameraFaultScript]]:
-    """The simulated camera's scene: every kind of outcome within the first minute, then a camera
-    unplugged for a few seconds (OUT OF ORDER), then the rest of the samples; it loops."""
+    """The simulated camera's scene. Within the first minute: ADMIT, ADMIT for a party of 3, DENY
+    (too early, a NIK instead of a booking, a code used twice), REFER (priority walk-in, two codes at
+    once), and the camera unplugged for 3 s (OUT OF ORDER); then the other reasons. It loops."""
     by_reason = {sample.expect: sample for sample in samples}
     by_title = {sample.title: sample for sample in samples}
 
     def show(sample: demo_data.Sample, **look: object) -> list[Scene]:
-        return [Scene(duration=2.2, codes=(sample.text,), **look), empty(2.6)]  # type: ignore[arg-type]
+        return [Scene(duration=DEMO_SHOW_S, codes=(sample.text,), **look), empty(DEMO_GAP_S)]  # type: ignore[arg-type]
 
     admit = by_title["admit"]
     party = by_title["admit, party of 3"]
@@ -329,17 +352,17 @@ def demo_script(samples: Sequence[demo_data.Sample]) -> tuple[list[Scene], list[
     script += show(party, medium="phone", dark_mode=True)
     script += show(by_reason[Reason.TOO_EARLY], medium="paper", tilt=10)
     script += show(by_reason[Reason.NEEDS_OFFICER], medium="phone")
-    script += show(by_reason[Reason.UNKNOWN_CODE], medium="paper")
     script += show(by_title["a NIK (ID number)"], medium="paper")
     script += show(admit, medium="phone")  # the same code again: ALREADY_ADMITTED
-    script += [Scene(duration=2.2, codes=(by_reason[Reason.CANCELLED].text, party.text), size=0.3), empty(2.6)]
-    script += show(by_reason[Reason.CANCELLED], medium="phone", dark_mode=True)
-    script += show(by_reason[Reason.WRONG_OFFICE], medium="paper")
+    two = (by_reason[Reason.CANCELLED].text, party.text)
+    script += [Scene(duration=DEMO_SHOW_S, codes=two, size=0.3), empty(DEMO_GAP_S)]
+    fault_at = sum(scene.duration for scene in script) + 0.5
     script += [empty(8.0)]  # the camera is unplugged for 3 s in here, and found again before the next code
-    fault_at = sum(scene.duration for scene in script) - 7.5
-    for title in ("too late", "wrong day (tomorrow)", "rescheduled", "unpaid", "a web address"):
+    for reason in (Reason.UNKNOWN_CODE, Reason.CANCELLED, Reason.WRONG_OFFICE, Reason.TOO_LATE, Reason.WRONG_DAY):
+        script += show(by_reason[reason])
+    for title in ("rescheduled", "unpaid", "a web address"):
         if title in by_title:
-            script += show(by_title[title])
+            script += show(by_title[title], medium="paper")
     return script, [CameraFaultScript("disconnect", fault_at, fault_at + 3.0)]
 
 
@@ -372,7 +395,8 @@ def run_demo(
             return EXIT_REFUSED
         with store:
             setup = prepare_demo(store, office=office, zone=zone, start=start, seed=seed)
-            kiosk = assemble(store, source=demo_camera(setup.samples), clock=setup.clock, lang=language)
+            camera = demo_camera(setup.samples)
+            kiosk = assemble(store, source=camera, clock=setup.clock, lang=language, timeouts=DEMO_TIMEOUTS)
             say(f"Kiosk demo: office {office} ({setup.rules.zone_abbreviation}), database {path}")
             say(f"Demo clock starts at {setup.start.astimezone(setup.rules.tz):%H.%M} office time.")
             say(f"Guard console: log in as {DEMO_GUARD!r} with PIN {DEMO_PIN}.")

@@ -57,7 +57,12 @@ def load_or_create_key(path: Path, create: bool) -> CodeHasher:
             "Restore it from the backup made at installation, or re-import the bookings into a new database."
         )
     key = secrets.token_bytes(KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created the database at the same moment: use its key
+        return load_or_create_key(path, create=False)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key.hex() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     return CodeHasher(key)

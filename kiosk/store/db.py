@@ -310,9 +310,14 @@ class KioskStore:
     def verify_audit(self) -> audit.VerifyReport:
         try:
             with self.reading() as connection:
-                return audit.verify(connection, audit.read_anchor(self.anchor_path))
+                anchor = audit.read_anchor(self.anchor_path)
+                report = audit.verify(connection, anchor)
         except _DAMAGED_VALUE as exc:
             raise self._damaged(exc) from exc
+        if anchor is None and report.entries > 0:
+            report.add(None, f"the audit head file {self.anchor_path} is missing: entries cut off at the end "
+                       "could not be noticed (it is written after every change; was it deleted?)")
+        return report
 
     def _damaged(self, exc: Exception) -> StoreError:
         """A stored value this code cannot read (a damaged file, or a hand edit the seal does not cover,

@@ -196,6 +196,19 @@ def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
     return removed
 
 
+def checkpoint(store: KioskStore) -> None:
+    """Copy the WAL back into the database file now, on the sync's thread (PASSIVE: it never blocks the
+    gate's writes), at the end of a download. Otherwise the gate's next commit, crossing SQLite's
+    auto-checkpoint threshold after the sync's large writes, would do it while a person waits."""
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        cursor.close()
+    finally:
+        raw.close()
+
+
 # --- the outbox -----------------------------------------------------------------------------------
 
 

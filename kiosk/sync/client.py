@@ -308,6 +308,7 @@ class SyncClient:
                 tombstones += applied.tombstones
                 max_lock_ms = max(max_lock_ms, applied.lock_ms)
                 if applied.complete:
+                    apply.checkpoint(self.store)
                     return pages, bookings, tombstones, offset, max_lock_ms
 
     def _fetch(

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.domain.explain import Lang
@@ -65,6 +65,7 @@ class ApplicantWindow(QWidget):
         self._data_age: dt.timedelta | None = None
         self._close_allowed = True
         self._kiosk_mode = False
+        self._icons: dict[tuple[ScreenState, int], QPixmap] = {}
 
         self.place = label("smallprint")
         self.toggle = button("langToggle")
@@ -198,13 +199,16 @@ class ApplicantWindow(QWidget):
         ):
             widget.setText(text)
             widget.setVisible(bool(text))
-            widget.setFont(pixel_font(self._px(size), bold))
+            _set_font(widget, self._px(size), bold)
         awaiting = "\n".join(AWAITING_GUARD[lang] for lang in (self.first, _other(self.first)))
         self.awaiting.setText(awaiting if screen.awaiting_guard else "")
         self.awaiting.setVisible(screen.awaiting_guard)
-        self.awaiting.setFont(pixel_font(self._px(RESULT_SIZES.sentence2), True))
+        _set_font(self.awaiting, self._px(RESULT_SIZES.sentence2), True)
         side = self._px(sizes.icon)
-        self.icon.setPixmap(icon(screen.state).pixmap(QSize(side, side)))
+        key = (screen.state, side)
+        if key not in self._icons:  # rendering the SVG costs; each state and size once
+            self._icons[key] = icon(screen.state).pixmap(QSize(side, side))
+        self.icon.setPixmap(self._icons[key])
         self.icon.setFixedHeight(side)
         self.preview.setVisible(idle)
         preview_width = round(self.width() * PREVIEW_SHARE)
@@ -212,8 +216,8 @@ class ApplicantWindow(QWidget):
         if not idle:
             self.preview.clear()
         self.toggle.setText(LANGUAGE_NAME[_other(self.first)])
-        self.toggle.setFont(pixel_font(self._px(TOGGLE), False))
-        self.place.setFont(pixel_font(self._px(SMALL_PRINT), False))
+        _set_font(self.toggle, self._px(TOGGLE), False)
+        _set_font(self.place, self._px(SMALL_PRINT), False)
         self._render_small_print()
 
     def _render_small_print(self) -> None:
@@ -224,12 +228,19 @@ class ApplicantWindow(QWidget):
             "  ·  ".join(data_age_text(self._data_age, lang) for lang in order),
         ]
         self.smallprint.setText("\n".join(lines))
-        self.smallprint.setFont(pixel_font(self._px(SMALL_PRINT), False))
+        _set_font(self.smallprint, self._px(SMALL_PRINT), False)
         self.smallprint.setVisible(idle)
 
     def _toggle_language(self) -> None:
         self.set_first_language(_other(self.first))
         self.languageToggled.emit(self.first)
+
+
+def _set_font(widget: QWidget, pixels: int, bold: bool) -> None:
+    """Change a widget's font only when its size or weight changes (a new font means a new layout)."""
+    font = widget.font()
+    if font.pixelSize() != pixels or font.bold() != bold:
+        widget.setFont(pixel_font(pixels, bold))
 
 
 def _other(lang: Lang) -> Lang:

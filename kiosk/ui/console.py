@@ -213,7 +213,7 @@ class QueuePage(QWidget):
 
         self.show_resolved = QCheckBox()
         self.show_resolved.setChecked(True)
-        self.show_resolved.toggled.connect(lambda _on: self.set_items(self._items))
+        self.show_resolved.toggled.connect(lambda _on: self.set_items(self._items, force=True))
         self.count = label("sectionTitle")
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.count)
@@ -279,8 +279,11 @@ class QueuePage(QWidget):
 
     # --- data ---------------------------------------------------------------------------------------
 
-    def set_items(self, items: list[QueueItem]) -> None:
-        """Replace the rows, keeping the selected scan selected (it may have moved or been resolved)."""
+    def set_items(self, items: list[QueueItem], force: bool = False) -> None:
+        """Replace the rows, keeping the selected scan selected (it may have moved or been resolved).
+        The same rows again (the periodic refresh, mostly) change nothing."""
+        if items == self._items and not force and self.model.items:
+            return
         self._items = items
         keep = self.selected.event_uuid if self.selected else None
         shown = items if self.show_resolved.isChecked() else [i for i in items if i.is_open]
@@ -330,7 +333,7 @@ class QueuePage(QWidget):
         self.dismiss.setToolTip(self.tr("Close without action (a misread, the applicant left)."))
         self.note.setText(self.tr("Add note…"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
-        self.set_items(self._items)
+        self.set_items(self._items, force=True)
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = [index.row() for index in selected.indexes()]
@@ -668,7 +671,8 @@ class GuardConsole(QMainWindow):
         self.jobs.read(lambda store: actions.store_status(store, now, verify=verify), done, self._read_failed(key))
 
     def refresh_stats(self) -> None:
-        if self.guard is None or "stats" in self._in_flight:
+        """Today's statistics, when the guard looks at them (charts cost a frame to rebuild)."""
+        if self.guard is None or "stats" in self._in_flight or self.tabs.currentWidget() is not self.stats_page:
             return
         self._in_flight.add("stats")
         now = self.clock()

@@ -32,6 +32,7 @@ class PreviewWidget(QWidget):
         self.mirrored = mirrored
         self._image: QImage | None = None
         self._pending: Callable[[], QImage] | None = None
+        self._source: Callable[[], QImage] | None = None  # keeps a zero-copy image's buffer alive
         self._codes: list[list[tuple[float, float]]] = []
         self._codes_at = 0.0
         self._arrivals: deque[float] = deque(maxlen=64)
@@ -44,7 +45,7 @@ class PreviewWidget(QWidget):
         converted only at paint time, so frames that arrive faster than the screen paints cost nothing."""
         now = time.monotonic()
         if isinstance(image, QImage):
-            self._image, self._pending = image, None
+            self._image, self._pending, self._source = image, None, None
         else:
             self._pending = image
         self._arrivals.append(now)
@@ -62,7 +63,7 @@ class PreviewWidget(QWidget):
 
     def clear(self) -> None:
         self._image = None
-        self._pending = None
+        self._pending = self._source = None
         self._codes = []
         self._arrivals.clear()
         self.update()
@@ -83,7 +84,8 @@ class PreviewWidget(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#05121d"))
         if self._pending is not None:
-            self._image, self._pending = self._pending(), None
+            self._source, self._pending = self._pending, None
+            self._image = self._source()
         image = self._image
         if image is None or image.isNull():
             if self.placeholder:

@@ -102,15 +102,15 @@ def available_backends() -> list[BackendName]:
 
 
 def make_decoder(name: DecoderChoice = "auto") -> Decoder:
-    """The requested backend, or the other one (after one clear warning) when it cannot load."""
+    """The requested backend, or the other one when it cannot load (one warning per missing backend)."""
     wanted: list[BackendName] = list(BACKENDS) if name == "auto" else [name]
     order = wanted + [other for other in BACKENDS if other not in wanted]
     failures: list[str] = []
     for backend in order:
         factory, error = _factory(backend)
         if factory is not None:
-            if failures and name != "auto":
-                _warn_once(f"fallback:{name}", f"QR backend {name!r} unavailable ({failures[0]}); using {backend!r}")
+            if failures:
+                log.info("QR decoding with %r instead of %r", backend, name)
             return factory()
         failures.append(f"{backend}: {error}")
         _warn_missing(backend, str(error))
@@ -124,7 +124,9 @@ def reset_warnings() -> None:
 
 def _warn_missing(backend: BackendName, error: str) -> None:
     hint = INSTALL_HINT[backend]
-    _warn_once(f"missing:{backend}", f"QR backend {backend!r} cannot load: {error}. To enable it: {hint}")
+    others = ", ".join(repr(other) for other in BACKENDS if other != backend)
+    _warn_once(backend, f"QR backend {backend!r} cannot load: {error}. The kiosk reads with {others} if that loads. "
+               f"To enable it: {hint}")
 
 
 def _warn_once(key: str, message: str) -> None:

@@ -34,6 +34,7 @@ POOL_SIZE = 4
 EXPOSURE_S = 1 / 60  # motion blur grows with hand speed times exposure
 DARK_SCREEN = 18
 DARK_MODULE = 228
+QUIET = 4  # modules of quiet zone around a code
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,14 @@ class Fault:
     start: float
     end: float
     new_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A rendered phone or sheet of paper, and the side of the code on it in card pixels."""
+
+    image: Image
+    code_side: int
 
 
 def empty(seconds: float) -> Scene:
@@ -105,7 +114,6 @@ class SimulatedCamera:
         self.loop = loop
         self.clock: Clock = clock or (MonotonicClock() if realtime else ManualClock())
         self._rng = np.random.default_rng(seed)
-        self._noise = noise
         self._device_index = index
         self._opened_index: int | None = None
         self._dead_handle = False
@@ -304,16 +312,6 @@ class SimulatedCamera:
 
 
 # --- cards ------------------------------------------------------------------------------------------
-
-QUIET = 4
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    """A rendered phone or sheet of paper, and the side of the code on it in card pixels."""
-
-    image: Image
-    code_side: int
 
 
 def code_image(modules: npt.NDArray[np.bool_], module: int, dark: int = 0, light: int = 255) -> Image:

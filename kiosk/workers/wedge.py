@@ -19,7 +19,10 @@ TERMINATORS = ("\r", "\n")
 
 
 class WedgeParser:
-    """Keystrokes with their times in, codes out; see the module docstring. Time is passed in."""
+    """Keystrokes with their times in, codes out; see the module docstring. Time is passed in.
+
+    Bursts shorter than `min_length` are ignored: a key and Enter pressed together by a person.
+    """
 
     def __init__(self, max_gap_s: float = 0.05, min_length: int = 4, max_length: int = 512) -> None:
         self.max_gap_s, self.min_length, self.max_length = max_gap_s, min_length, max_length

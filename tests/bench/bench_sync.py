@@ -58,8 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         f"(first sync) and {args.steady_page_limit:,} (incremental)"
     )
     print(f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; kiosk database: SQLite (WAL, FULL)")
+    print(
+        f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        "(other work on the machine skews every figure)"
+    )
     missed = [name for backend in backends for name in run(backend, args)]
-    print("\nall targets met" if not missed else f"\ntargets missed: {', '.join(missed)}")
+    print(f"\nload average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
     return 1 if missed else 0
 
 

@@ -37,7 +37,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from kiosk import demo_data
-from kiosk.app import assemble, demo_camera, prepare_demo
+from kiosk.app import DEMO_TIMEOUTS, assemble, demo_camera, prepare_demo
 from kiosk.store.db import KioskStore
 from kiosk.ui.sound import SilentPlayer
 from kiosk.workers.sync_worker import SyncThread, SyncWorker
@@ -135,7 +135,14 @@ def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, li
         sync = SyncThread(SyncWorker(lambda: KioskStore.open(path, create=False), interval_s=args.sync_interval))
         changer = threading.Thread(target=change_bookings, args=(admin, rows, args, stop_changes), name="changer")
     setup = prepare_demo(store, seed=1)
-    kiosk = assemble(store, source=demo_camera(setup.samples), clock=setup.clock, player=SilentPlayer(), sync=sync)
+    kiosk = assemble(
+        store,
+        source=demo_camera(setup.samples),
+        clock=setup.clock,
+        player=SilentPlayer(),
+        sync=sync,
+        timeouts=DEMO_TIMEOUTS,
+    )
     syncs: list[object] = []
     if sync is not None:
         sync.worker.sync_finished.connect(syncs.append)
@@ -220,7 +227,8 @@ def report(
 ) -> None:
     print(f"kiosk GUI benchmark: demo for {args.seconds:.0f} s ({'no sync' if args.no_sync else 'with sync'})")
     print(
-        f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, Qt platform {os.environ['QT_QPA_PLATFORM']}"
+        f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, "
+        f"Qt platform {os.environ['QT_QPA_PLATFORM']}"
     )
     if not args.no_sync:
         print(f"sync: {syncs} syncs of {args.bookings:,} server bookings, {args.changes} changed before each")

@@ -267,7 +267,16 @@ def test_the_end_cut_off_is_caught_by_the_events_without_the_anchor(chain: Kiosk
     chain.anchor_path.unlink()
     report = chain.verify_audit()
     assert report.first_bad_seq == HEAD_SEQ - 1
-    assert all("cut off?" in p for p in report.problems)
+    assert any("cut off?" in p for p in report.problems)
+    assert any("audit head file" in p and "is missing" in p for p in report.problems)
+    assert all("cut off?" in p or "audit head file" in p for p in report.problems)
+
+
+def test_a_missing_anchor_file_is_reported(chain: KioskStore) -> None:
+    chain.anchor_path.unlink()
+    report = chain.verify_audit()
+    assert not report.ok
+    assert report.problems == [report.problems[0]] and "is missing" in report.problems[0]
 
 
 def test_the_end_cut_off_with_its_events_is_caught_by_the_anchor(chain: KioskStore, db_path: Path) -> None:

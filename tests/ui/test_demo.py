@@ -37,7 +37,7 @@ def test_the_demo_script_shows_every_kind_of_outcome_within_a_minute(tmp_path: P
     seen += [(fault.start, "camera fault") for fault in faults]
     first_minute = {what for at, what in seen if at < 60}
     assert {Reason.OK, Reason.NEEDS_OFFICER, Reason.MULTIPLE_CODES, "camera fault"} <= first_minute
-    assert len({r for r in first_minute if isinstance(r, Reason) and r is not Reason.OK}) >= 7
+    assert len({r for r in first_minute if isinstance(r, Reason) and r is not Reason.OK}) >= 5
     assert expected[script[3].codes[0]] is Reason.OK  # the party of 3 comes second
     shown_twice = [scene.codes[0] for scene in script if len(scene.codes) == 1]
     assert len(shown_twice) != len(set(shown_twice))  # a code shown again: ALREADY_ADMITTED

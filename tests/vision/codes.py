@@ -26,8 +26,15 @@ def modules(text: str, generator: str = "segno") -> npt.NDArray[np.bool_]:
     return np.array(code.get_matrix(), dtype=bool)
 
 
-def qr_image(text: str, module: int = 6, *, dark_mode: bool = False, mirrored: bool = False,
-             generator: str = "segno", border: int = 4) -> Gray:
+def qr_image(
+    text: str,
+    module: int = 6,
+    *,
+    dark_mode: bool = False,
+    mirrored: bool = False,
+    generator: str = "segno",
+    border: int = 4,
+) -> Gray:
     """A grey image of the code; dark mode draws light modules on a dark background."""
     matrix = modules(text, generator)
     if mirrored:

@@ -23,8 +23,10 @@ MARGIN = 3  # image×rotation cases a library update may cost before this fails
 def require_images() -> None:
     if BLACKBOX.is_dir() and any(BLACKBOX.glob("*/*.png")):
         return
-    message = (f"QR black-box images not found at {BLACKBOX} (expected beside the repository as "
-               "shared/testdata/qr-blackbox); the decode-rate check cannot run")
+    message = (
+        f"QR black-box images not found at {BLACKBOX} (expected beside the repository as "
+        "shared/testdata/qr-blackbox); the decode-rate check cannot run"
+    )
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
@@ -38,7 +40,8 @@ def test_pipeline_decode_rate_has_not_fallen() -> None:
     read, total = tally.count(ascii_=True)
     assert total == recorded["ascii_cases"], "the image set changed: re-record the figure"
     assert read >= recorded["ascii_read"] - MARGIN, (
-        f"pipeline reads {read}/{total} ASCII cases, recorded {recorded['ascii_read']}")
+        f"pipeline reads {read}/{total} ASCII cases, recorded {recorded['ascii_read']}"
+    )
     all_read, _ = tally.count()
     assert all_read >= recorded["all_read"] - MARGIN
 

@@ -13,8 +13,7 @@ FPS = 30
 
 @pytest.fixture(scope="module")
 def camera() -> SimulatedCamera:
-    return SimulatedCamera([empty(2.0), Scene(3.0, codes=("KNM-7F3K-2Q9D",), size=0.3, sway=0.03)],
-                           realtime=False)
+    return SimulatedCamera([empty(2.0), Scene(3.0, codes=("KNM-7F3K-2Q9D",), size=0.3, sway=0.03)], realtime=False)
 
 
 def reasons(gate: IdleGate, camera: SimulatedCamera, start: float, seconds: float) -> list[str]:

@@ -20,8 +20,9 @@ WHOLE = Region(0, 0, 1000, 1000)  # crops clip to the image
 class Fake:
     """A decoder that reads `text` only in images of `shape`, and counts its calls."""
 
-    def __init__(self, name: str, text: str | None = None, shape: tuple[int, ...] | None = None,
-                 delay_s: float = 0.0) -> None:
+    def __init__(
+        self, name: str, text: str | None = None, shape: tuple[int, ...] | None = None, delay_s: float = 0.0
+    ) -> None:
         self.name, self.text, self.shape, self.delay_s = name, text, shape, delay_s
         self.calls: list[tuple[int, ...]] = []
 
@@ -64,8 +65,9 @@ def test_rescue_looks_in_regions_and_maps_corners_back() -> None:
 
 def test_no_rescue_when_asked_not_to() -> None:
     rescue = Fake("r", "X")
-    result = pipeline(Fake("first"), RescuePass("r", 1.0, rescue)).decode(np.zeros((50, 50), np.uint8), [WHOLE],
-                                                                          rescue=False)
+    result = pipeline(Fake("first"), RescuePass("r", 1.0, rescue)).decode(
+        np.zeros((50, 50), np.uint8), [WHOLE], rescue=False
+    )
     assert result.codes == () and rescue.calls == []
 
 
@@ -90,7 +92,8 @@ def test_a_failing_rescue_pass_costs_nothing_but_itself() -> None:
             raise RuntimeError("native crash")
 
     result = pipeline(Fake("first"), RescuePass("b", 1.0, Broken("b")), RescuePass("ok", 1.0, Fake("ok", "X"))).decode(
-        np.zeros((50, 50), np.uint8), [WHOLE])
+        np.zeros((50, 50), np.uint8), [WHOLE]
+    )
     assert result.stage == "ok"
 
 

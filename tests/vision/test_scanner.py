@@ -53,8 +53,9 @@ def run(core: ScanCore, clock: ManualClock, steps: int) -> list[CodeSeen]:
     return events
 
 
-def camera_core(script: Sequence[Scene], settings: ScanSettings | None = None,
-                fps: float = 30) -> tuple[ScanCore, ManualClock]:
+def camera_core(
+    script: Sequence[Scene], settings: ScanSettings | None = None, fps: float = 30
+) -> tuple[ScanCore, ManualClock]:
     camera = SimulatedCamera(script, realtime=False, fps=fps)
     clock = camera.clock
     assert isinstance(clock, ManualClock)
@@ -71,14 +72,16 @@ def test_a_code_held_for_ten_seconds_is_one_scan() -> None:
 
 
 def test_shown_again_after_the_window_is_a_new_scan() -> None:
-    core, clock = camera_core([Scene(1, codes=(CODE,)), empty(3.5), Scene(1, codes=(CODE,))],
-                              ScanSettings(debounce_s=3.0), fps=10)
+    core, clock = camera_core(
+        [Scene(1, codes=(CODE,)), empty(3.5), Scene(1, codes=(CODE,))], ScanSettings(debounce_s=3.0), fps=10
+    )
     assert len(run(core, clock, 10 * 6)) == 2
 
 
 def test_the_window_is_configurable() -> None:
-    core, clock = camera_core([Scene(1, codes=(CODE,)), empty(2.0), Scene(1, codes=(CODE,))],
-                              ScanSettings(debounce_s=5.0), fps=10)
+    core, clock = camera_core(
+        [Scene(1, codes=(CODE,)), empty(2.0), Scene(1, codes=(CODE,))], ScanSettings(debounce_s=5.0), fps=10
+    )
     assert len(run(core, clock, 10 * 4)) == 1
 
 
@@ -125,8 +128,9 @@ def test_a_decoder_that_raises_is_counted_and_the_loop_goes_on() -> None:
 
     clock = ManualClock()
     frames = [Frame(np.full((480, 640), 128, np.uint8), clock.now() + i, i) for i in range(3)]
-    core = ScanCore(ScriptedSource([], clock), ScanPipeline(Exploding(), rescue=False), clock,
-                    ScanSettings(idle_gate=False))
+    core = ScanCore(
+        ScriptedSource([], clock), ScanPipeline(Exploding(), rescue=False), clock, ScanSettings(idle_gate=False)
+    )
     for frame in frames:
         assert core.process(frame, frame.ts) is None
     assert core.stats().decode_errors == 3

@@ -100,8 +100,9 @@ def test_the_script_ends_in_empty_frames_unless_it_loops() -> None:
 
 
 def test_reads_that_return_nothing_or_fail() -> None:
-    camera = opened(SimulatedCamera([empty(5)], realtime=False,
-                                    faults=[Fault("no_frame", 0.0, 0.1), Fault("read_error", 0.1, 0.2)]))
+    camera = opened(
+        SimulatedCamera([empty(5)], realtime=False, faults=[Fault("no_frame", 0.0, 0.1), Fault("read_error", 0.1, 0.2)])
+    )
     assert frames(camera, 3) == [None, None, None]
     with pytest.raises(CameraFault):
         camera.read()
@@ -110,8 +111,13 @@ def test_reads_that_return_nothing_or_fail() -> None:
 
 
 def test_frozen_black_and_over_exposed_frames() -> None:
-    camera = opened(SimulatedCamera([empty(5)], realtime=False, faults=[
-        Fault("frozen", 0.05, 1.0), Fault("black", 1.0, 2.0), Fault("overexposed", 2.0, 3.0)]))
+    camera = opened(
+        SimulatedCamera(
+            [empty(5)],
+            realtime=False,
+            faults=[Fault("frozen", 0.05, 1.0), Fault("black", 1.0, 2.0), Fault("overexposed", 2.0, 3.0)],
+        )
+    )
     _first, *frozen = frames(camera, 5)
     assert all(f is not None and np.array_equal(f.image, frozen[0].image) for f in frozen)  # type: ignore[union-attr]
     camera.clock.sleep(1.0)
@@ -147,8 +153,11 @@ def test_unplugged_and_back_at_another_index() -> None:
 
 
 def test_without_index_search_the_moved_camera_is_not_found() -> None:
-    camera = opened(SimulatedCamera([empty(9)], realtime=False, search_other_indexes=False,
-                                    faults=[Fault("disconnect", 0.5, 1.0, new_index=2)]))
+    camera = opened(
+        SimulatedCamera(
+            [empty(9)], realtime=False, search_other_indexes=False, faults=[Fault("disconnect", 0.5, 1.0, new_index=2)]
+        )
+    )
     camera.clock.sleep(1.5)
     with pytest.raises(CameraGone):
         camera.open()
