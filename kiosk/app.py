@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import logging
 import os
 import random
@@ -275,10 +276,16 @@ def show_windows(kiosk: Kiosk, *, kiosk_mode: bool, single_screen: bool = False)
     screens = QGuiApplication.screens()
     kiosk.applicant.set_kiosk_mode(kiosk_mode)
     kiosk.console.set_kiosk_mode(kiosk_mode)
-    if not kiosk_mode:
+    if not kiosk_mode:  # the demo on a desktop: two ordinary windows, the applicant's in front
+        area = screens[0].availableGeometry() if screens else None
+        kiosk.console.resize(min(1400, area.width()) if area else 1400, min(900, area.height()) if area else 900)
+        if area is not None:
+            kiosk.console.move(area.right() - kiosk.console.width(), area.bottom() - kiosk.console.height())
+            kiosk.applicant.move(area.topLeft())
+        kiosk.console.show()
         kiosk.applicant.resize(1280, 720)
         kiosk.applicant.show()
-        kiosk.console.show()
+        kiosk.applicant.raise_()
         return
     if screens:
         kiosk.applicant.setScreen(screens[0])
@@ -415,9 +422,20 @@ def _open_demo_store(path: Path) -> KioskStore:
     return store
 
 
+def settle() -> None:
+    """After start-up: collect once, then move every object alive now out of the collector's reach
+    (gc.freeze). A full collection walks all tracked objects while holding the GIL; with the start-up
+    objects (Qt wrappers, SQLAlchemy, numpy) frozen it stays short, so it cannot stall the GUI thread
+    for a frame or more."""
+    gc.collect()
+    gc.freeze()
+
+
 def _run(kiosk: Kiosk, *, kiosk_mode: bool, seconds: float | None = None, single_screen: bool = False) -> int:
     show_windows(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
+    kiosk.applicant.warm_up()
     kiosk.start()
+    settle()
     if seconds is not None:
         QTimer.singleShot(int(seconds * 1000), kiosk.app.quit)
     try:

@@ -214,6 +214,7 @@ def _run(args: argparse.Namespace) -> int:
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    sock.listen(2048)  # connections queue from now on, so "listening" below is true when printed
     port = sock.getsockname()[1]
     print(f"kiosk server listening on http://{args.host}:{port}", flush=True)
     config = uvicorn.Config(

@@ -135,7 +135,7 @@ class OnlineGate:
         except httpx.HTTPError as exc:
             return None, f"server unreachable ({type(exc).__name__})"
         except (ValidationError, ProtocolError, ValueError) as exc:
-            log.warning("unusable online answer: %s", exc)
+            log.warning("unusable online answer (%s)", type(exc).__name__)
             return None, "unusable answer from the server"
 
     def _client(self, base: str, token: str) -> httpx.Client:

@@ -20,7 +20,18 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QResizeEvent, QSho
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.domain.explain import Lang
-from kiosk.domain.screen import AWAITING_GUARD, PRIVACY_NOTICE, Screen, ScreenState, data_age_text, idle_screen
+from kiosk.domain.model import Decision, Reason, Verdict
+from kiosk.domain.screen import (
+    AWAITING_GUARD,
+    PRIVACY_NOTICE,
+    Screen,
+    ScreenState,
+    checking_screen,
+    data_age_text,
+    decision_screen,
+    idle_screen,
+    out_of_order_screen,
+)
 from kiosk.ui.preview import Corners, FrameImage, PreviewWidget
 from kiosk.ui.resources import icon
 from kiosk.ui.widgets import button, frame, label, pixel_font
@@ -46,7 +57,7 @@ class Sizes:
 RESULT_SIZES = Sizes(icon=190, title1=96, line1=76, sentence1=52, title2=64, line2=56, sentence2=48)
 IDLE_SIZES = Sizes(icon=150, title1=68, line1=0, sentence1=40, title2=48, line2=0, sentence2=34)
 SMALL_PRINT = 24
-PREVIEW_SHARE = 0.34  # of the window width; the preview keeps the camera's 4:3
+PREVIEW_SHARE = 0.38  # of the window width; 16:9 like the 720p/1080p webcams the kiosk uses
 TOGGLE = 28
 
 
@@ -146,6 +157,25 @@ class ApplicantWindow(QWidget):
         if self.preview.isVisible():
             self.preview.set_frame(image, codes)
 
+    def warm_up(self) -> None:
+        """Draw every kind of screen once, off screen, before the first applicant: the first drawing
+        of large text rasterises its glyphs, which would otherwise cost the GUI thread a frame then."""
+        shown = self.current
+        samples = [
+            decision_screen(Decision(Verdict.ADMIT, Reason.OK, 3, None, {"slot_start": "10.30", "zone": "WIB"})),
+            decision_screen(Decision.of(Reason.UNKNOWN_CODE)),
+            decision_screen(Decision.of(Reason.NEEDS_OFFICER)),
+            out_of_order_screen(),
+            checking_screen(),
+        ]
+        canvas = QPixmap(self.size())
+        for screen in samples:
+            self.current = screen
+            self._render()
+            self.render(canvas)
+        self.current = shown
+        self._render()
+
     def set_kiosk_mode(self, on: bool) -> None:
         """No window frame, no cursor, and no closing without a guard."""
         self._kiosk_mode = on
@@ -212,7 +242,7 @@ class ApplicantWindow(QWidget):
         self.icon.setFixedHeight(side)
         self.preview.setVisible(idle)
         preview_width = round(self.width() * PREVIEW_SHARE)
-        self.preview.setFixedSize(preview_width, preview_width * 3 // 4)
+        self.preview.setFixedSize(preview_width, preview_width * 9 // 16)
         if not idle:
             self.preview.clear()
         self.toggle.setText(LANGUAGE_NAME[_other(self.first)])

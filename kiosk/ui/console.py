@@ -58,7 +58,7 @@ from kiosk.store.settings import Identity
 from kiosk.ui import labels
 from kiosk.ui.dialogs import NoteDialog, OverrideDialog, PinDialog, pin_field, scan_summary
 from kiosk.ui.jobs import Jobs
-from kiosk.ui.queue_model import NAME_COLUMN, QueueModel, status_text
+from kiosk.ui.queue_model import COLUMN_WIDTHS, NAME_COLUMN, QueueModel, status_text
 from kiosk.ui.stats import StatsPage
 from kiosk.ui.status import StatusPage
 from kiosk.ui.widgets import button, frame, label
@@ -228,9 +228,11 @@ class QueuePage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        # Fixed widths: measuring every row's contents at each refresh costs the GUI thread a frame.
+        for column, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         splitter = QSplitter()

@@ -19,13 +19,15 @@ Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = ("time", "result", "code", "name", "nik", "party", "first_entry", "status")
 NAME_COLUMN = COLUMNS.index("name")
+#: Starting widths in pixels (the guard can drag them); the name column takes what is left.
+COLUMN_WIDTHS = (70, 335, 126, 220, 108, 70, 92, 170)
 _HEADERS = {
     "time": QT_TRANSLATE_NOOP("QueueModel", "Time"),
     "result": QT_TRANSLATE_NOOP("QueueModel", "Result"),
     "code": QT_TRANSLATE_NOOP("QueueModel", "Code"),
     "name": QT_TRANSLATE_NOOP("QueueModel", "Name"),
     "nik": QT_TRANSLATE_NOOP("QueueModel", "NIK\n(last 4)"),
-    "party": QT_TRANSLATE_NOOP("QueueModel", "Party"),
+    "party": QT_TRANSLATE_NOOP("QueueModel", "Party\nsize"),
     "first_entry": QT_TRANSLATE_NOOP("QueueModel", "First\nentry"),
     "status": QT_TRANSLATE_NOOP("QueueModel", "Status"),
 }
@@ -86,7 +88,7 @@ class QueueModel(QAbstractTableModel):
             return None
         item = self.items[index.row()]
         column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.cell(item, column)
         if role == Qt.ItemDataRole.BackgroundRole and column == "result":
             return QBrush(_VERDICT_COLOURS.get(item.verdict, QColor("#ffffff")))

@@ -105,6 +105,7 @@ class OpenCVCamera:
         if image_problem(image) is not None:
             raise CameraFault(f"camera delivered an unusable image: {image_problem(image)}")
         self._index += 1
+        # The time read() returned: OpenCV does not expose the driver's capture timestamp portably.
         return Frame(as_image(image), self.clock.now(), self._index)
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ class ScanWorker(QObject):
     faultCleared = Signal()  # noqa: N815
     statsChanged = Signal(object)  # noqa: N815 - ScanStats, about once a second while running
     preview = Signal(object)  # Frame: the newest frame, at up to preview_fps (see frame_to_qimage)
+    _preview_ready = Signal()  # internal: at most one pending, so a busy GUI drops previews, never queues them
 
     def __init__(
         self,
@@ -56,6 +57,9 @@ class ScanWorker(QObject):
         self.core = ScanCore(source, pipeline, self._clock, settings)
         self._preview_interval = 1.0 / preview_fps if preview_fps > 0 else float("inf")
         self._last_preview = -1e18
+        self._preview_lock = threading.Lock()
+        self._preview_frame: Frame | None = None
+        self._preview_ready.connect(self._deliver_preview)
         self._stop = threading.Event()
         self._mailbox: LatestMailbox[Frame] = LatestMailbox()
         self._threads: list[threading.Thread] = []
@@ -135,8 +139,20 @@ class ScanWorker(QObject):
                 self.statsChanged.emit(self.core.stats())
 
     def _maybe_preview(self, frame: Frame) -> None:
-        if frame.ts - self._last_preview >= self._preview_interval * 0.9:
-            self._last_preview = frame.ts
+        """Offer the newest frame to the GUI; if it has not taken the last one yet, replace that one."""
+        if frame.ts - self._last_preview < self._preview_interval * 0.9:
+            return
+        self._last_preview = frame.ts
+        with self._preview_lock:
+            pending, self._preview_frame = self._preview_frame is not None, frame
+        if not pending:
+            self._preview_ready.emit()
+
+    def _deliver_preview(self) -> None:
+        """Runs in the worker's own (GUI) thread."""
+        with self._preview_lock:
+            frame, self._preview_frame = self._preview_frame, None
+        if frame is not None:
             self.preview.emit(frame)
 
     # --- synchronous mode ---------------------------------------------------------------------------

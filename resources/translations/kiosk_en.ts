@@ -408,6 +408,7 @@
     <name>QueueModel</name>
     <message>
         <source>Time</source>
+        <extracomment>Starting widths in pixels (the guard can drag them); the name column takes what is left.</extracomment>
         <translation>Time</translation>
     </message>
     <message>
@@ -419,10 +420,6 @@
         <translation>Name</translation>
     </message>
     <message>
-        <source>Party</source>
-        <translation>Party</translation>
-    </message>
-    <message>
         <source>Result</source>
         <translation>Result</translation>
     </message>
@@ -431,6 +428,12 @@
 (last 4)</source>
         <translation>NIK
 (last 4)</translation>
+    </message>
+    <message>
+        <source>Party
+size</source>
+        <translation>Party
+size</translation>
     </message>
     <message>
         <source>First

@@ -401,6 +401,7 @@
     <name>QueueModel</name>
     <message>
         <source>Time</source>
+        <extracomment>Starting widths in pixels (the guard can drag them); the name column takes what is left.</extracomment>
         <translation>Waktu</translation>
     </message>
     <message>
@@ -412,10 +413,6 @@
         <translation>Nama</translation>
     </message>
     <message>
-        <source>Party</source>
-        <translation>Rombongan</translation>
-    </message>
-    <message>
         <source>Result</source>
         <translation>Hasil</translation>
     </message>
@@ -424,6 +421,12 @@
 (last 4)</source>
         <translation>NIK
 (4 terakhir)</translation>
+    </message>
+    <message>
+        <source>Party
+size</source>
+        <translation>Jml.
+orang</translation>
     </message>
     <message>
         <source>First

@@ -37,7 +37,9 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from kiosk import demo_data
-from kiosk.app import DEMO_TIMEOUTS, assemble, demo_camera, prepare_demo
+from kiosk.app import DEMO_TIMEOUTS, assemble, demo_camera, prepare_demo, settle
+from kiosk.domain.model import OfficeRules
+from kiosk.domain.payload import parse_payload
 from kiosk.store.db import KioskStore
 from kiosk.ui.sound import SilentPlayer
 from kiosk.workers.sync_worker import SyncThread, SyncWorker
@@ -91,8 +93,10 @@ def sync_server(folder: Path, office: str, bookings: int) -> Iterator[tuple[obje
 
     url = f"sqlite:///{folder / 'server.db'}"
     admin = Admin(url)
-    admin.office(office)
-    rows = [booking(f"BENCH{n:07d}", f"BR-{n:07d}", office) for n in range(bookings)]
+    rules = OfficeRules(office_code=office, zone=demo_data.DEFAULT_ZONE)
+    admin.office(office, zone=rules.tz.key)  # the demo office's own zone (the kiosk takes the server's rules)
+    today = dt.datetime.now(dt.UTC).astimezone(rules.tz).date()
+    rows = [booking(f"BENCH{n:07d}", f"BR-{n:07d}", office, today) for n in range(bookings)]
     for start in range(0, len(rows), 10_000):
         admin.load(rows[start : start + 10_000])
     server = ServerProcess(url, folder / "server.log").start()
@@ -135,6 +139,8 @@ def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, li
         sync = SyncThread(SyncWorker(lambda: KioskStore.open(path, create=False), interval_s=args.sync_interval))
         changer = threading.Thread(target=change_bookings, args=(admin, rows, args, stop_changes), name="changer")
     setup = prepare_demo(store, seed=1)
+    if server is not None:  # the server must know the demo's bookings too, or a full sync removes them
+        server[1].load(demo_rows(setup.samples))  # type: ignore[attr-defined]
     kiosk = assemble(
         store,
         source=demo_camera(setup.samples),
@@ -150,6 +156,7 @@ def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, li
     kiosk.applicant.show()
     kiosk.console.resize(1600, 1000)
     kiosk.console.show()
+    kiosk.applicant.warm_up()  # as _run() does in `kiosk demo`
     probe = LatenessProbe()
     rss: list[tuple[float, float]] = []
     started = time.monotonic()
@@ -162,6 +169,7 @@ def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, li
         sample()
 
     kiosk.start()
+    settle()  # as _run() does in `kiosk demo`
     QTimer.singleShot(1500, lambda: login(kiosk))  # once the guard list has come from the reader
     probe.start()
     QTimer.singleShot(int(WARMUP_S * 1000), warm)
@@ -211,9 +219,33 @@ def change_bookings(
         admin.load(changed)  # type: ignore[attr-defined]
 
 
+def demo_rows(samples: list[demo_data.Sample]) -> list[dict[str, object]]:
+    rows = []
+    for sample in samples:
+        if sample.booking is None or sample.booking.booking.office_code != demo_data.DEFAULT_OFFICE:
+            continue
+        booking = sample.booking.booking
+        rows.append(
+            {
+                "code": parse_payload(sample.text).code,
+                "booking_ref": booking.booking_ref,
+                "office_code": booking.office_code,
+                "service_date": booking.service_date.isoformat(),
+                "slot_start": f"{booking.slot_start:%H:%M}",
+                "slot_end": f"{booking.slot_end:%H:%M}",
+                "status": booking.status.value,
+                "party_size": booking.party_size,
+                "category": booking.category.value,
+                "display_name": booking.display_name,
+                "nik_last4": booking.nik_last4,
+            }
+        )
+    return rows
+
+
 def count_events(store: KioskStore) -> dict[str, int]:
     with store.reading() as connection:
-        rows = connection.exec_driver_sql("select verdict, count(*) from scan_events group by verdict").all()
+        rows = connection.exec_driver_sql("select verdict || ' ' || reason, count(*) from scan_events group by 1").all()
     return {verdict: count for verdict, count in rows}
 
 

@@ -156,3 +156,28 @@ def test_refused_page_changes_nothing(calm_server: ServerProcess, admin: Admin, 
         assert booking_count(store) == 0 and client.status().cursor is None
         client.sync_once()
         assert booking_count(store) == 3
+
+
+def test_guard_actions_travel_like_scans(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
+    from kiosk.store import actions
+
+    office = admin.office()
+    (code,) = codes("GA", 1)
+    admin.load([booking(code, f"{office}-1", office, category="priority")])
+    with enrolled_kiosk(tmp_path, calm_server, admin, office) as store, SyncClient(store) as client:
+        client.sync_once()
+        referred = store.record(Presentation(parse_payload(code)), now())
+        assert referred.decision.reason is Reason.NEEDS_OFFICER
+        guard = store.add_guard("Pak Joko", "482913", now())
+        actions.add_note(store, referred.event_uuid, guard.id, "kursi roda", now())
+        actions.override(store, referred.event_uuid, guard.id, actions.OverrideReason.PRIORITY_ELDERLY, now())
+        assert client.sync_once().uploaded == 3
+        rows = {row.kind: row for row in admin.events(office)}
+        assert rows["override"].persons == 1 and rows["override"].guard_id == guard.id
+        assert rows["note"].note == "kursi roda" and rows["note"].ref_event == referred.event_uuid
+        # the override is an entry: another gate asking online is told ALREADY_ADMITTED
+        with enrolled_kiosk(tmp_path, calm_server, admin, office, "G2") as other:
+            from kiosk.sync.online import OnlineGate
+
+            with OnlineGate(other) as gate:
+                assert gate.present(code, now()).recorded.decision.reason is Reason.ALREADY_ADMITTED

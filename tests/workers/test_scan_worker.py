@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -181,3 +183,19 @@ def test_frame_to_qimage() -> None:
     assert isinstance(image, QImage) and (image.width(), image.height()) == (320, 240)
     grey = frame_to_qimage(Frame(camera.render(0.1)[:, :, 0], 0.0, 0))
     assert grey.format() == QImage.Format.Format_Grayscale8
+
+
+def test_a_busy_gui_gets_the_newest_preview_not_a_backlog(qtbot: QtBot, closing: list[ScanWorker]) -> None:
+    camera = SimulatedCamera([empty(30)], realtime=True)
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    closing.append(worker)
+    previews: list[Frame] = []
+    with qtbot.waitSignal(worker.preview, timeout=5000):
+        worker.start()
+    worker.preview.connect(previews.append)
+    stats_before = worker.stats.frames
+    time.sleep(0.5)  # the GUI thread is busy while the camera delivers about fifteen frames
+    QCoreApplication.processEvents()
+    assert worker.stats.frames - stats_before >= 5
+    assert 1 <= len(previews) <= 2  # the newest frame, not fifteen queued ones
+    assert previews[0].index >= stats_before + 4
