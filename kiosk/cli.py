@@ -77,8 +77,15 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
 # --- entry point ------------------------------------------------------------------------------------
 
 
+#: Command groups with parsers of their own (the central server, the sync client), loaded only when used.
+DELEGATED = {"server": "kiosk.server.cli", "sync": "kiosk.sync.cli"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the exit code (the console script passes it to sys.exit)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:
+        return _delegate(argv[0], argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -107,6 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         _stop_logging(handler)
+
+
+def _delegate(group: str, argv: list[str]) -> int:
+    """`kiosk server ...` and `kiosk sync ...`: their own parsers, imported only when asked for."""
+    import importlib
+
+    module = importlib.import_module(DELEGATED[group])
+    result: int = module.main(argv)
+    return result
 
 
 @dataclass
@@ -161,6 +177,10 @@ Most commands work on the kiosk database: --db PATH, else $KIOSK_DB, else the co
 _EPILOG = """\
 exit codes: 0 done; 1 failed (the message says why; for import: some rows were refused; for audit
 verify: the chain is broken); 2 bad command line; 70 internal error; 130 interrupted.
+
+more command groups (each with --help):
+  kiosk server ...                            the central reference server (FastAPI) and its admin commands
+  kiosk sync ...                              enrol this kiosk with a server, sync now, sync status
 
 first steps:
   kiosk demo                                  try the kiosk on made-up bookings (text mode)

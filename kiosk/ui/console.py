@@ -102,7 +102,7 @@ class LoginPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = label("pageTitle")
-        self.hint = label("hint", wrap=True)
+        self.hint = label("hint")  # no word wrap: a wrapped label makes the card's layout squeeze the fields
         self.guard = QComboBox()
         self.guard.setMinimumWidth(320)
         self.pin = pin_field()
@@ -113,12 +113,16 @@ class LoginPage(QWidget):
         self.guard_label = label()
         self.pin_label = label()
         card = frame("card")
-        card.setMaximumWidth(560)
-        form = QFormLayout()
-        form.setVerticalSpacing(12)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow(self.guard_label, self.guard)
-        form.addRow(self.pin_label, self.pin)
+        card.setMinimumWidth(480)
+        self.guard.setMinimumHeight(38)
+        self.pin.setMinimumHeight(50)
+        form = QGridLayout()
+        form.setVerticalSpacing(14)
+        form.setHorizontalSpacing(14)
+        for row, (name, field) in enumerate(((self.guard_label, self.guard), (self.pin_label, self.pin))):
+            form.addWidget(name, row, 0, Qt.AlignmentFlag.AlignVCenter)
+            form.addWidget(field, row, 1)
+        form.setColumnStretch(1, 1)
         inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.addWidget(self.title)
@@ -174,7 +178,7 @@ class LoginPage(QWidget):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Guard login"))
-        self.hint.setText(self.tr("Choose your name and enter your personal PIN. Never share your PIN."))
+        self.hint.setText(self.tr("Choose your name and enter your personal PIN.\nNever share your PIN."))
         self.guard_label.setText(self.tr("Guard"))
         self.pin_label.setText(self.tr("PIN"))
         self.login.setText(self.tr("Log in"))

@@ -235,6 +235,7 @@ class PinDialog(QDialog):
         self.setObjectName("pinDialog")
         self.setWindowTitle(self.tr("Confirm with your PIN"))
         self.pin = pin_field()
+        self.pin.setMinimumHeight(50)
         self.error = label("error", wrap=True)
         self.ok = button("primary", self.tr("Confirm"))
         self.ok.clicked.connect(self._submit)

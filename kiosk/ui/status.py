@@ -106,6 +106,8 @@ class StatusPage(QWidget):
         extra = {"data": self.sync_button, "audit": self.verify_button}
         for n, card_name in enumerate(("camera", "data", "audit", "gate", "kiosk")):
             grid.addWidget(self._card(card_name, extra.get(card_name)), n // 3, n % 3)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
         layout = QVBoxLayout(self)
         self.title = label("pageTitle")
         layout.addWidget(self.title)

@@ -300,8 +300,10 @@
         <translation>Guard login</translation>
     </message>
     <message>
-        <source>Choose your name and enter your personal PIN. Never share your PIN.</source>
-        <translation>Choose your name and enter your personal PIN. Never share your PIN.</translation>
+        <source>Choose your name and enter your personal PIN.
+Never share your PIN.</source>
+        <translation>Choose your name and enter your personal PIN.
+Never share your PIN.</translation>
     </message>
     <message>
         <source>Guard</source>

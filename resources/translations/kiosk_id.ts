@@ -294,8 +294,10 @@
         <translation>Masuk petugas</translation>
     </message>
     <message>
-        <source>Choose your name and enter your personal PIN. Never share your PIN.</source>
-        <translation>Pilih nama Anda dan masukkan PIN pribadi Anda. Jangan pernah memberitahukan PIN Anda kepada siapa pun.</translation>
+        <source>Choose your name and enter your personal PIN.
+Never share your PIN.</source>
+        <translation>Pilih nama Anda dan masukkan PIN pribadi Anda.
+Jangan pernah memberitahukan PIN Anda kepada siapa pun.</translation>
     </message>
     <message>
         <source>Guard</source>

@@ -15,9 +15,9 @@ from kiosk.app import Kiosk, run_kiosk
 from kiosk.config import KioskConfig
 from kiosk.domain.decide import Presentation
 from kiosk.domain.explain import Lang
-from kiosk.domain.model import Reason
+from kiosk.domain.model import VERDICT_OF, Reason, Verdict
 from kiosk.domain.payload import parse_payload
-from kiosk.domain.screen import Fault, Screen, ScreenState, Timeouts
+from kiosk.domain.screen import Fault, Screen, ScreenState, Timeouts, decision_screen
 from kiosk.store import actions
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.ui.sound import SilentPlayer
@@ -287,3 +287,18 @@ def test_every_reason_code_reaches_the_screen_through_a_real_decision(kiosk: Kio
     for code in expected:
         assert show(kiosk, code).state is ScreenState.DENY
     assert recorded == list(expected.values())
+
+
+@pytest.mark.parametrize("reason", [r for r, v in VERDICT_OF.items() if v is not Verdict.ADMIT], ids=str)
+def test_every_refusal_reason_is_drawn_in_both_languages(kiosk: Kiosk, reason: Reason) -> None:
+    """The window shows the domain's own words for every DENY and REFER reason, both languages."""
+    from tests.ui.test_screen_machine import DECISIONS
+
+    screen = decision_screen(DECISIONS[reason], "e1")
+    kiosk.applicant.show_screen(screen)
+    applicant = kiosk.applicant
+    first, second = screen.words[Lang.ID], screen.words[Lang.EN]
+    assert (applicant.title1.text(), applicant.sentence1.text()) == (first.title, first.sentence)
+    assert (applicant.title2.text(), applicant.sentence2.text()) == (second.title, second.sentence)
+    assert all(label.text() for label in (applicant.title1, applicant.sentence1, applicant.title2, applicant.sentence2))
+    assert not applicant.icon.pixmap().isNull()
