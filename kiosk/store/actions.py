@@ -213,7 +213,7 @@ def _act(
             head = write_event(connection, row, identity)
     except SQLAlchemyError as exc:
         raise StoreError(f"could not record the guard action: {getattr(exc, 'orig', exc)}") from exc
-    store._write_anchor()  # the same after-commit step as store.record(): the audit head file
+    store.write_anchor()  # the same after-commit step as store.record(): the audit head file
     return ActionResult(row["event_uuid"], kind, ref_event, guard_id, head.seq, admitted, row["reason"])
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.domain.model import Booking, Category, Entry, Status
 from kiosk.domain.payload import mask_code
@@ -35,47 +34,92 @@ class IncomingBooking:
     updated_at: str
 
 
+#: What a row's seal covers, in this order (the seal of every stored row depends on it: never reorder).
+SEALED_COLUMNS = (
+    "code_hash",
+    "booking_ref",
+    "office_code",
+    "service_date",
+    "slot_start",
+    "slot_end",
+    "status",
+    "party_size",
+    "category",
+    "display_name",
+    "nik_last4",
+    "code_masked",
+    "version",
+    "updated_at",
+)
+#: The columns upsert_rows() writes: everything but the row id.
+ROW_COLUMNS = (*SEALED_COLUMNS, "row_mac")
+
+
 def seal_material(row: dict[str, Any]) -> str:
-    keys = (
-        "code_hash",
-        "booking_ref",
-        "office_code",
-        "service_date",
-        "slot_start",
-        "slot_end",
-        "status",
-        "party_size",
-        "category",
-        "display_name",
-        "nik_last4",
-        "code_masked",
-        "version",
-        "updated_at",
-    )
-    parts = [row[k].hex() if isinstance(row[k], bytes) else str(row[k]) for k in keys]
+    parts = [row[k].hex() if isinstance(row[k], bytes) else str(row[k]) for k in SEALED_COLUMNS]
     return "\x1f".join(parts)
+
+
+def sealed_row(
+    hasher: CodeHasher,
+    code: str,
+    *,
+    booking_ref: str,
+    office_code: str,
+    service_date: str,
+    slot_start: str,
+    slot_end: str,
+    status: str,
+    party_size: int,
+    category: str,
+    display_name: str | None,
+    nik_last4: str | None,
+    code_masked: str | None,
+    version: int,
+    updated_at: str,
+) -> dict[str, Any]:
+    """The stored row for a booking given as stored values (dates ISO, slot times "HH:MM"): the code
+    hashed with the kiosk's key, never kept; the row sealed. The one place rows are made: to_row()
+    makes them from domain bookings (imports, learned codes), the sync straight from the feed's strings."""
+    row: dict[str, Any] = {
+        "code_hash": hasher.hash(code),
+        "booking_ref": booking_ref,
+        "office_code": office_code,
+        "service_date": service_date,
+        "slot_start": slot_start,
+        "slot_end": slot_end,
+        "status": status,
+        "party_size": party_size,
+        "category": category,
+        "display_name": display_name,
+        "nik_last4": nik_last4,
+        "code_masked": code_masked or mask_code(code),
+        "version": version,
+        "updated_at": updated_at,
+    }
+    row["row_mac"] = hasher.mac(seal_material(row))
+    return row
 
 
 def to_row(hasher: CodeHasher, incoming: IncomingBooking) -> dict[str, Any]:
     booking = incoming.booking
-    row: dict[str, Any] = {
-        "code_hash": hasher.hash(incoming.code),
-        "booking_ref": booking.booking_ref,
-        "office_code": booking.office_code,
-        "service_date": booking.service_date.isoformat(),
-        "slot_start": booking.slot_start.strftime("%H:%M"),
-        "slot_end": booking.slot_end.strftime("%H:%M"),
-        "status": booking.status.value,
-        "party_size": booking.party_size,
-        "category": booking.category.value,
-        "display_name": booking.display_name,
-        "nik_last4": booking.nik_last4,
-        "code_masked": booking.code_masked or mask_code(incoming.code),
-        "version": booking.version,
-        "updated_at": incoming.updated_at,
-    }
-    row["row_mac"] = hasher.mac(seal_material(row))
-    return row
+    return sealed_row(
+        hasher,
+        incoming.code,
+        booking_ref=booking.booking_ref,
+        office_code=booking.office_code,
+        service_date=booking.service_date.isoformat(),
+        slot_start=booking.slot_start.strftime("%H:%M"),
+        slot_end=booking.slot_end.strftime("%H:%M"),
+        status=booking.status.value,
+        party_size=booking.party_size,
+        category=booking.category.value,
+        display_name=booking.display_name,
+        nik_last4=booking.nik_last4,
+        code_masked=booking.code_masked,
+        version=booking.version,
+        updated_at=incoming.updated_at,
+    )
 
 
 def from_row(hasher: CodeHasher, row: Any) -> Booking:
@@ -126,22 +170,34 @@ def upsert(connection: Connection, hasher: CodeHasher, incoming: Iterable[Incomi
     for item in incoming:
         chunk.append(to_row(hasher, item))
         if len(chunk) >= batch:
-            count += _upsert_chunk(connection, chunk)
+            count += upsert_rows(connection, chunk)
             chunk = []
     if chunk:
-        count += _upsert_chunk(connection, chunk)
+        count += upsert_rows(connection, chunk)
     return count
 
 
-def _upsert_chunk(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    statement = sqlite_insert(BookingRow)
-    updated = {c: statement.excluded[c] for c in rows[0] if c != "booking_ref"}
-    statement = statement.on_conflict_do_update(
-        index_elements=["booking_ref"], set_=updated, where=BookingRow.version <= statement.excluded.version
-    )
-    result = connection.execute(statement, list(rows))
-    # Rows whose stored version is newer are left alone by the WHERE clause: count only what was written.
-    return result.rowcount if result.rowcount >= 0 else len(rows)
+#: Insert, or replace the row with the same booking_ref unless the stored version is newer (an equal
+#: version is written again: a page applied twice is harmless).
+_UPSERT_SQL = (
+    f"INSERT INTO {BookingRow.__tablename__} ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})"
+    " ON CONFLICT (booking_ref) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ROW_COLUMNS if c != "booking_ref")
+    + f" WHERE {BookingRow.__tablename__}.version <= excluded.version"
+)
+
+
+def upsert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Write rows made by sealed_row()/to_row() in the caller's transaction (see _UPSERT_SQL); returns
+    how many were written (a row older than the stored one is not).
+
+    Straight to SQLite (engine.driver): SQLAlchemy's per-row parameter handling costs more than SQLite
+    takes to write the rows, and the write lock is held meanwhile. A database error is sqlite3.Error."""
+    if not rows:
+        return 0
+    cursor = driver(connection).executemany(_UPSERT_SQL, [tuple(row[c] for c in ROW_COLUMNS) for row in rows])
+    # sqlite3 sums the changes: rows the WHERE clause left alone (a newer stored version) do not count.
+    return max(cursor.rowcount, 0)
 
 
 def count(connection: Connection) -> int:

@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +39,10 @@ log = logging.getLogger(__name__)
 KEY_FINGERPRINT = "codes.key_fingerprint"
 SYNC_ENROLLED = "sync.enrolled"
 MAX_CLOCK_OFFSET_S = 120.0
+#: A clock reading this much earlier than the data it holds (sync_state.data_as_of, taken from this same
+#: clock) was set back: distrusted like a clock far from the server's. The margin absorbs small
+#: corrections (NTP steps) that are no reason to send everyone to the guard.
+MAX_CLOCK_BEHIND_DATA = dt.timedelta(minutes=5)
 DEFAULT_RETENTION_DAYS = 7
 
 
@@ -68,14 +74,51 @@ class _Settings:
     enrolled: bool
 
 
+class _Scans:
+    """How many scans are being decided in this process right now (every KioskStore on every thread:
+    the gate and the sync each open their own). Bulk work waits for none to be running before each of
+    its steps (KioskStore.yield_to_scans()), so that a scan has the GIL, the CPU and the database's
+    write lock to itself, apart from the one step of bulk work already under way when it began."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._quiet = threading.Condition(threading.Lock())
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._quiet:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._running -= 1
+                if not self._running:
+                    self._quiet.notify_all()
+
+    def wait_quiet(self, timeout_s: float) -> bool:
+        """Wait until no scan is running, at most `timeout_s`. False: one still was."""
+        with self._quiet:
+            return self._quiet.wait_for(lambda: not self._running, timeout_s)
+
+
+_SCANS = _Scans()
+#: The longest a step of bulk work waits for scans to finish: a gate that never rests must not stop the sync.
+MAX_YIELD_S = 0.25
+
+
 class KioskStore:
-    def __init__(self, path: Path, engine: Engine, hasher: CodeHasher) -> None:
+    def __init__(self, path: Path, engine: Engine, hasher: CodeHasher, busy_timeout_ms: int | None = None) -> None:
         self.path = path
         self.engine = engine
         self.hasher = hasher
         self.anchor_path = audit.anchor_path_for(path)
         #: (raw stored JSON, parsed) of the settings every scan needs; see _settings().
         self._settings_cache: tuple[tuple[str | None, ...], _Settings] | None = None
+        self._busy_timeout_ms = busy_timeout_ms
+        #: The synchronous=NORMAL engine of bulk_writing(), made at its first use.
+        self._bulk_engine: Engine | None = None
+        self._bulk_engine_lock = threading.Lock()
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -104,7 +147,7 @@ class KioskStore:
                 migrate.upgrade(engine)
             key_path = key_path_for(path)
             create_key = not existed or (not key_path.exists() and _has_no_bookings(engine))
-            store = cls(path, engine, load_or_create_key(key_path, create=create_key))
+            store = cls(path, engine, load_or_create_key(key_path, create=create_key), busy_timeout_ms)
             store._check_key()
         except (migrate.SchemaError, CodeKeyError) as exc:
             engine.dispose()
@@ -119,6 +162,10 @@ class KioskStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        with self._bulk_engine_lock:
+            bulk, self._bulk_engine = self._bulk_engine, None
+        if bulk is not None:
+            bulk.dispose()
 
     def __enter__(self) -> KioskStore:
         return self
@@ -132,11 +179,94 @@ class KioskStore:
 
         Database errors leave it as StoreError with a message for people (locked, read-only, disk full,
         damaged); the transaction is rolled back."""
+        with self._write_transaction(self.engine) as connection:
+            yield connection
+
+    @contextmanager
+    def bulk_writing(self) -> Iterator[Connection]:
+        """A write transaction like writing(), whose commit is not flushed to disk before it returns
+        (a second engine, PRAGMA synchronous=NORMAL). For the booking feed only: kiosk.sync.apply writes
+        each page with it, in short transactions, the page's cursor with its last one.
+
+        Why that is safe there, and why nothing else may use it. In WAL mode a NORMAL commit is exactly
+        as atomic as a FULL one and keeps its place in the log; only the flush (fsync) is left to the
+        next FULL commit, to a checkpoint or to the operating system. A power cut can therefore lose the
+        newest commits, each one whole, and never an older one while keeping a newer one: SQLite recovers
+        the log up to its last complete commit. For feed pages that costs nothing: a page's rows go in
+        with or before its cursor, so what is lost is re-fetched from the cursor that survived, and
+        every write of a page can be applied again (a newer or equal version wins). Every scan's commit
+        (FULL) flushes the log up to itself, so a scan on disk never outlives the page it was decided
+        on. Scan events, the outbox, settings and everything else audited keep synchronous=FULL.
+
+        What is gained: a FULL commit holds the write lock (which every scan needs) through an fsync;
+        here that flush happens later, outside the lock (checkpoint()). Until checkpoint() says it is on
+        disk, the audit head file is not moved past what was committed here."""
+        with self._write_transaction(self._bulk()) as connection:
+            yield connection
+
+    @contextmanager
+    def _write_transaction(self, engine: Engine) -> Iterator[Connection]:
         try:
-            with self.engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
+            with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
                 yield connection
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
+
+    def _bulk(self) -> Engine:
+        with self._bulk_engine_lock:
+            if self._bulk_engine is None:
+                self._bulk_engine = make_engine(self.path, self._busy_timeout_ms, synchronous="NORMAL")
+            return self._bulk_engine
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and flush both to disk, now, on the caller's thread; then
+        move the audit head file. PASSIVE: it neither waits for nor blocks any writer, so the gate's
+        writes go on meanwhile. True when the whole WAL was copied: everything committed before the call,
+        bulk_writing()'s commits included, is then on disk.
+
+        The sync calls it after every page, outside any transaction: so (1) the audit head file, and
+        the head the next sync uploads, never name an entry that a power cut could still take back
+        (a false "cut off" alarm); (2) the WAL stays short, and no scan's commit crosses SQLite's
+        auto-checkpoint threshold and does this copying while a person waits. When a reader still uses
+        an old snapshot, part of the WAL stays; the head file then waits for the next checkpoint or
+        the next FULL commit (which flushes everything before it)."""
+        try:
+            head = self.audit_head()
+            raw = self._bulk().raw_connection()
+            try:
+                cursor = raw.cursor()
+                busy, frames, copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                cursor.close()
+            finally:
+                raw.close()
+        except (SQLAlchemyError, sqlite3.Error, StoreError) as exc:
+            log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+            return False
+        if busy or frames < 0 or copied != frames:
+            log.debug("WAL checkpoint of %s incomplete: %s of %s frames", self.path, copied, frames)
+            return False
+        self.write_anchor(head)
+        return True
+
+    # --- scans first ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def scanning(self) -> Iterator[None]:
+        """Mark a scan being decided and recorded in this process: bulk work steps aside until it is
+        done (yield_to_scans()). record() and decide_only() mark themselves."""
+        with _SCANS.running():
+            yield
+
+    def yield_to_scans(self, max_wait_s: float = MAX_YIELD_S) -> None:
+        """Between two steps of bulk work (the sync's thread): wait while a scan is being decided in
+        this process (at most `max_wait_s`), then let other threads run.
+
+        A scan's time is mostly Python, which needs the GIL that the sync's thread otherwise holds
+        for up to the interpreter's switch interval (5 ms) at a time, and a commit, which needs the
+        write lock. Waiting here, with neither held, the sync's thread takes none of them from a scan
+        in progress; a scan waits at most for the one step under way when it began."""
+        _SCANS.wait_quiet(max_wait_s)
+        time.sleep(0)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -173,7 +303,7 @@ class KioskStore:
             )
             audit.append(connection, to_text(now), "settings", "office", digest)
         self._settings_cache = None
-        self._write_anchor()
+        self.write_anchor()
 
     def _settings(self, connection: Connection) -> _Settings:
         """Rules, identity and enrolment as stored now. Parsed once per change: every call reads the raw
@@ -208,7 +338,7 @@ class KioskStore:
         Fails closed: a database problem or a tampered booking raises StoreError."""
         _require_aware(now)
         try:
-            with self.reading() as connection:
+            with _SCANS.running(), self.reading() as connection:
                 current = self._settings(connection)
                 circumstances = self._circumstances(connection, now, current)
                 _, booking, entries = lookup(connection, self.hasher, presentation)
@@ -225,6 +355,10 @@ class KioskStore:
         """Decide and make the decision durable. Raises StoreError if it could not be recorded: the
         caller must then show OUT OF ORDER and keep the gate shut."""
         _require_aware(now)
+        with _SCANS.running():
+            return self._record(presentation, now, source, event_uuid)
+
+    def _record(self, presentation: Presentation, now: dt.datetime, source: str, event_uuid: str | None) -> Recorded:
         try:
             with self.writing() as connection:
                 current = self._settings(connection)
@@ -249,17 +383,19 @@ class KioskStore:
         except StoreError as exc:
             log.error("could not record a scan: %s", exc)
             raise
-        self._write_anchor(new_head, blocker)
+        self._move_anchor(new_head, blocker)
         return recorded
 
     def _circumstances(self, connection: Connection, now: dt.datetime, current: _Settings) -> Circumstances:
         state = driver(connection).execute(_SYNC_STATE_SQL).fetchone()
         offset, data_as_of = state if state else (None, None)
+        as_of = from_text(data_as_of) if data_as_of else None
         data_age: dt.timedelta | None = None
         if current.enrolled:
-            as_of = from_text(data_as_of) if data_as_of else None
             data_age = now - as_of if as_of else dt.timedelta.max
         trusted = clock_trusted(now, _BUILD_DATE, offset, MAX_CLOCK_OFFSET_S)
+        if as_of is not None and now < as_of - MAX_CLOCK_BEHIND_DATA:
+            trusted = False  # the clock was set back since the data came (ClockWatch may not have run yet)
         return Circumstances(now=now, gate=current.identity.gate, data_age=data_age, clock_trusted=trusted)
 
     # --- bookings -----------------------------------------------------------------------------------
@@ -270,7 +406,7 @@ class KioskStore:
             applied = booking_repo.upsert(connection, self.hasher, incoming)
             digest = audit.canonical_digest({"source": source, "applied": applied})
             audit.append(connection, to_text(now), "import", f"bookings:{applied}", digest)
-        self._write_anchor()
+        self.write_anchor()
         return applied
 
     def booking_count(self) -> int:
@@ -283,7 +419,7 @@ class KioskStore:
         with self.writing() as connection:
             guard = guard_repo.add(connection, name, pin, now)
             audit.append(connection, to_text(now), "guard.add", f"guard:{guard.id}", audit.canonical_digest({}))
-        self._write_anchor()
+        self.write_anchor()
         return guard
 
     def set_guard_active(self, name: str, active: bool, now: dt.datetime) -> guard_repo.Guard:
@@ -291,7 +427,7 @@ class KioskStore:
             guard = guard_repo.set_active(connection, name, active)
             kind = "guard.enable" if active else "guard.disable"
             audit.append(connection, to_text(now), kind, f"guard:{guard.id}", audit.canonical_digest({}))
-        self._write_anchor()
+        self.write_anchor()
         return guard
 
     def guards(self) -> list[guard_repo.Guard]:
@@ -315,8 +451,11 @@ class KioskStore:
         except _DAMAGED_VALUE as exc:
             raise self._damaged(exc) from exc
         if anchor is None and report.entries > 0:
-            report.add(None, f"the audit head file {self.anchor_path} is missing: entries cut off at the end "
-                       "could not be noticed (it is written after every change; was it deleted?)")
+            report.add(
+                None,
+                f"the audit head file {self.anchor_path} is missing: entries cut off at the end "
+                "could not be noticed (it is written after every change; was it deleted?)",
+            )
         return report
 
     def _damaged(self, exc: Exception) -> StoreError:
@@ -332,18 +471,29 @@ class KioskStore:
         with self.reading() as connection:
             return audit.head(connection)
 
-    def _write_anchor(self, new: audit.Head | None = None, blocker: str | None = None) -> None:
-        """Move the anchor file to the head just committed (read it when not given), if it may move."""
+    def write_anchor(self, new: audit.Head | None = None) -> None:
+        """After a commit: move the audit head file to `new` (default: the head now), only forward along
+        the chain (audit.anchor_blocker: never backwards, never over the trace of a rolled-back or
+        rewritten database). Every writer outside this class moves it through here. `new` must be on
+        disk: committed with synchronous=FULL, or flushed since (checkpoint())."""
         try:
-            if new is None:
-                with self.reading() as connection:
+            with self.reading() as connection:
+                if new is None:
                     new = audit.head(connection)
-                    blocker = audit.anchor_blocker(connection, audit.read_anchor(self.anchor_path), new)
+                blocker = audit.anchor_blocker(connection, audit.read_anchor(self.anchor_path), new)
+        except StoreError as exc:
+            log.warning("could not update the audit head file %s: %s", self.anchor_path, exc)
+            return
+        self._move_anchor(new, blocker)
+
+    def _move_anchor(self, new: audit.Head, blocker: str | None) -> None:
+        """Write the anchor file, unless `blocker` (from anchor_blocker, read by the caller) forbids it."""
+        try:
             if blocker is not None:
                 log.warning("not moving the audit head file %s to entry %d: %s", self.anchor_path, new.seq, blocker)
                 return
             audit.write_anchor(self.anchor_path, new)
-        except (OSError, StoreError) as exc:  # the chain is committed; a stale anchor only weakens truncation checks
+        except OSError as exc:  # the chain is committed; a stale anchor only weakens truncation checks
             log.warning("could not update the audit head file %s: %s", self.anchor_path, exc)
 
     # --- retention and privacy ----------------------------------------------------------------------
@@ -362,7 +512,7 @@ class KioskStore:
                 f"bookings:{deleted}",
                 audit.canonical_digest({"cutoff": cutoff.isoformat(), "deleted": deleted}),
             )
-        self._write_anchor()
+        self.write_anchor()
         return PurgeReport(deleted, cutoff)
 
     def pii_inventory(self) -> dict[str, int]:

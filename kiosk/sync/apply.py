@@ -1,6 +1,9 @@
-"""Store-side sync: apply a verified page with its cursor in one transaction, the outbox, enrolment,
-and the wipe of a revoked kiosk. Each function is one KioskStore.writing() transaction plus an audit
-entry, so the chain shows every sync step; the audit head file is refreshed after each commit."""
+"""Store-side sync: apply a verified page and move its cursor, the outbox, enrolment, and the wipe of
+a revoked kiosk. Each step ends in a transaction with an audit entry, so the chain shows every sync
+step; the audit head file is moved after each (through KioskStore, forward only).
+
+Pages are applied with KioskStore.bulk_writing() (synchronous=NORMAL) in short transactions, the
+page's cursor with the last of them (see apply_page()); everything else here uses writing() (FULL)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from kiosk.domain.model import Booking, Category, Status
 from kiosk.domain.payload import mask_code
@@ -33,6 +36,11 @@ from kiosk.sync.state import Enrolment
 log = logging.getLogger(__name__)
 
 _CHUNK = 900
+#: Booking rows per transaction when a page is applied: each holds the database's write lock, which
+#: every scan needs, for about a millisecond (SQLite writes a row in some 5 us).
+ROWS_PER_TRANSACTION = 200
+#: Rows hashed and sealed between two yields to the gate's scans (about half a millisecond of work).
+_ROWS_PER_STEP = 50
 #: Outbox fields that WireEvent names; any other key goes into `extra`.
 _WIRE_FIELDS = frozenset(WireEvent.model_fields) - {"extra"}
 
@@ -43,7 +51,8 @@ class Applied:
     tombstones: int
     cursor: str
     complete: bool
-    #: How long the page held the database's write lock (the gate's writes wait that long at worst).
+    #: The longest time one of the page's transactions held the database's write lock (a scan's
+    #: commit waits that long at worst).
     lock_ms: float = 0.0
 
 
@@ -83,59 +92,103 @@ def apply_page(
     as_of: dt.datetime,
     now: dt.datetime,
     server_offset_s: float | None = None,
+    *,
+    rows_per_transaction: int = ROWS_PER_TRANSACTION,
 ) -> Applied:
-    """Apply a verified, checked page and move the cursor, all or nothing. `as_of` (the kiosk time the
-    request was sent) becomes the data's age when this is the last page; the clock offset measured on
-    this page's request is stored with it."""
-    # Everything costly (hashing, sealing) is done before the write lock is taken, so the gate's own
-    # writes wait as little as possible.
-    rows = [row_of(store.hasher, b.code, b, now) for b in page.bookings]
-    rows += [
-        booking_repo.to_row(store.hasher, _tombstone_booking(t, now))
-        for t in page.tombstones
-        if t.status != "removed" and t.code
-    ]
+    """Apply a verified, checked page and move the cursor. `as_of` (the kiosk time the request was
+    sent) becomes the data's age when this is the last page; the clock offset measured on this page's
+    request is stored with it.
+
+    The gate goes first. Everything costly (hashing, sealing) is done before any write lock is taken,
+    in small steps with a yield to the scans between them (KioskStore.yield_to_scans()); the rows then
+    go in with bulk_writing(), at most `rows_per_transaction` per transaction, again with a yield
+    before each. The last transaction holds the rest of the page (removals, keys, office rules, the
+    sync state) and moves the cursor, with the audit entry `sync.page`. Then a checkpoint puts it all
+    on disk, outside any lock, and moves the audit head file.
+
+    Why a page may be split: the cursor moves only with the page's last rows, and every write of a
+    page can be made again: a row is replaced only by an equal or newer version, a removal deletes
+    only versions up to its own, a code's old owner is dropped in favour of the same new one. A page
+    cut short (an error, a power cut) is therefore fetched again from the cursor that did not move and
+    applied again, to the same end. Meanwhile the data is in the kind of state it is in between two
+    pages of one download: some of the download's changes in, each row at its old or its new version,
+    and the data's age unchanged until the last page is in (a first sync has no age until then, so
+    unknown codes are REFERred, never denied on half a list). Each transaction checks that the cursor
+    is still the one the page answers: a second sync of the same database (another process) that got
+    further makes this one stop, before it can write an older page's rows over newer ones."""
+    rows = _page_rows(store, page, now)
     removed = [t for t in page.tombstones if t.status == "removed" or not t.code]
-    owners = {row["code_hash"]: row["booking_ref"] for row in rows}
     ring = keyring_of(page.keys)
-    locked_at = time.perf_counter()
-    with store.writing() as connection:
-        if state.cursor(connection) != requested:
-            raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
-        _drop_code_owners(connection, owners)
-        for tomb in removed:
-            connection.execute(
-                delete(BookingRow).where(BookingRow.booking_ref == tomb.booking_ref, BookingRow.version <= tomb.version)
-            )
-        _upsert(connection, rows)
-        state.put_keyring(connection, ring)
-        _maybe_new_rules(connection, page, now)
-        values: dict[str, Any] = {"cursor": page.cursor, "last_error": None}
-        if server_offset_s is not None:
-            values["server_offset_s"] = server_offset_s
-        if not page.has_more:
-            values["data_as_of"] = to_text(as_of)
-            values["last_success_at"] = to_text(now)
-        state.put_state(connection, **values)
-        digest = audit.canonical_digest(
-            {
-                "since": page.since,
-                "cursor": page.cursor,
-                "bookings": len(page.bookings),
-                "tombstones": len(page.tombstones),
-            }
-        )
-        audit.append(connection, to_text(now), "sync.page", f"feed:{page.cursor}", digest)
-    lock_ms = (time.perf_counter() - locked_at) * 1000
-    _anchor(store)
+    size = max(1, rows_per_transaction)
+    chunks = [rows[start : start + size] for start in range(0, len(rows), size)] or [[]]
+    lock_ms = 0.0
+    for number, chunk in enumerate(chunks, start=1):
+        store.yield_to_scans()
+        locked_at = time.perf_counter()
+        with store.bulk_writing() as connection:
+            if state.cursor(connection) != requested:
+                raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
+            _drop_code_owners(connection, {row["code_hash"]: row["booking_ref"] for row in chunk})
+            booking_repo.upsert_rows(connection, chunk)
+            if number == len(chunks):
+                _finish_page(connection, page, removed, ring, as_of, now, server_offset_s)
+        lock_ms = max(lock_ms, (time.perf_counter() - locked_at) * 1000)
+    store.yield_to_scans()
+    store.checkpoint()
     return Applied(len(page.bookings), len(page.tombstones), page.cursor, not page.has_more, lock_ms)
+
+
+def _page_rows(store: KioskStore, page: PageBody, now: dt.datetime) -> list[dict[str, Any]]:
+    """The stored rows of a page's bookings and tombstones (a "removed" one has none), in the page's
+    order, made in steps with a yield to the gate's scans between them."""
+    work: list[WireBooking | Tombstone] = [*page.bookings]
+    work += [t for t in page.tombstones if t.status != "removed" and t.code]
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(work), _ROWS_PER_STEP):
+        if start:
+            store.yield_to_scans()
+        for item in work[start : start + _ROWS_PER_STEP]:
+            if isinstance(item, WireBooking):
+                rows.append(feed_row(store.hasher, item, now))
+            else:
+                rows.append(booking_repo.to_row(store.hasher, _tombstone_booking(item, now)))
+    return rows
+
+
+def _finish_page(
+    connection: Connection,
+    page: PageBody,
+    removed: list[Tombstone],
+    ring: Keyring,
+    as_of: dt.datetime,
+    now: dt.datetime,
+    server_offset_s: float | None,
+) -> None:
+    """The rest of a page, in its last transaction: removals, keys, rules, sync state, the audit entry."""
+    for tomb in removed:
+        connection.execute(
+            delete(BookingRow).where(BookingRow.booking_ref == tomb.booking_ref, BookingRow.version <= tomb.version)
+        )
+    state.put_keyring(connection, ring)
+    _maybe_new_rules(connection, page, now)
+    values: dict[str, Any] = {"cursor": page.cursor, "last_error": None}
+    if server_offset_s is not None:
+        values["server_offset_s"] = server_offset_s
+    if not page.has_more:
+        values["data_as_of"] = to_text(as_of)
+        values["last_success_at"] = to_text(now)
+    state.put_state(connection, **values)
+    digest = audit.canonical_digest(
+        {"since": page.since, "cursor": page.cursor, "bookings": len(page.bookings), "tombstones": len(page.tombstones)}
+    )
+    audit.append(connection, to_text(now), "sync.page", f"feed:{page.cursor}", digest)
 
 
 def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:
     with store.writing() as connection:
         state.put_state(connection, cursor=None)
         audit.append(connection, to_text(now), "sync.reset", "feed", audit.canonical_digest({"reason": reason}))
-    _anchor(store)
+    store.write_anchor()
 
 
 def save_enrolment(
@@ -183,7 +236,7 @@ def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
             enrolled.kiosk_id if enrolled else "-",
             audit.canonical_digest({"revoked_at": revoked_at, "bookings_deleted": removed}),
         )
-    _anchor(store)
+    store.write_anchor()
     raw = store.engine.raw_connection()  # outside any transaction: rewrite the file without the rows
     try:
         cursor = raw.cursor()
@@ -194,19 +247,6 @@ def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
         raw.close()
     log.warning("kiosk revoked by the server: %d booking(s) wiped", removed)
     return removed
-
-
-def checkpoint(store: KioskStore) -> None:
-    """Copy the WAL back into the database file now, on the sync's thread (PASSIVE: it never blocks the
-    gate's writes), at the end of a download. Otherwise the gate's next commit, crossing SQLite's
-    auto-checkpoint threshold after the sync's large writes, would do it while a person waits."""
-    raw = store.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        cursor.close()
-    finally:
-        raw.close()
 
 
 # --- the outbox -----------------------------------------------------------------------------------
@@ -242,7 +282,7 @@ def outbox_done(
             log.error("the server refused event %s for good: %s", uuid, detail)
             audit.append(connection, to_text(now), "sync.refused", uuid, audit.canonical_digest({"detail": detail}))
     if refused:
-        _anchor(store)
+        store.write_anchor()
 
 
 def outbox_failed(store: KioskStore, uuids: Iterable[str], error: str) -> None:
@@ -278,46 +318,26 @@ def _outgoing(uuid: str, body: str) -> Outgoing:
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def row_of(hasher: CodeHasher, code: str, wire: WireBooking, now: dt.datetime) -> dict[str, Any]:
-    """The stored row for a feed booking: what bookings.to_row() makes of it (a test holds them equal),
-    built straight from the wire strings."""
-    row: dict[str, Any] = {
-        "code_hash": hasher.hash(code),
-        "booking_ref": wire.booking_ref,
-        "office_code": wire.office_code,
-        "service_date": wire.service_date.isoformat(),
-        "slot_start": wire.slot_start,
-        "slot_end": wire.slot_end,
-        "status": wire.status.value,
-        "party_size": wire.party_size,
-        "category": wire.category.value,
-        "display_name": wire.display_name,
-        "nik_last4": wire.nik_last4,
-        "code_masked": mask_code(code),
-        "version": wire.version,
-        "updated_at": to_text(wire.updated_at or now),
-    }
-    row["row_mac"] = hasher.mac(booking_repo.seal_material(row))
-    return row
-
-
-_COLUMNS = (
-    "code_hash", "booking_ref", "office_code", "service_date", "slot_start", "slot_end", "status", "party_size",
-    "category", "display_name", "nik_last4", "code_masked", "version", "updated_at", "row_mac",
-)  # fmt: skip
-#: bookings.upsert()'s statement (a newer or equal version wins), straight to SQLite: SQLAlchemy's
-#: per-row parameter handling would double the time the write lock is held.
-_UPSERT_SQL = (
-    f"INSERT INTO {BookingRow.__tablename__} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
-    f"ON CONFLICT (booking_ref) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "booking_ref")
-    + f" WHERE {BookingRow.__tablename__}.version <= excluded.version"
-)
-
-
-def _upsert(connection: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        driver(connection).executemany(_UPSERT_SQL, [tuple(row[c] for c in _COLUMNS) for row in rows])
+def feed_row(hasher: CodeHasher, wire: WireBooking, now: dt.datetime) -> dict[str, Any]:
+    """The stored row of a live feed booking (bookings.sealed_row, straight from the wire's strings:
+    a test holds it equal to what bookings.to_row() makes of the same booking)."""
+    return booking_repo.sealed_row(
+        hasher,
+        wire.code,
+        booking_ref=wire.booking_ref,
+        office_code=wire.office_code,
+        service_date=wire.service_date.isoformat(),
+        slot_start=wire.slot_start,
+        slot_end=wire.slot_end,
+        status=wire.status.value,
+        party_size=wire.party_size,
+        category=wire.category.value,
+        display_name=wire.display_name,
+        nik_last4=wire.nik_last4,
+        code_masked=None,
+        version=wire.version,
+        updated_at=to_text(wire.updated_at or now),
+    )
 
 
 def _tombstone_booking(tomb: Tombstone, now: dt.datetime) -> booking_repo.IncomingBooking:
@@ -365,13 +385,6 @@ def _maybe_new_rules(connection: Any, page: PageBody, now: dt.datetime) -> None:
         identity = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY))
         digest = audit.canonical_digest({"identity": settings.identity_to_json(identity), "rules": rules})
         audit.append(connection, to_text(now), "settings", "office", digest)
-
-
-def _anchor(store: KioskStore) -> None:
-    try:
-        audit.write_anchor(store.anchor_path, store.audit_head())
-    except OSError as exc:
-        log.warning("could not update the audit head file: %s", exc)
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

@@ -92,7 +92,7 @@ class SyncResult:
     complete: bool = False
     server_offset_s: float | None = None
     audit_alert: str = ""
-    #: The longest time one page held the kiosk database's write lock, in milliseconds.
+    #: The longest time one transaction of the download held the kiosk database's write lock, in ms.
     max_lock_ms: float = 0.0
 
 
@@ -308,7 +308,6 @@ class SyncClient:
                 tombstones += applied.tombstones
                 max_lock_ms = max(max_lock_ms, applied.lock_ms)
                 if applied.complete:
-                    apply.checkpoint(self.store)
                     return pages, bookings, tombstones, offset, max_lock_ms
 
     def _fetch(

@@ -29,7 +29,7 @@ from kiosk.domain.model import Decision, Reason, Verdict
 from kiosk.domain.payload import mask_code
 from kiosk.protocol.schema import CheckRequest, CheckResponse
 from kiosk.protocol.wire import API_PREFIX, AUTHORIZATION, ProtocolError, decision_of
-from kiosk.store import audit, settings
+from kiosk.store import settings
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.recorder import Recorded, write_event
 from kiosk.store.times import to_text
@@ -160,6 +160,18 @@ def record_decision(
     source: str,
 ) -> Recorded:
     """Record a decision made by the server, exactly as a local one is recorded (event, outbox, audit)."""
+    with store.scanning():
+        return _record_decision(store, presentation, decision, now, event_uuid, source)
+
+
+def _record_decision(
+    store: KioskStore,
+    presentation: Presentation,
+    decision: Decision,
+    now: dt.datetime,
+    event_uuid: str,
+    source: str,
+) -> Recorded:
     booking = decision.booking
     code = presentation.payload.code if presentation.payload.is_code else ""
     try:
@@ -188,8 +200,5 @@ def record_decision(
     except SQLAlchemyError as exc:
         log.error("could not record an online decision: %s", exc)
         raise StoreError(f"could not record the scan: {exc}") from exc
-    try:
-        audit.write_anchor(store.anchor_path, head)
-    except OSError as exc:
-        log.warning("could not update the audit head file: %s", exc)
+    store.write_anchor(head)  # forward only, as after store.record()
     return Recorded(event_uuid, decision, now, head.seq, head.hash)

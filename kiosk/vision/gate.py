@@ -19,7 +19,6 @@ import cv2
 import numpy as np
 
 from kiosk.vision.frames import Image, as_image
-from kiosk.vision.imaging import to_gray
 
 BLOCK = 16  # full-resolution pixels per gate block
 _KERNEL = np.ones((3, 3), np.uint8)
@@ -119,10 +118,13 @@ class IdleGate:
 
 
 def _half_gray(image: Image) -> Image:
-    """Half-size grey: shrink first, then convert (four times cheaper than the other way round)."""
-    height, width = image.shape[:2]
-    small = as_image(cv2.resize(image, (width // 2, height // 2), interpolation=cv2.INTER_AREA))
-    return to_gray(small)
+    """Every other pixel of every other row, green channel for colour frames: a grey enough half-size
+    copy for finding steps, five times cheaper than averaging and converting (the gate runs on every
+    frame; the decoders get the properly converted full frame)."""
+    if image.ndim == 2:
+        return np.ascontiguousarray(image[::2, ::2])
+    channel = 1 if image.shape[2] >= 3 else 0
+    return np.ascontiguousarray(image[::2, ::2, channel])
 
 
 def _step_density(steps: Any, level: int, size: tuple[int, int]) -> Image:

@@ -14,6 +14,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import cv2
+
 from kiosk.domain.debounce import Debouncer
 from kiosk.vision.clock import Clock
 from kiosk.vision.decoders import DecodedCode
@@ -78,6 +80,9 @@ class ScanSettings:
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 8.0
     empty_read_pause_s: float = 0.01  # after a read that gave nothing, so a broken driver cannot spin
+    #: OpenCV's own thread pool (process-wide): capture and decode already use both cores of a kiosk,
+    #: and on small images the pool's wake-ups cost more than they save. None leaves OpenCV's default.
+    opencv_threads: int | None = 1
 
 
 class _Counters:
@@ -113,6 +118,8 @@ class ScanCore:
         self.source, self.pipeline, self.clock = source, pipeline, clock
         self.settings = s = settings or ScanSettings()
         self.pipeline.rescue_budget_s = s.rescue_budget_s
+        if s.opencv_threads is not None:
+            cv2.setNumThreads(s.opencv_threads)
         self._watchdog = Watchdog(s.watchdog_s, s.error_limit)
         self._lock = threading.Lock()
         self._backoff = Backoff(s.backoff_initial_s, maximum_s=s.backoff_max_s)

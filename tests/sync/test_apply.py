@@ -79,7 +79,7 @@ def count(store: KioskStore) -> int:
 def test_feed_rows_equal_store_rows(store: KioskStore) -> None:
     for booking in (wire("MP7K2Q9T3M", "R1"), wire("AB12CD34EF", "R2", status="unpaid", category="priority")):
         incoming = booking_repo.IncomingBooking(booking.code, booking_of(booking), to_text(NOW))
-        assert apply.row_of(store.hasher, booking.code, booking, NOW) == booking_repo.to_row(store.hasher, incoming)
+        assert apply.feed_row(store.hasher, booking, NOW) == booking_repo.to_row(store.hasher, incoming)
 
 
 def test_page_and_cursor_are_one_transaction(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
