@@ -198,21 +198,22 @@ class ScreenMachine:
     def state(self) -> ScreenState:
         return self.screen.state
 
-    @property
-    def accepts_codes(self) -> bool:
+    def accepts_codes(self, camera: bool = True) -> bool:
         """Whether a code seen now should be decided. Not while a DENY waits for the guard, and not
-        while the camera or gate is broken; a database fault still lets codes through so that the
-        first write that works again clears it."""
+        while the gate (or, for codes from the camera, the camera) is broken; a database fault still
+        lets codes through, so that the first write that works again clears it. A hand scanner's
+        codes do not need the camera."""
         if self.screen.awaiting_guard:
             return False
-        return not (self.faults - {Fault.DATABASE})
+        ignored = {Fault.DATABASE} if camera else {Fault.DATABASE, Fault.CAMERA}
+        return not (self.faults - ignored)
 
-    def code_seen(self, now: float, by_guard: bool = False) -> bool:
+    def code_seen(self, now: float, by_guard: bool = False, camera: bool = True) -> bool:
         """A new presentation: True when the caller should record it (the screen shows CHECKING).
         A code typed in by a guard is always decided: the guard is standing there."""
-        if not (self.accepts_codes or by_guard):
+        if not (self.accepts_codes(camera) or by_guard):
             return False
-        if not self.faults or by_guard:
+        if not self.faults or by_guard or not camera:
             self._show(checking_screen(), now + self.timeouts.checking)
         return True
 

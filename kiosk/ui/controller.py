@@ -146,7 +146,7 @@ class KioskController(QObject):
                 log.error("the database writer is %d scans behind; new codes are not decided", self._pending)
             return False
         previous = self.machine.screen
-        if not self.machine.code_seen(self.monotonic()):
+        if not self.machine.code_seen(self.monotonic(), camera=source == "camera"):
             return False
         self._apply(self.machine.screen, previous)
         self._record(presentation, source, None)

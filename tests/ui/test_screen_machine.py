@@ -56,6 +56,19 @@ def test_a_fault_never_cuts_short_a_recorded_answer_but_shows_after_it() -> None
     assert machine.state is ScreenState.IDLE
 
 
+def test_the_hand_scanner_still_works_while_the_camera_is_broken() -> None:
+    machine = ScreenMachine()
+    machine.fault(Fault.CAMERA, 0.0)
+    assert not machine.code_seen(1.0)  # from the (broken) camera
+    assert machine.code_seen(1.0, camera=False)  # from the keyboard-wedge scanner
+    assert machine.state is ScreenState.CHECKING
+    machine.recorded(admit(), "e1", 1.1)
+    machine.tick(100.0)
+    assert machine.state is ScreenState.OUT_OF_ORDER  # back to the camera's fault
+    machine.fault(Fault.GATE, 101.0)
+    assert not machine.code_seen(102.0, camera=False)  # no gate: nothing is decided at all
+
+
 def test_a_failed_write_interrupts_and_the_next_good_write_clears_it() -> None:
     machine = ScreenMachine()
     machine.code_seen(0.0)
