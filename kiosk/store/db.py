@@ -103,14 +103,6 @@ class _Scans:
 
 
 _SCANS = _Scans()
-#: One lock per database file for the writers of this process (see KioskStore._write_transaction()).
-_WRITERS: dict[Path, threading.RLock] = {}
-_WRITERS_GUARD = threading.Lock()
-
-
-def _writers_of(path: Path) -> threading.RLock:
-    with _WRITERS_GUARD:
-        return _WRITERS.setdefault(path.resolve(), threading.RLock())
 
 
 #: The longest a step of bulk work waits for scans to finish: a gate that never rests must not stop the sync.
@@ -126,7 +118,6 @@ class KioskStore:
         #: (raw stored JSON, parsed) of the settings every scan needs; see _settings().
         self._settings_cache: tuple[tuple[str | None, ...], _Settings] | None = None
         self._busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
-        self._writers = _writers_of(path)
         #: The synchronous=NORMAL engine of bulk_writing(), made at its first use.
         self._bulk_engine: Engine | None = None
         self._bulk_engine_lock = threading.Lock()
@@ -217,23 +208,11 @@ class KioskStore:
 
     @contextmanager
     def _write_transaction(self, engine: Engine) -> Iterator[Connection]:
-        """BEGIN IMMEDIATE on `engine`, after the writers of this process before it (every KioskStore
-        on this file): they queue on a lock that wakes the next one the moment the last commits.
-        SQLite's own wait for its write lock polls, sleeping 1, 2, 5, 10, 15... ms, so a scan that met
-        a millisecond's transaction of the sync would lose several. Other programs on the file still
-        meet SQLite's lock and its busy timeout, as before."""
-        if not self._writers.acquire(timeout=self._busy_timeout_ms / 1000):
-            raise StoreError(
-                f"the database {self.path} is locked by another writer in this program for more than "
-                f"{self._busy_timeout_ms} ms; try again"
-            )
         try:
             with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
                 yield connection
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
-        finally:
-            self._writers.release()
 
     def _bulk(self) -> Engine:
         with self._bulk_engine_lock:
