@@ -96,6 +96,9 @@ class _Scans:
                 if not self._running:
                     self._quiet.notify_all()
 
+    def busy(self) -> bool:
+        return self._running > 0
+
     def wait_quiet(self, timeout_s: float) -> bool:
         """Wait until no scan is running, at most `timeout_s`. False: one still was."""
         with self._quiet:
@@ -103,10 +106,19 @@ class _Scans:
 
 
 _SCANS = _Scans()
+#: The writers of this process queue per database file (see KioskStore._write_transaction()).
+_WRITERS: dict[Path, threading.RLock] = {}
+_WRITERS_GUARD = threading.Lock()
 
 
-#: The longest a step of bulk work waits for scans to finish: a gate that never rests must not stop the sync.
-MAX_YIELD_S = 0.25
+def _writers_of(path: Path) -> threading.RLock:
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(path.resolve(), threading.RLock())
+
+
+#: The longest a step of bulk work waits for scans to finish; after such a wait the next steps, for as
+#: long again, do not wait: a gate that never rests slows the sync to half speed at worst, never stops it.
+MAX_YIELD_S = 0.1
 
 
 class KioskStore:
@@ -118,9 +130,12 @@ class KioskStore:
         #: (raw stored JSON, parsed) of the settings every scan needs; see _settings().
         self._settings_cache: tuple[tuple[str | None, ...], _Settings] | None = None
         self._busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        self._writers = _writers_of(path)
         #: The synchronous=NORMAL engine of bulk_writing(), made at its first use.
         self._bulk_engine: Engine | None = None
         self._bulk_engine_lock = threading.Lock()
+        #: yield_to_scans() does not wait before this time.monotonic() (see MAX_YIELD_S).
+        self._yield_holdoff_until = 0.0
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -201,18 +216,31 @@ class KioskStore:
         on. Scan events, the outbox, settings and everything else audited keep synchronous=FULL.
 
         What is gained: a FULL commit holds the write lock (which every scan needs) through an fsync;
-        here that flush happens later, outside the lock (checkpoint()). Until checkpoint() says it is on
-        disk, the audit head file is not moved past what was committed here."""
+        here the flush happens later, outside the lock: checkpoint(). The caller moves the audit head
+        file past an entry committed here only once checkpoint() has said it is on disk (a power cut
+        must not leave the file naming an entry the database lost: that reads as a cut-off chain)."""
         with self._write_transaction(self._bulk()) as connection:
             yield connection
 
     @contextmanager
     def _write_transaction(self, engine: Engine) -> Iterator[Connection]:
+        """BEGIN IMMEDIATE on `engine`, once the writers of this process before it are done: every
+        KioskStore on the file queues on one lock, which wakes the next writer the moment the last one
+        has committed. (SQLite's own wait for its write lock polls, sleeping 1, 2, 5, 10... ms: a scan
+        that met a sync transaction of one millisecond would lose three.) Other programs on the file
+        meet SQLite's lock and busy timeout as before."""
+        if not self._writers.acquire(timeout=self._busy_timeout_ms / 1000):
+            raise StoreError(
+                f"the database {self.path} is locked by another writer of this program for more than "
+                f"{self._busy_timeout_ms} ms; try again"
+            )
         try:
             with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
                 yield connection
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
+        finally:
+            self._writers.release()
 
     def _bulk(self) -> Engine:
         with self._bulk_engine_lock:
@@ -221,19 +249,16 @@ class KioskStore:
             return self._bulk_engine
 
     def checkpoint(self) -> bool:
-        """Copy the WAL into the database file and flush both to disk, now, on the caller's thread; then
-        move the audit head file. PASSIVE: it neither waits for nor blocks any writer, so the gate's
-        writes go on meanwhile. True when the whole WAL was copied: everything committed before the call,
-        bulk_writing()'s commits included, is then on disk.
+        """Copy the WAL into the database file and flush both to disk, now, on the caller's thread.
+        PASSIVE: it neither waits for nor blocks any writer, so the gate's scans go on meanwhile. True
+        when the whole WAL was copied: then every commit made before the call, bulk_writing()'s
+        included, is on disk (and the audit head file may name it, write_anchor()).
 
-        The sync calls it after every page, outside any transaction: so (1) the audit head file, and
-        the head the next sync uploads, never name an entry that a power cut could still take back
-        (a false "cut off" alarm); (2) the WAL stays short, and no scan's commit crosses SQLite's
-        auto-checkpoint threshold and does this copying while a person waits. When a reader still uses
-        an old snapshot, part of the WAL stays; the head file then waits for the next checkpoint or
-        the next FULL commit (which flushes everything before it)."""
+        The sync calls it after each of its bulk transactions, outside them: so the WAL stays short,
+        and no scan's commit crosses SQLite's auto-checkpoint threshold (1,000 pages) and does this
+        copying, and the flushing of the sync's pages, while a person waits. When a reader still uses
+        an old snapshot part of the WAL stays; it is copied by a later call."""
         try:
-            head = self.audit_head()
             raw = self._bulk().raw_connection()
             try:
                 cursor = raw.cursor()
@@ -241,13 +266,12 @@ class KioskStore:
                 cursor.close()
             finally:
                 raw.close()
-        except (SQLAlchemyError, sqlite3.Error, StoreError) as exc:
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
             return False
         if busy or frames < 0 or copied != frames:
             log.debug("WAL checkpoint of %s incomplete: %s of %s frames", self.path, copied, frames)
             return False
-        self.write_anchor(head)
         return True
 
     # --- scans first ---------------------------------------------------------------------------------
@@ -259,6 +283,11 @@ class KioskStore:
         with _SCANS.running():
             yield
 
+    def scan_waiting(self) -> bool:
+        """Is a scan being decided in this process? Bulk work asks between small steps inside a
+        transaction, and commits early so that the scan's commit can go next."""
+        return _SCANS.busy()
+
     def yield_to_scans(self, max_wait_s: float = MAX_YIELD_S) -> None:
         """Between two steps of bulk work (the sync's thread): wait while a scan is being decided in
         this process (at most `max_wait_s`), then let other threads run.
@@ -267,7 +296,8 @@ class KioskStore:
         for up to the interpreter's switch interval (5 ms) at a time, and a commit, which needs the
         write lock. Waiting here, with neither held, the sync's thread takes none of them from a scan
         in progress; a scan waits at most for the one step under way when it began."""
-        _SCANS.wait_quiet(max_wait_s)
+        if time.monotonic() >= self._yield_holdoff_until and not _SCANS.wait_quiet(max_wait_s):
+            self._yield_holdoff_until = time.monotonic() + max_wait_s
         time.sleep(0)
 
     @contextmanager

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default=None)
     parser.add_argument("--bookings", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=1_000)
-    parser.add_argument("--page-limit", type=int, default=2_000, help="bookings per page (server and client)")
+    parser.add_argument("--page-limit", type=int, default=500, help="bookings per page (server and client)")
     parser.add_argument("--steady-page-limit", type=int, default=250, help="page size once the data is complete")
     parser.add_argument("--interval-ms", type=float, default=20.0, help="time between measured decisions")
     parser.add_argument("--incremental-rounds", type=int, default=INCREMENTAL_ROUNDS, help="incremental syncs measured")
