@@ -214,7 +214,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pii_inventory(commands, db)
     _add_db(commands, db)
     _add_config(commands, db)
+    _add_run(commands, db)
+    _add_screenshots(commands)
     return parser
+
+
+def _add_run(commands: Any, db: argparse.ArgumentParser) -> None:
+    parser = _command(commands, "run", cmd_run, "run the kiosk: applicant window and guard console", db)
+    parser.epilog = (
+        "Camera, office, database and the rest come from the configuration file (--config);\n"
+        "flags override it. Kiosk mode (fullscreen, no cursor, closing needs a guard PIN)\n"
+        "refuses to start when no guard exists: add one with `kiosk guard add NAME`."
+    )
+    parser.add_argument("--camera", metavar="INDEX|PATH", help="camera index or device path")
+    parser.add_argument("--simulate", action="store_true", help="use the simulated camera")
+    parser.add_argument("--lang", choices=["id", "en"], default="id", help="first language on screen")
+    parser.add_argument("--windowed", action="store_true", help="not in kiosk mode (for setting up)")
+    parser.add_argument("--single-screen", action="store_true", help="guard console behind a hotkey and PIN")
+    parser.add_argument("--reports", type=Path, metavar="DIR", help="where daily reports are exported")
+
+
+def _add_screenshots(commands: Any) -> None:
+    parser = _command(commands, "screenshots", cmd_screenshots, "save a PNG of every screen state")
+    parser.add_argument("out_dir", metavar="DIR", help="folder for the PNG files")
+    parser.add_argument("--lang", choices=["id", "en"], default="id", help="first language on screen")
 
 
 def _db_option() -> argparse.ArgumentParser:
@@ -241,12 +264,16 @@ def _command(
 def _add_demo(commands: Any) -> None:
     parser = _command(commands, "demo", cmd_demo, "try the kiosk on its own demo database with made-up bookings")
     parser.epilog = (
-        "Text mode (the only mode until the kiosk screens exist): prints sample codes for every outcome,\n"
-        "then reads codes from standard input, one per line, and prints the kiosk's answer in Bahasa\n"
-        "Indonesia and English. End with Ctrl-D (EOF). Works with a pipe: printf 'CODE\\n' | kiosk demo\n"
+        "Opens the applicant window and the guard console on a simulated camera that shows every kind\n"
+        "of outcome within the first minute (guard: Demo, PIN 246810). Without a screen, or with --text:\n"
+        "prints sample codes for every outcome, then reads codes from standard input, one per line, and\n"
+        "prints the kiosk's answer in Bahasa Indonesia and English. End with Ctrl-D (EOF).\n"
+        "Works with a pipe: printf 'CODE\\n' | kiosk demo --text\n"
         "The demo never uses $KIOSK_DB or the configured database: only its own, or --db."
     )
-    parser.add_argument("--text", action="store_true", help="text mode (the default, for now)")
+    parser.add_argument("--text", action="store_true", help="text mode: read codes from standard input")
+    parser.add_argument("--lang", choices=["id", "en"], default="id", help="first language on screen")
+    parser.add_argument("--seconds", type=float, help="end the demo by itself after this many seconds")
     parser.add_argument("--db", metavar="PATH", help="demo database (default: demo/kiosk-demo.db in the data folder)")
     parser.add_argument("--office", default=demo_data.DEFAULT_OFFICE, help="office code (default: %(default)s)")
     parser.add_argument("--zone", default=demo_data.DEFAULT_ZONE, help="WIB, WITA or WIT (default: %(default)s)")
@@ -481,8 +508,62 @@ def shown_input(raw: bytes) -> str:
 
 
 def cmd_demo(ctx: Context) -> int:
-    """Until the kiosk screens exist, `kiosk demo` is the text mode; later `--text` keeps it."""
-    return run_text_demo(ctx)
+    """Both windows on the simulated camera; the text mode with --text, or when there is no screen."""
+    args = ctx.args
+    if args.text:
+        return run_text_demo(ctx)
+    if not _has_screen():
+        print(
+            "kiosk: no screen (DISPLAY / WAYLAND_DISPLAY unset): running the text demo instead. "
+            "For the windows on a headless machine: xvfb-run -a kiosk demo",
+            file=sys.stderr,
+        )
+        return run_text_demo(ctx)
+    from kiosk import app
+
+    rules = OfficeRules(office_code=_office_code(args.office), zone=zone_key(args.zone))
+    start = _demo_start(args.at, rules, now_utc()) if args.at else None
+    path = Path(args.db).expanduser() if args.db else None
+    return app.run_demo(
+        path, args.lang, office=args.office, zone=zone_key(args.zone), start=start, seconds=args.seconds, seed=args.seed
+    )
+
+
+def _has_screen() -> bool:
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or platform) or sys.platform in (
+        "win32",
+        "darwin",
+    )
+
+
+def cmd_run(ctx: Context) -> int:
+    """The kiosk itself: camera, office and database from the configuration file, flags on top."""
+    from kiosk import app
+
+    args = ctx.args
+    camera: int | str | None = None
+    if args.camera is not None:
+        camera = int(args.camera) if args.camera.isdigit() else args.camera
+    return app.run_kiosk(
+        ctx.config,
+        db_path=getattr(args, "db", None),
+        camera=camera,
+        lang=args.lang,
+        kiosk_mode=not args.windowed,
+        single_screen=args.single_screen,
+        simulate=args.simulate,
+        reports_dir=args.reports,
+    )
+
+
+def cmd_screenshots(ctx: Context) -> int:
+    from kiosk import app
+
+    paths = app.save_screenshots(Path(ctx.args.out_dir), ctx.args.lang)
+    for path in paths:
+        ctx.say(str(path))
+    return EXIT_OK
 
 
 @dataclass

@@ -406,7 +406,7 @@ class KioskStore:
                     event_uuid,
                 )
                 new_head = audit.Head(recorded.audit_seq, recorded.audit_hash)
-                blocker = audit.anchor_blocker(connection, audit.read_anchor(self.anchor_path), new_head)
+                blocker, overtaken = self._anchor_check(connection, new_head)
         except booking_repo.TamperedRowError as exc:
             log.error("refusing a tampered booking row: %s", exc)
             raise StoreError(_TAMPERED) from exc
@@ -415,7 +415,7 @@ class KioskStore:
         except StoreError as exc:
             log.error("could not record a scan: %s", exc)
             raise
-        self._move_anchor(new_head, blocker)
+        self._move_anchor(new_head, blocker, overtaken)
         return recorded
 
     def _circumstances(self, connection: Connection, now: dt.datetime, current: _Settings) -> Circumstances:
@@ -512,17 +512,32 @@ class KioskStore:
             with self.reading() as connection:
                 if new is None:
                     new = audit.head(connection)
-                blocker = audit.anchor_blocker(connection, audit.read_anchor(self.anchor_path), new)
+                blocker, overtaken = self._anchor_check(connection, new)
         except StoreError as exc:
             log.warning("could not update the audit head file %s: %s", self.anchor_path, exc)
             return
-        self._move_anchor(new, blocker)
+        self._move_anchor(new, blocker, overtaken)
 
-    def _move_anchor(self, new: audit.Head, blocker: str | None) -> None:
-        """Write the anchor file, unless `blocker` (from anchor_blocker, read by the caller) forbids it."""
+    def _anchor_check(self, connection: Connection, new: audit.Head) -> tuple[str | None, bool]:
+        """Why the anchor file may not move to `new` (None: it may), and whether that is only another
+        writer on this database (the sync, the gate) having moved it further along the same chain
+        first: nothing to report then."""
+        current = audit.read_anchor(self.anchor_path)
+        blocker = audit.anchor_blocker(connection, current, new)
+        overtaken = (
+            blocker is not None
+            and current is not None
+            and current.seq > new.seq
+            and audit.anchor_blocker(connection, current, current) is None  # its entry is in the chain, unchanged
+        )
+        return blocker, overtaken
+
+    def _move_anchor(self, new: audit.Head, blocker: str | None, overtaken: bool = False) -> None:
+        """Write the anchor file, unless `blocker` (from _anchor_check(), read by the caller) forbids it."""
         try:
             if blocker is not None:
-                log.warning("not moving the audit head file %s to entry %d: %s", self.anchor_path, new.seq, blocker)
+                report = log.debug if overtaken else log.warning
+                report("not moving the audit head file %s to entry %d: %s", self.anchor_path, new.seq, blocker)
                 return
             audit.write_anchor(self.anchor_path, new)
         except OSError as exc:  # the chain is committed; a stale anchor only weakens truncation checks

@@ -36,8 +36,8 @@ from kiosk.sync.state import Enrolment
 log = logging.getLogger(__name__)
 
 _CHUNK = 900
-#: Booking rows per transaction when a page is applied: each holds the database's write lock, which
-#: every scan needs, for about a millisecond (SQLite writes a row in some 5 us).
+#: Booking rows per transaction when a page is applied (at most: a scan ends one early). Each holds
+#: the database's write lock, which every scan needs, for a millisecond or two.
 ROWS_PER_TRANSACTION = 200
 #: Rows hashed and sealed between two yields to the gate's scans (about half a millisecond of work),
 #: and written between two looks for a scan waiting (about a quarter of a millisecond).
@@ -100,12 +100,16 @@ def apply_page(
     sent) becomes the data's age when this is the last page; the clock offset measured on this page's
     request is stored with it.
 
-    The gate goes first. Everything costly (hashing, sealing) is done before any write lock is taken,
-    in small steps with a yield to the scans between them (KioskStore.yield_to_scans()); the rows then
-    go in with bulk_writing(), at most `rows_per_transaction` per transaction, again with a yield
-    before each. The last transaction holds the rest of the page (removals, keys, office rules, the
-    sync state) and moves the cursor, with the audit entry `sync.page`. Then a checkpoint puts it all
-    on disk, outside any lock, and moves the audit head file.
+    The gate goes first (see KioskStore.bulk_writing(), yield_to_scans(), checkpoint()):
+    * everything costly (hashing, sealing) is done before any write lock is taken, in steps of
+      _ROWS_PER_STEP rows with a yield to the scans between them;
+    * the rows go in with bulk_writing() (synchronous=NORMAL: no fsync under the lock), at most
+      `rows_per_transaction` per transaction, written _ROWS_PER_STEP at a time: a scan that begins
+      meanwhile ends the transaction at the next step, so it waits a fraction of a millisecond;
+    * the last transaction also holds the rest of the page (removals, keys, office rules, the sync
+      state) and moves the cursor, with the audit entry `sync.page`;
+    * after each transaction, outside it, a checkpoint flushes it to disk and keeps the WAL short;
+      the audit head file moves to the page's entry once that entry is on disk.
 
     Why a page may be split: the cursor moves only with the page's last rows, and every write of a
     page can be made again: a row is replaced only by an equal or newer version, a removal deletes

@@ -218,3 +218,22 @@ def test_large_imports_go_in_batches(store: KioskStore) -> None:
     assert store.import_bookings(many, SETUP, "big feed") == 4500
     assert store.booking_count() == len(BOOKINGS) + 4500
     assert store.decide_only(present("BATCH0004499"), NOW).verdict is Verdict.ADMIT
+
+
+def test_upsert_rows_counts_only_what_it_wrote(store: KioskStore) -> None:
+    """The one upsert (imports, learned codes and the sync all use it): a newer or equal version is
+    written, an older one left alone and not counted."""
+
+    def rows(version: int) -> list[dict[str, object]]:
+        return [
+            booking_repo.to_row(store.hasher, IncomingBooking(code, dataclasses.replace(b, version=version), "t"))
+            for code, b in BOOKINGS.items()
+        ]
+
+    with store.writing() as connection:
+        assert booking_repo.upsert_rows(connection, rows(3)) == len(BOOKINGS)
+        assert booking_repo.upsert_rows(connection, rows(3)) == len(BOOKINGS)  # the same again: rewritten
+        assert booking_repo.upsert_rows(connection, rows(2)) == 0  # older: nothing written
+        assert booking_repo.upsert_rows(connection, []) == 0
+    found = lookup(store, CODE)
+    assert found is not None and found.version == 3

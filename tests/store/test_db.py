@@ -7,6 +7,7 @@ deep inside SQLite, and never half a scan on disk.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import shutil
@@ -23,7 +24,8 @@ from sqlalchemy import event
 from kiosk.domain.model import Reason, Verdict
 from kiosk.store import audit
 from kiosk.store.codes import key_path_for
-from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.db import MAX_CLOCK_BEHIND_DATA, KioskStore, StoreError
+from kiosk.store.times import to_text
 from tests.store.conftest import (
     BOOKINGS,
     CODE,
@@ -214,6 +216,26 @@ def test_yesterdays_copy_put_back_is_reported_and_stays_reported(store: KioskSto
         report = restored.verify_audit()
         assert report.first_bad_seq == head_today.seq
         assert f"entry {head_today.seq} differs from the head recorded after it was written" in report.problems[0]
+
+
+# --- a clock set back ------------------------------------------------------------------------------------
+
+
+def test_a_clock_reading_earlier_than_the_data_is_not_trusted(store: KioskStore) -> None:
+    """The data came at 11.15 by this clock (sync_state.data_as_of); a clock that now reads 10.15 was set
+    back, whatever the sync worker's watch has noticed yet: date checks REFER."""
+    store.set_sync_state(data_as_of=to_text(NOW + dt.timedelta(hours=1)))
+    decision = store.decide_only(present(CODE), NOW)
+    assert (decision.verdict, decision.reason) == (Verdict.REFER, Reason.CLOCK_UNTRUSTED)
+    assert store.record(present(CODE), NOW).decision.reason is Reason.CLOCK_UNTRUSTED
+    assert not store.circumstances(NOW).clock_trusted
+
+
+def test_a_clock_a_little_behind_the_data_is_still_trusted(store: KioskStore) -> None:
+    """Within MAX_CLOCK_BEHIND_DATA (a clock corrected by a few seconds or minutes) nothing changes."""
+    store.set_sync_state(data_as_of=to_text(NOW + MAX_CLOCK_BEHIND_DATA - dt.timedelta(seconds=1)))
+    assert store.circumstances(NOW).clock_trusted
+    assert store.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
 
 
 # --- damaged files -------------------------------------------------------------------------------------

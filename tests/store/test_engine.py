@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kiosk.store.db import KioskStore
+from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.engine import BUSY_TIMEOUT_MS, IMMEDIATE, make_engine
 from tests.store.conftest import CODE, NOW, UNKNOWN_CODE, present
 
@@ -151,3 +152,113 @@ def test_a_second_writer_gives_up_after_the_busy_timeout(db_path: Path, store: K
             first.execute("ROLLBACK")
     finally:
         engine.dispose()
+
+
+# --- the feed's writer: synchronous=NORMAL, and only there ---------------------------------------------
+
+
+def test_synchronous_normal_only_on_request(db_path: Path) -> None:
+    engine = make_engine(db_path, synchronous="NORMAL")
+    try:
+        with engine.connect() as connection:
+            assert pragmas(connection) == {**EXPECTED, "synchronous": 1}
+    finally:
+        engine.dispose()
+    with pytest.raises(ValueError, match="synchronous"):
+        make_engine(db_path, synchronous="OFF")  # type: ignore[arg-type]
+
+
+def test_bulk_writing_is_normal_and_everything_else_full(store: KioskStore, db_path: Path) -> None:
+    with store.bulk_writing() as connection:
+        assert pragmas(connection) == {**EXPECTED, "synchronous": 1}
+        assert not try_write_lock(db_path)  # BEGIN IMMEDIATE, as writing()
+    with store.writing() as connection:
+        assert pragmas(connection) == EXPECTED
+    with store.reading() as connection:
+        assert pragmas(connection) == EXPECTED
+    assert store.checkpoint()  # nothing holds an old snapshot: the whole WAL is copied and on disk
+
+
+# --- writers of one program queue ------------------------------------------------------------------------
+
+
+def test_writers_in_one_program_queue_and_the_next_goes_at_once(store: KioskStore, db_path: Path) -> None:
+    """Two KioskStores on one file (the gate's and the sync's): the second writer is woken the moment
+    the first commits, not at SQLite's next poll of its lock."""
+    with KioskStore.open(db_path) as other:
+        waited: list[float] = []
+        holding = threading.Event()
+        release_at: list[float] = []
+
+        def first_writer() -> None:
+            with other.bulk_writing() as connection:
+                connection.exec_driver_sql("INSERT INTO settings (key, value) VALUES ('test.first', '1')")
+                holding.set()
+                time.sleep(0.2)
+                release_at.append(time.perf_counter())
+
+        thread = threading.Thread(target=first_writer, name="first-writer")
+        thread.start()
+        assert holding.wait(5)
+        store.record(present(UNKNOWN_CODE), NOW)
+        waited.append(time.perf_counter())
+        thread.join(5)
+        assert waited[0] >= release_at[0]
+        assert waited[0] - release_at[0] < 0.05  # SQLite's own wait would poll every 25-100 ms by then
+
+
+def test_a_writer_of_this_program_held_too_long_is_reported(store: KioskStore, db_path: Path) -> None:
+    with KioskStore.open(db_path, busy_timeout_ms=100) as impatient:
+        holding = threading.Event()
+        done = threading.Event()
+
+        def holder() -> None:
+            with store.writing():
+                holding.set()
+                done.wait(5)
+
+        thread = threading.Thread(target=holder, name="holder")
+        thread.start()
+        try:
+            assert holding.wait(5)
+            with pytest.raises(StoreError, match="locked by another writer of this program"):
+                impatient.record(present(UNKNOWN_CODE), NOW)
+        finally:
+            done.set()
+            thread.join(5)
+        assert impatient.record(present(UNKNOWN_CODE), NOW).decision is not None
+
+
+# --- scans first -----------------------------------------------------------------------------------------
+
+
+def test_bulk_work_waits_for_a_scan_in_progress(store: KioskStore) -> None:
+    started = threading.Event()
+
+    def scan() -> None:
+        with store.scanning():
+            started.set()
+            time.sleep(0.15)
+
+    thread = threading.Thread(target=scan, name="scan")
+    thread.start()
+    assert started.wait(5)
+    assert store.scan_waiting()
+    began = time.perf_counter()
+    store.yield_to_scans(max_wait_s=5)
+    assert time.perf_counter() - began > 0.1
+    thread.join(5)
+    assert not store.scan_waiting()
+    began = time.perf_counter()
+    store.yield_to_scans(max_wait_s=5)  # nothing to wait for
+    assert time.perf_counter() - began < 0.05
+
+
+def test_a_gate_that_never_rests_slows_bulk_work_but_never_stops_it(store: KioskStore) -> None:
+    with store.scanning():  # a scan that does not end while bulk work runs
+        began = time.perf_counter()
+        store.yield_to_scans(max_wait_s=0.1)  # waits its longest...
+        waited = time.perf_counter() - began
+        began = time.perf_counter()
+        store.yield_to_scans(max_wait_s=0.1)  # ...and then lets the bulk work have a turn
+        assert waited >= 0.09 and time.perf_counter() - began < 0.05

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from kiosk.protocol import PROTOCOL_VERSION
 from kiosk.protocol.keys import SigningKey
@@ -18,7 +19,7 @@ from kiosk.protocol.wire import ProtocolError, booking_of, keyring_of
 from kiosk.store import audit
 from kiosk.store import bookings as booking_repo
 from kiosk.store.db import KioskStore
-from kiosk.store.schema import BookingRow, OutboxRow
+from kiosk.store.schema import AuditRow, BookingRow, OutboxRow
 from kiosk.store.times import to_text
 from kiosk.sync import apply, state
 from kiosk.sync.state import Enrolment
@@ -150,3 +151,139 @@ def test_unsendable_outbox_rows_stay(store: KioskStore) -> None:
     assert item.event is None and "cannot be sent" in item.problem
     apply.outbox_failed(store, ["bad"], item.problem)
     assert store.outbox_size() == 1
+
+
+def bookings_table(store: KioskStore) -> list[tuple[object, ...]]:
+    with store.reading() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                select(BookingRow.booking_ref, BookingRow.code_hash, BookingRow.status, BookingRow.version).order_by(
+                    BookingRow.booking_ref
+                )
+            )
+        ]
+
+
+def sync_entries(store: KioskStore) -> list[str]:
+    with store.reading() as connection:
+        return list(connection.execute(select(AuditRow.subject).where(AuditRow.kind == "sync.page")).scalars())
+
+
+BIG = page(
+    [wire(f"MP7K2Q9T{n:02d}", f"R{n}") for n in range(7)],
+    tombstones=[
+        Tombstone(
+            booking_ref="R8",
+            version=2,
+            status="cancelled",
+            code="AB12CD34EF",
+            office_code="JKTSEL",
+            service_date=dt.date(2026, 12, 1),
+            slot_start="10:00",
+            slot_end="10:30",
+        )
+    ],
+)
+
+
+def test_a_page_in_several_transactions_moves_its_cursor_with_the_last(
+    store: KioskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows go in a few at a time; the cursor, and the page's audit entry, only with the last of them.
+    A page cut short is applied again from the cursor that did not move, to the same end."""
+    transactions: list[int] = []
+    bulk_writing = KioskStore.bulk_writing
+
+    @contextmanager
+    def counted(self: KioskStore) -> Iterator[Connection]:
+        with bulk_writing(self) as connection:
+            yield connection
+        transactions.append(1)
+
+    monkeypatch.setattr(KioskStore, "bulk_writing", counted)
+    real_append = audit.append
+
+    def broken(connection: Connection, at: str, kind: str, subject: str, digest: str) -> audit.Head:
+        if kind == "sync.page":
+            raise RuntimeError("power cut")
+        return real_append(connection, at, kind, subject, digest)
+
+    monkeypatch.setattr(audit, "append", broken)
+    with pytest.raises(RuntimeError, match="power cut"):
+        apply.apply_page(store, BIG, None, NOW, NOW, rows_per_transaction=3)
+    assert len(transactions) == 2  # 3 + 3 rows committed; the third (2 rows and the cursor) rolled back
+    assert len(bookings_table(store)) == 6
+    with store.reading() as connection:
+        assert state.cursor(connection) is None
+    assert sync_entries(store) == []
+    monkeypatch.setattr(audit, "append", real_append)
+    transactions.clear()
+    applied = apply.apply_page(store, BIG, None, NOW, NOW, rows_per_transaction=3)
+    assert len(transactions) == 3 and applied.complete and applied.lock_ms > 0
+    assert sync_entries(store) == [f"feed:{BIG.cursor}"]
+    with store.reading() as connection:
+        assert state.cursor(connection) == BIG.cursor
+    assert store.verify_audit().ok
+    assert audit.read_anchor(store.anchor_path) == store.audit_head()  # flushed, so the head file names it
+    # the same end as the page in one transaction, in a kiosk that never saw it cut short
+    with KioskStore.open(store.path.with_name("other.db")) as other:
+        other_keyring = keyring_of(BIG.keys)
+        apply.save_enrolment(other, ENROLLED, "token", other_keyring, {"zone": "Asia/Jakarta"}, "G1", NOW)
+        apply.apply_page(other, BIG, None, NOW, NOW, rows_per_transaction=100)
+        assert [r[0::2] for r in bookings_table(other)] == [r[0::2] for r in bookings_table(store)]
+
+
+def test_every_transaction_of_a_page_checks_the_cursor(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another sync of the same database that moved the cursor meanwhile stops this one before its next
+    transaction: an older page's rows never go over a newer page's."""
+    yields: list[int] = []
+    real_yield = KioskStore.yield_to_scans
+
+    def other_sync_moves_on(self: KioskStore, max_wait_s: float = 0.1) -> None:
+        yields.append(1)
+        if len(yields) == 2:  # after the first transaction, before the second
+            self.set_sync_state(cursor="0a0b0c0d.9")
+        real_yield(self, max_wait_s)
+
+    monkeypatch.setattr(KioskStore, "yield_to_scans", other_sync_moves_on)
+    with pytest.raises(ProtocolError, match="cursor moved"):
+        apply.apply_page(store, BIG, None, NOW, NOW, rows_per_transaction=4)
+    assert len(bookings_table(store)) == 4
+
+
+def test_a_scan_ends_a_bulk_transaction_early(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan that begins while a page is written waits for one small step, not the whole transaction."""
+    many = page([wire(f"MP7K{n:06d}", f"R{n}") for n in range(120)])
+    transactions: list[int] = []
+    bulk_writing = KioskStore.bulk_writing
+
+    @contextmanager
+    def counted(self: KioskStore) -> Iterator[Connection]:
+        with bulk_writing(self) as connection:
+            yield connection
+        transactions.append(1)
+
+    monkeypatch.setattr(KioskStore, "bulk_writing", counted)
+    monkeypatch.setattr(KioskStore, "yield_to_scans", lambda self, max_wait_s=0.0: None)
+    with store.scanning():  # a scan in progress all along (this thread: it never ends meanwhile)
+        apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=200)
+    assert len(transactions) == 3  # 50 + 50 + 20 rows: one step each
+    assert len(bookings_table(store)) == 120
+    with store.reading() as connection:
+        assert state.cursor(connection) == many.cursor
+
+
+def test_the_audit_head_file_only_moves_forward(store: KioskStore) -> None:
+    """Sync steps move the audit head file through the store's rule: never over the trace of a rewritten
+    or rolled-back database."""
+    head = store.audit_head()
+    foreign = audit.Head(head.seq, "f" * 64)  # what the file says about a chain this one is not
+    audit.write_anchor(store.anchor_path, foreign)
+    apply.apply_page(store, page([wire("MP7K2Q9T3M", "R1")]), None, NOW, NOW)
+    assert audit.read_anchor(store.anchor_path) == foreign
+    apply.reset_cursor(store, NOW, "test")
+    assert audit.read_anchor(store.anchor_path) == foreign
+    store.anchor_path.unlink()
+    apply.reset_cursor(store, NOW, "test again")
+    assert audit.read_anchor(store.anchor_path) == store.audit_head()

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from kiosk.domain.model import Reason, Verdict
 from kiosk.server import cli as server_cli
-from kiosk.sync.online import OnlineGate
+from kiosk.store import audit
+from kiosk.sync.online import OnlineGate, record_decision
 from tests.server.support import Admin, ServerProcess, booking, codes, enrolled_kiosk, now, sync
+from tests.store.conftest import CODE, NOW, new_store, present
 
 
 def test_two_gates_one_code_online(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
@@ -146,3 +148,20 @@ def test_two_offline_kiosks_can_both_admit_and_the_server_shows_it(
         gate = OnlineGate(one)
         assert gate.present(code, now()).recorded.decision.reason is Reason.ALREADY_ADMITTED
         gate.close()
+
+
+def test_a_server_decision_moves_the_audit_head_file_only_forward(tmp_path: Path) -> None:
+    """record_decision() moves the audit head file through the store's rule, as store.record() does."""
+    store = new_store(tmp_path / "kiosk.db")
+    try:
+        presentation = present(CODE)
+        decision = store.decide_only(presentation, NOW)
+        foreign = audit.Head(store.audit_head().seq, "f" * 64)  # the trace of a rewritten database
+        audit.write_anchor(store.anchor_path, foreign)
+        record_decision(store, presentation, decision, NOW, "e-1", "camera")
+        assert audit.read_anchor(store.anchor_path) == foreign
+        store.anchor_path.unlink()
+        recorded = record_decision(store, presentation, decision, NOW, "e-2", "camera")
+        assert audit.read_anchor(store.anchor_path) == audit.Head(recorded.audit_seq, recorded.audit_hash)
+    finally:
+        store.close()
