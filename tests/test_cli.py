@@ -664,7 +664,7 @@ def demo_table(out: str) -> dict[str, tuple[str, str]]:
 
 
 def test_demo_text_mode_reads_codes_from_stdin(tmp_path: Path, kiosk_cli: Kiosk) -> None:
-    first = kiosk_cli("demo", "--seed", "7", "--at", "10:10")
+    first = kiosk_cli("demo", "--text", "--seed", "7", "--at", "10:10")
     assert first.code == 0, first.err
     table = demo_table(first.out)
     wanted = {"OK", "TOO_EARLY", "TOO_LATE", "WRONG_DAY", "WRONG_OFFICE", "CANCELLED", "RESCHEDULED", "UNPAID"}
@@ -677,7 +677,7 @@ def test_demo_text_mode_reads_codes_from_stdin(tmp_path: Path, kiosk_cli: Kiosk)
     # The same database again: the first run's codes still answer as the table said.
     codes = list(table)
     stdin = "\n".join([*codes, codes[0], "", "\x00\x1b[2J"]).encode() + b"\n\xff\xfe\n"
-    second = kiosk_cli("demo", "--seed", "7", "--at", "10:10", stdin=stdin)
+    second = kiosk_cli("demo", "--text", "--seed", "7", "--at", "10:10", stdin=stdin)
     assert second.code == 0, second.err
     answers = re.findall(r"^  reason:  (\w+)$", second.out, re.MULTILINE)
     expected = [table[code][0] for code in codes]
@@ -691,9 +691,9 @@ def test_demo_text_mode_reads_codes_from_stdin(tmp_path: Path, kiosk_cli: Kiosk)
 def test_demo_never_touches_a_real_database(db: Path, kiosk_cli: Kiosk, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIOSK_DB", str(db))
     before = booking_count(db)
-    assert kiosk_cli("demo", "--at", "10:00").code == 0  # KIOSK_DB is not the demo's
+    assert kiosk_cli("demo", "--text", "--at", "10:00").code == 0  # KIOSK_DB is not the demo's
     assert booking_count(db) == before
-    refused = kiosk_cli("demo", "--db", str(db))
+    refused = kiosk_cli("demo", "--text", "--db", str(db))
     assert "is not a demo database" in error_line(refused)
     assert booking_count(db) == before
 
@@ -705,13 +705,13 @@ def test_demo_does_not_upgrade_a_database_it_then_refuses(tmp_path: Path, kiosk_
         migrate.upgrade(engine, "0001")
     finally:
         engine.dispose()
-    result = kiosk_cli("demo", "--db", str(path), "--at", "10:00")
+    result = kiosk_cli("demo", "--text", "--db", str(path), "--at", "10:00")
     assert "needs an upgrade" in error_line(result)
     assert "schema version: 0001" in kiosk_cli("db", "status", "--db", str(path)).out
 
 
 def test_demo_needs_room_for_every_sample(kiosk_cli: Kiosk) -> None:
-    assert "between 03.00 and 21.00" in error_line(kiosk_cli("demo", "--at", "22:30"))
+    assert "between 03.00 and 21.00" in error_line(kiosk_cli("demo", "--text", "--at", "22:30"))
 
 
 # --- as a program ---------------------------------------------------------------------------------------
@@ -746,7 +746,7 @@ def test_as_a_program_expected_errors_have_no_traceback(tmp_path: Path) -> None:
 
 
 def test_as_a_program_the_demo_works_from_a_pipe(tmp_path: Path) -> None:
-    done = run_program(tmp_path, "demo", "--at", "11:00", stdin=b"3275014101900007\n")
+    done = run_program(tmp_path, "demo", "--text", "--at", "11:00", stdin=b"3275014101900007\n")
     assert done.returncode == 0, done.stderr
     assert "reason:  NOT_A_BOOKING" in done.stdout
     assert "en:      ENTRY NOT POSSIBLE - This is an ID number (NIK), not a booking QR." in done.stdout
@@ -768,3 +768,20 @@ def test_as_a_program_refused_import_rows_exit_1(tmp_path: Path) -> None:
         True,
     )
     assert "Traceback" not in done.stderr
+
+
+def test_demo_opens_the_windows_when_there_is_a_screen(tmp_path: Path) -> None:
+    """`kiosk demo` (offscreen Qt here) runs both windows on the simulated camera and ends by itself."""
+    done = run_program(tmp_path, "demo", "--seconds", "3")
+    assert done.returncode == 0, done.stderr
+    assert "Guard console: log in as 'Demo'" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_demo_without_a_screen_falls_back_to_the_text_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    done = run_program(tmp_path, "demo", "--at", "11:00", stdin=b"3275014101900007\n")
+    assert done.returncode == 0, done.stderr
+    assert "no screen" in done.stderr
+    assert "NOT_A_BOOKING" in done.stdout
