@@ -42,5 +42,9 @@ def test_three_days_offline_then_caught_up(calm_server: ServerProcess, admin: Ad
             assert store.record(Presentation(parse_payload(daily[3][4])), back).decision.reason is Reason.CANCELLED
             client.sync_once()
             assert sorted(admin.event_uuids(office)) == sorted(kiosk_event_uuids(store))
-        occurred = sorted({row.occurred_at[:10] for row in admin.events(office)})
-        assert len(occurred) == 3  # the events keep the days they happened on
+        occurred = {row.occurred_at[:10] for row in admin.events(office)}
+        # the events keep the (UTC) days they happened on: three offline days, plus the day of `back`
+        offline_days = {(start + dt.timedelta(days=d, minutes=5)).astimezone(dt.UTC).date() for d in range(1, 4)}
+        expected = offline_days | {back.astimezone(dt.UTC).date()}
+        assert occurred == {day.isoformat() for day in expected}
+        assert len(offline_days) == 3
