@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QImage
@@ -50,14 +51,15 @@ from kiosk.ui.resources import install_language, style_sheet
 from kiosk.ui.sound import QtTonePlayer, SilentPlayer, TonePlayer
 from kiosk.ui.status import CameraStatus
 from kiosk.vision.capture_cv2 import OpenCVCamera
-from kiosk.vision.decoders import Decoder, DecoderUnavailableError, make_decoder
+from kiosk.vision.decoders import Decoder, DecoderChoice, DecoderUnavailableError, make_decoder
 from kiosk.vision.frames import Frame, FrameSource
+from kiosk.vision.isolated import IsolatedPipeline
 from kiosk.vision.scanner import CodeSeen, ScanSettings, ScanStats
 from kiosk.vision.simcam import Fault as CameraFaultScript
 from kiosk.vision.simcam import Scene, SimulatedCamera, empty
 from kiosk.workers.db_writer import DbWriter
 from kiosk.workers.gate import FakeRelay, GateRelay
-from kiosk.workers.scan import ScanWorker, frame_to_qimage
+from kiosk.workers.scan import ScanWorker, ScreenFrame, frame_to_qimage
 from kiosk.workers.sync_worker import DEFAULT_INTERVAL_S as DEFAULT_SYNC_INTERVAL_S
 from kiosk.workers.sync_worker import SyncThread, SyncWorker
 from kiosk.workers.wedge import KeyboardWedge
@@ -149,6 +151,8 @@ def assemble(
     *,
     source: FrameSource | None = None,
     decoder: Decoder | None = None,
+    decoder_choice: DecoderChoice = "zxing",
+    decoder_process: bool = False,
     clock: Clock = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
     lang: Lang = Lang.ID,
@@ -165,7 +169,9 @@ def assemble(
 
     `sync` (a SyncThread, with its own database connection) is started and stopped with the kiosk;
     the guard's "sync now" goes to it, and each sync refreshes the data age and the status panel.
-    Without it "sync now" is disabled."""
+    Without it "sync now" is disabled. `decoder` (an object, in this process) wins over
+    `decoder_choice` (a backend name); `decoder_process` decodes in a child process (IsolatedPipeline),
+    as the real kiosk and the demo do, so that a decode never stalls the screens."""
     app = qt_app(lang)
     rules, identity = store.rules(), store.identity()
     writer = DbWriter(store, synchronous=synchronous, name="kiosk-db-writer")
@@ -200,7 +206,7 @@ def assemble(
     applicant.closeRequested.connect(lambda: _show_console(kiosk))
     console.leaveKiosk.connect(app.quit)
     if source is not None:
-        kiosk.scanner = _scanner(kiosk, source, decoder, rules)
+        kiosk.scanner = _scanner(kiosk, source, rules, decoder, decoder_choice, decoder_process)
     if wedge:
         kiosk.wedge = KeyboardWedge()
         kiosk.wedge.codeTyped.connect(lambda text: controller.code_seen(Presentation(parse_payload(text)), "wedge"))
@@ -212,16 +218,29 @@ def _after_sync(kiosk: Kiosk) -> None:
     kiosk.console.refresh_status()
 
 
-def _scanner(kiosk: Kiosk, source: FrameSource, decoder: Decoder | None, rules: OfficeRules) -> ScanWorker | None:
+def _scanner(
+    kiosk: Kiosk,
+    source: FrameSource,
+    rules: OfficeRules,
+    decoder: Decoder | None,
+    choice: DecoderChoice,
+    in_process: bool,
+) -> ScanWorker | None:
     controller, applicant = kiosk.controller, kiosk.applicant
+    settings = ScanSettings(debounce_s=rules.debounce_seconds)
     try:
-        chosen = decoder or make_decoder("auto")
+        if decoder is None and in_process:
+            pipeline = IsolatedPipeline(choice)
+            worker = ScanWorker(source, settings=settings, preview_fps=PREVIEW_FPS, pipeline=pipeline)
+            decoder_name = pipeline.decoder_name + (" (own process)" if pipeline.isolated else "")
+        else:
+            chosen = decoder or make_decoder(choice)
+            worker = ScanWorker(source, chosen, settings, preview_fps=PREVIEW_FPS)
+            decoder_name = getattr(chosen, "name", type(chosen).__name__)
     except DecoderUnavailableError as exc:
         log.error("%s: the kiosk cannot read codes", exc)
         controller.camera_fault(str(exc))
         return None
-    worker = ScanWorker(source, chosen, ScanSettings(debounce_s=rules.debounce_seconds), preview_fps=PREVIEW_FPS)
-    decoder_name = getattr(chosen, "name", type(chosen).__name__)
     faulted = {"now": False}
 
     def on_code(event: CodeSeen) -> None:
@@ -229,7 +248,14 @@ def _scanner(kiosk: Kiosk, source: FrameSource, decoder: Decoder | None, rules: 
         controller.code_seen(presentation, "camera")
 
     def on_preview(frame: Frame) -> None:
-        applicant.set_frame(lambda: frame_view(frame))
+        if not worker.preview_fitted:
+            applicant.set_frame(lambda: frame_view(frame))
+
+    def on_screen_frame(screen: ScreenFrame) -> None:
+        applicant.set_screen_image(screen.qimage(), screen, screen.source_size)
+
+    def fit_previews(width: int, height: int) -> None:
+        worker.set_preview_size(width, height, applicant.preview.mirrored)
 
     def on_fault(_kind: str, message: str) -> None:
         faulted["now"] = True
@@ -246,6 +272,9 @@ def _scanner(kiosk: Kiosk, source: FrameSource, decoder: Decoder | None, rules: 
     worker.codeSeen.connect(on_code)
     worker.codesInView.connect(lambda codes: applicant.preview.set_codes([c.corners for c in codes]))
     worker.preview.connect(on_preview)
+    worker.previewReady.connect(on_screen_frame)
+    applicant.preview.areaChanged.connect(fit_previews)  # the camera thread fits frames to the preview
+    fit_previews(*applicant.preview.area_size)
     worker.fault.connect(on_fault)
     worker.faultCleared.connect(on_cleared)
     worker.statsChanged.connect(on_stats)
@@ -403,7 +432,14 @@ def run_demo(
         with store:
             setup = prepare_demo(store, office=office, zone=zone, start=start, seed=seed)
             camera = demo_camera(setup.samples)
-            kiosk = assemble(store, source=camera, clock=setup.clock, lang=language, timeouts=DEMO_TIMEOUTS)
+            kiosk = assemble(
+                store,
+                source=camera,
+                decoder_process=True,
+                clock=setup.clock,
+                lang=language,
+                timeouts=DEMO_TIMEOUTS,
+            )
             say(f"Kiosk demo: office {office} ({setup.rules.zone_abbreviation}), database {path}")
             say(f"Demo clock starts at {setup.start.astimezone(setup.rules.tz):%H.%M} office time.")
             say(f"Guard console: log in as {DEMO_GUARD!r} with PIN {DEMO_PIN}.")
@@ -458,6 +494,7 @@ def run_kiosk(
     simulate: bool = False,
     reports_dir: Path | None = None,
     sync_interval_s: float | None = DEFAULT_SYNC_INTERVAL_S,
+    decoder: str | None = None,
     say: Callable[[str], None] = print,
 ) -> int:
     """`kiosk run`: the database, camera, identity and rules from the configuration file, flags on top.
@@ -484,7 +521,15 @@ def run_kiosk(
         sync = None
         if sync_interval_s is not None:  # its own connection; an unenrolled kiosk just reports that
             sync = SyncThread(SyncWorker(lambda: KioskStore.open(path, create=False), interval_s=sync_interval_s))
-        kiosk = assemble(store, source=source, lang=Lang(lang), reports_dir=reports_dir, sync=sync)
+        kiosk = assemble(
+            store,
+            source=source,
+            decoder_choice=cast(DecoderChoice, decoder or cam.decoder),
+            decoder_process=cam.decoder_process,
+            lang=Lang(lang),
+            reports_dir=reports_dir,
+            sync=sync,
+        )
         return _run(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
 
 

@@ -228,6 +228,9 @@ def _add_run(commands: Any, db: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--camera", metavar="INDEX|PATH", help="camera index or device path")
     parser.add_argument("--simulate", action="store_true", help="use the simulated camera")
+    parser.add_argument(
+        "--decoder", choices=["zxing", "zbar", "auto"], help="QR backend (default: [camera] decoder, else zxing)"
+    )
     parser.add_argument("--lang", choices=["id", "en"], default="id", help="first language on screen")
     parser.add_argument("--windowed", action="store_true", help="not in kiosk mode (for setting up)")
     parser.add_argument("--single-screen", action="store_true", help="guard console behind a hotkey and PIN")
@@ -553,6 +556,7 @@ def cmd_run(ctx: Context) -> int:
         kiosk_mode=not args.windowed,
         single_screen=args.single_screen,
         simulate=args.simulate,
+        decoder=args.decoder,
         reports_dir=args.reports,
     )
 

@@ -31,6 +31,8 @@ Example (every key optional; this is also what the defaults are, apart from the 
     index = 0
     width = 1280
     height = 720
+    decoder = "zxing"          # "zxing" (default), "zbar" (needs libzbar0) or "auto"
+    decoder_process = true     # decode in a child process, so the screens never wait for a decode
 
     [log]
     level = "WARNING"
@@ -58,6 +60,7 @@ CONFIG_FILE_NAME = "kiosk.toml"
 DB_FILE_NAME = "kiosk.db"
 DEMO_DIR_NAME = "demo"
 DEMO_DB_FILE_NAME = "kiosk-demo.db"
+DECODERS = ("zxing", "zbar", "auto")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 #: Every key the file may hold, with the type it must have. Unknown keys are refused, not ignored:
@@ -77,7 +80,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "deny_needs_ack": bool,
         "refer_categories": list,
     },
-    "camera": {"index": int, "width": int, "height": int},
+    "camera": {"index": int, "width": int, "height": int, "decoder": str, "decoder_process": bool},
     "log": {"level": str},
 }
 
@@ -91,6 +94,8 @@ class CameraConfig:
     index: int = 0
     width: int = 1280
     height: int = 720
+    decoder: str = "zxing"  # one of DECODERS
+    decoder_process: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +219,8 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
             index=_in_range(source, "camera.index", camera.get("index", 0), 0, 63),
             width=_in_range(source, "camera.width", camera.get("width", 1280), 160, 7680),
             height=_in_range(source, "camera.height", camera.get("height", 720), 120, 4320),
+            decoder=_decoder(source, camera.get("decoder", "zxing")),
+            decoder_process=camera.get("decoder_process", True),
         ),
         log_level=_log_level(source, log.get("level", "WARNING")),
     )
@@ -262,6 +269,12 @@ def _non_empty(source: Path, key: str, value: str | None) -> str | None:
     value = value.strip()
     if not value or not value.isprintable() or len(value) > 32:
         raise ConfigError(f"{source}: {key} must be 1 to 32 printable characters")
+    return value
+
+
+def _decoder(source: Path, value: str) -> str:
+    if value not in DECODERS:
+        raise ConfigError(f"{source}: [camera] decoder must be one of {', '.join(DECODERS)}, not {value!r}")
     return value
 
 

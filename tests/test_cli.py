@@ -315,6 +315,8 @@ def test_setup_takes_the_configuration_file(tmp_path: Path, kiosk_cli: Kiosk) ->
         ("[office]\nzone = 'CET'\n", "not an Indonesian office time zone"),
         ("[office]\nearly_minutes = 'thirty'\n", "early_minutes has the wrong type"),
         ("[camera]\nindex = 99\n", "camera.index must be between 0 and 63"),
+        ("[camera]\ndecoder = 'quirc'\n", "[camera] decoder must be one of zxing, zbar, auto, not 'quirc'"),
+        ("[camera]\ndecoder_process = 'yes'\n", "decoder_process has the wrong type"),
         ("[printer]\nname = 'x'\n", "unknown section [printer]"),
     ],
 )
@@ -328,6 +330,14 @@ def test_a_bad_configuration_file_is_named_with_its_key(
     assert result.code == 1
     assert message in error_line(result)
     assert str(config) in error_line(result)
+
+
+def test_the_camera_section_chooses_the_decoder_and_where_it_runs(tmp_path: Path) -> None:
+    from kiosk.config import CameraConfig, parse_config
+
+    assert CameraConfig().decoder == "zxing" and CameraConfig().decoder_process
+    config = parse_config({"camera": {"decoder": "zbar", "decoder_process": False}}, tmp_path / "kiosk.toml")
+    assert (config.camera.decoder, config.camera.decoder_process) == ("zbar", False)
 
 
 def test_a_missing_configuration_file_named_explicitly(kiosk_cli: Kiosk) -> None:

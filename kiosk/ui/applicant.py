@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPixmap, QResizeEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.domain.explain import Lang
@@ -156,6 +156,11 @@ class ApplicantWindow(QWidget):
     def set_frame(self, image: FrameImage, codes: tuple[Corners, ...] = ()) -> None:
         if self.preview.isVisible():
             self.preview.set_frame(image, codes)
+
+    def set_screen_image(self, image: QImage, keep: object, source_size: tuple[int, int]) -> None:
+        """A preview frame already fitted to the preview's area and mirrored (see PreviewWidget)."""
+        if self.preview.isVisible():
+            self.preview.set_screen_image(image, keep, source_size)
 
     def warm_up(self) -> None:
         """Draw every kind of screen once, off screen, before the first applicant: the first drawing

@@ -11,8 +11,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 Corners = Sequence[tuple[float, float]]
@@ -24,6 +24,13 @@ OUTLINE_HOLD_S = 0.6
 
 
 class PreviewWidget(QWidget):
+    """See the module docstring. A frame comes either as it left the camera (scaled and mirrored here,
+    at paint time) or ready for the screen (set_screen_image: fitted to `area_size`, mirrored and in the
+    screen's pixel format by the camera thread), which the paint only copies."""
+
+    #: The area a ready-made frame should fit (width, height), whenever the widget's size changes.
+    areaChanged = Signal(int, int)  # noqa: N815
+
     def __init__(self, parent: QWidget | None = None, mirrored: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("preview")
@@ -36,7 +43,18 @@ class PreviewWidget(QWidget):
         self._codes: list[list[tuple[float, float]]] = []
         self._codes_at = 0.0
         self._arrivals: deque[float] = deque(maxlen=64)
+        self._keep: object = None  # owner of a ready-made image's pixels
+        self._ready_source: tuple[int, int] | None = None  # camera frame size of a ready-made image
         self.placeholder = ""
+
+    @property
+    def area_size(self) -> tuple[int, int]:
+        area = self._area()
+        return int(area.width()), int(area.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.areaChanged.emit(*self.area_size)
 
     # --- input ------------------------------------------------------------------------------------
 
@@ -48,6 +66,19 @@ class PreviewWidget(QWidget):
             self._image, self._pending, self._source = image, None, None
         else:
             self._pending = image
+        self._keep = self._ready_source = None
+        self._arrived(now, codes)
+
+    def set_screen_image(
+        self, image: QImage, keep: object, source_size: tuple[int, int], codes: Sequence[Corners] = ()
+    ) -> None:
+        """Show a frame made ready for the screen (fitted to area_size, mirrored when `mirrored` is
+        set); `keep` owns its pixels; code corners are in the camera frame's `source_size`."""
+        self._image, self._pending, self._source = image, None, None
+        self._keep, self._ready_source = keep, source_size
+        self._arrived(time.monotonic(), codes)
+
+    def _arrived(self, now: float, codes: Sequence[Corners]) -> None:
         self._arrivals.append(now)
         if codes:
             self._codes = [list(corners) for corners in codes]
@@ -64,6 +95,7 @@ class PreviewWidget(QWidget):
     def clear(self) -> None:
         self._image = None
         self._pending = self._source = None
+        self._keep = self._ready_source = None
         self._codes = []
         self._arrivals.clear()
         self.update()
@@ -93,9 +125,18 @@ class PreviewWidget(QWidget):
                 painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             painter.end()
             return
+        if self._ready_source is not None and self._fits(image):
+            target = self._target(image)
+            painter.drawImage(target.topLeft(), image)  # a copy: no scaling, no mirroring, no conversion
+            if self._codes and time.monotonic() - self._codes_at <= OUTLINE_HOLD_S:
+                self._outline(painter, target, self._ready_source)
+            painter.end()
+            return
+        if self._ready_source is not None:  # made for another size (the widget was resized): scale it
+            image = image.scaled(*self._ready_source)
         target = self._target(image)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        if self.mirrored:
+        if self.mirrored and self._ready_source is None:
             painter.save()
             painter.translate(target.center().x() * 2, 0)
             painter.scale(-1, 1)
@@ -104,22 +145,33 @@ class PreviewWidget(QWidget):
         else:
             painter.drawImage(target, image)
         if self._codes and time.monotonic() - self._codes_at <= OUTLINE_HOLD_S:
-            self._outline(painter, target, image)
+            self._outline(painter, target, (image.width(), image.height()))
         painter.end()
 
+    def _area(self) -> QRectF:
+        return QRectF(self.rect()).adjusted(3, 3, -3, -3)
+
+    def _fits(self, image: QImage) -> bool:
+        """Was this ready-made image fitted to the current area (one side equal, the other within)?"""
+        width, height = self.area_size
+        return (image.width() == width and image.height() <= height) or (
+            image.height() == height and image.width() <= width
+        )
+
     def _target(self, image: QImage) -> QRectF:
-        area = QRectF(self.rect()).adjusted(3, 3, -3, -3)
+        area = self._area()
         scale = min(area.width() / image.width(), area.height() / image.height())
         width, height = image.width() * scale, image.height() * scale
         return QRectF(area.center().x() - width / 2, area.center().y() - height / 2, width, height)
 
-    def _outline(self, painter: QPainter, target: QRectF, image: QImage) -> None:
-        sx, sy = target.width() / image.width(), target.height() / image.height()
+    def _outline(self, painter: QPainter, target: QRectF, source: tuple[int, int]) -> None:
+        """Outline the codes; corners are in camera-frame pixels (`source`: its width, height)."""
+        sx, sy = target.width() / source[0], target.height() / source[1]
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for corners in self._codes:
             points = []
             for x, y in corners:
-                px = target.left() + (image.width() - x if self.mirrored else x) * sx
+                px = target.left() + (source[0] - x if self.mirrored else x) * sx
                 points.append(QPointF(px, target.top() + y * sy))
             polygon = QPolygonF(points)
             painter.setPen(QPen(QColor(0, 0, 0, 160), 9))

@@ -27,6 +27,22 @@ def resize(gray: Image, scale: float, interpolation: int = cv2.INTER_AREA) -> Im
     return as_image(cv2.resize(gray, size, interpolation=interpolation))
 
 
+def fit_for_screen(image: Image, width: int, height: int, mirrored: bool) -> Image:
+    """The frame as the preview shows it: scaled to fit `width` x `height` (aspect kept), mirrored if
+    asked, as 4-channel BGRA (a screen's native pixel layout). Done on the capture thread, where OpenCV
+    works without holding the GIL, so the GUI thread only copies finished pixels to the screen."""
+    src_h, src_w = image.shape[:2]
+    scale = min(width / src_w, height / src_h)
+    size = (max(1, round(src_w * scale)), max(1, round(src_h * scale)))
+    fitted = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    if mirrored:
+        fitted = cv2.flip(fitted, 1)
+    channels = 1 if fitted.ndim == 2 else fitted.shape[2]
+    if channels == 4:
+        return as_image(np.ascontiguousarray(fitted))
+    return as_image(cv2.cvtColor(fitted, cv2.COLOR_GRAY2BGRA if channels == 1 else cv2.COLOR_BGR2BGRA))
+
+
 def clockwise(points: Any) -> Corners:
     """Four points ordered clockwise (y down), starting at the one with the smallest x + y."""
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)

@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 
@@ -51,6 +52,17 @@ class RescuePass:
     scale: float
     decoder: Decoder
     prepare: Callable[[Image], Image] | None = None
+
+
+class FramePipeline(Protocol):
+    """What the scan loop needs of a pipeline: ScanPipeline, or IsolatedPipeline (kiosk.vision.isolated)."""
+
+    rescue_budget_s: float | None
+
+    @property
+    def name(self) -> str: ...
+
+    def decode(self, image: Image, regions: Sequence[Region] | None = None, rescue: bool = True) -> PipelineResult: ...
 
 
 class ScanPipeline:

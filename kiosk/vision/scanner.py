@@ -22,7 +22,7 @@ from kiosk.vision.decoders import DecodedCode
 from kiosk.vision.frames import CameraGone, Frame, FrameSource, frame_problem
 from kiosk.vision.gate import GateResult, GateSettings, IdleGate
 from kiosk.vision.imaging import to_gray
-from kiosk.vision.pipeline import ScanPipeline
+from kiosk.vision.pipeline import FramePipeline
 from kiosk.vision.watchdog import Backoff, FaultKind, FrameProbe, Transition, Watchdog
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class ScanCore:
     """See the module docstring. `step` runs on one thread, `process` on another (or both on one)."""
 
     def __init__(
-        self, source: FrameSource, pipeline: ScanPipeline, clock: Clock, settings: ScanSettings | None = None
+        self, source: FrameSource, pipeline: FramePipeline, clock: Clock, settings: ScanSettings | None = None
     ) -> None:
         self.source, self.pipeline, self.clock = source, pipeline, clock
         self.settings = s = settings or ScanSettings()

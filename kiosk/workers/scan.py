@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -18,8 +19,9 @@ from PySide6.QtGui import QImage
 
 from kiosk.vision.clock import Clock, MonotonicClock
 from kiosk.vision.decoders import Decoder, check_backends, make_decoder
-from kiosk.vision.frames import Frame, FrameSource
-from kiosk.vision.pipeline import ScanPipeline
+from kiosk.vision.frames import Frame, FrameSource, Image
+from kiosk.vision.imaging import fit_for_screen
+from kiosk.vision.pipeline import FramePipeline, ScanPipeline
 from kiosk.vision.scanner import CodeSeen, ScanCore, ScanSettings, ScanStats
 from kiosk.workers.mailbox import LatestMailbox
 
@@ -38,6 +40,8 @@ class ScanWorker(QObject):
     faultCleared = Signal()  # noqa: N815
     statsChanged = Signal(object)  # noqa: N815 - ScanStats, about once a second while running
     preview = Signal(object)  # Frame: the newest frame, at up to preview_fps (see frame_to_qimage)
+    #: ScreenFrame: the same frame already fitted to the preview (set_preview_size), off the GUI thread
+    previewReady = Signal(object)  # noqa: N815
     _preview_ready = Signal()  # internal: at most one pending, so a busy GUI drops previews, never queues them
 
     def __init__(
@@ -48,17 +52,23 @@ class ScanWorker(QObject):
         *,
         clock: Clock | None = None,
         preview_fps: float = 30.0,
+        pipeline: FramePipeline | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`pipeline` (e.g. an IsolatedPipeline, decoding in a child process) is used instead of a
+        ScanPipeline around `decoder`; the worker closes it when it stops."""
         super().__init__(parent)
         self._clock = clock or MonotonicClock()
-        check_backends()  # one clear warning per missing native library, at start
-        pipeline = ScanPipeline(decoder or make_decoder("auto"))
+        if pipeline is None:
+            check_backends()  # one clear warning per missing native library, at start
+            pipeline = ScanPipeline(decoder or make_decoder("auto"))
         self.core = ScanCore(source, pipeline, self._clock, settings)
         self._preview_interval = 1.0 / preview_fps if preview_fps > 0 else float("inf")
         self._last_preview = -1e18
         self._preview_lock = threading.Lock()
         self._preview_frame: Frame | None = None
+        self._screen_frame: ScreenFrame | None = None
+        self._preview_size: tuple[int, int, bool] | None = None
         self._preview_ready.connect(self._deliver_preview)
         self._stop = threading.Event()
         self._mailbox: LatestMailbox[Frame] = LatestMailbox()
@@ -98,7 +108,14 @@ class ScanWorker(QObject):
             log.error("scan threads did not stop within %.1f s: %s", timeout, alive)
             return False
         self._threads = []
+        self.close_pipeline()
         return True
+
+    def close_pipeline(self) -> None:
+        """End a decoder process, if the pipeline has one (a later start() begins a new one)."""
+        close = getattr(self.core.pipeline, "close", None)
+        if close is not None:
+            close()
 
     def _capture_loop(self) -> None:
         try:
@@ -138,22 +155,49 @@ class ScanWorker(QObject):
                 next_stats = now + 1.0
                 self.statsChanged.emit(self.core.stats())
 
+    def set_preview_size(self, width: int, height: int, mirrored: bool) -> None:
+        """From now on also deliver each preview frame fitted to `width` x `height` (previewReady),
+        prepared on the capture thread; a size of 0 stops that."""
+        self._preview_size = (width, height, mirrored) if width > 0 and height > 0 else None
+
+    @property
+    def preview_fitted(self) -> bool:
+        """True when previews are also delivered ready for the screen (previewReady)."""
+        return self._preview_size is not None
+
     def _maybe_preview(self, frame: Frame) -> None:
         """Offer the newest frame to the GUI; if it has not taken the last one yet, replace that one."""
         if frame.ts - self._last_preview < self._preview_interval * 0.9:
             return
         self._last_preview = frame.ts
+        screen = self._fit(frame)
         with self._preview_lock:
-            pending, self._preview_frame = self._preview_frame is not None, frame
+            pending, self._preview_frame, self._screen_frame = self._preview_frame is not None, frame, screen
         if not pending:
             self._preview_ready.emit()
+
+    def _fit(self, frame: Frame) -> ScreenFrame | None:
+        size = self._preview_size
+        if size is None:
+            return None
+        width, height, mirrored = size
+        try:
+            image = fit_for_screen(frame.image, width, height, mirrored)
+        except Exception:  # an odd frame: the preview skips it, the decoder still gets it
+            log.debug("preview: cannot fit frame %s", frame.index, exc_info=True)
+            return None
+        source_height, source_width = frame.image.shape[:2]
+        return ScreenFrame(frame, image, (source_width, source_height), mirrored)
 
     def _deliver_preview(self) -> None:
         """Runs in the worker's own (GUI) thread."""
         with self._preview_lock:
-            frame, self._preview_frame = self._preview_frame, None
+            frame, screen = self._preview_frame, self._screen_frame
+            self._preview_frame = self._screen_frame = None
         if frame is not None:
             self.preview.emit(frame)
+        if screen is not None:
+            self.previewReady.emit(screen)
 
     # --- synchronous mode ---------------------------------------------------------------------------
 
@@ -187,6 +231,7 @@ class ScanWorker(QObject):
         """Release the camera after synchronous use (threaded use closes it in stop())."""
         if not self.running:
             self.core.close()
+            self.close_pipeline()
 
     # --- shared -------------------------------------------------------------------------------------
 
@@ -208,6 +253,22 @@ class ScanWorker(QObject):
         else:
             log.warning("camera fault %s: %s", transition.kind.value, transition.message)
             self.fault.emit(transition.kind.value, transition.message)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenFrame:
+    """A preview frame ready for the screen: `image` is BGRA, fitted and (if `mirrored`) mirrored;
+    `source_size` (width, height) is the camera frame's, in which code corners are given."""
+
+    frame: Frame
+    image: Image
+    source_size: tuple[int, int]
+    mirrored: bool
+
+    def qimage(self) -> QImage:
+        """A QImage over the prepared pixels, no copy: keep this object alive while it is shown."""
+        height, width = self.image.shape[:2]
+        return QImage(self.image.data, width, height, int(self.image.strides[0]), QImage.Format.Format_RGB32)
 
 
 def frame_to_qimage(frame: Frame) -> QImage:

@@ -48,8 +48,12 @@ BUDGET_MS = 16.0
 WARMUP_S = 5.0
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as handle:
+def rss_mb(pid: int | str = "self") -> float:
+    try:
+        handle = open(f"/proc/{pid}/status", encoding="ascii")  # noqa: SIM115 - closed below
+    except OSError:  # the process has ended
+        return float("nan")
+    with handle:
         for line in handle:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
@@ -129,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=500, help="bookings changed on the server before each sync")
     parser.add_argument("--sync-interval", type=float, default=5.0)
     parser.add_argument("--grab", type=Path, help="save a screen grab of each window here at the end")
+    parser.add_argument(
+        "--in-process-decoder", action="store_true", help="decode on a thread of this process (the old way)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-ui-") as scratch:
@@ -158,6 +165,7 @@ def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, li
     kiosk = assemble(
         store,
         source=demo_camera(setup.samples),
+        decoder_process=not args.in_process_decoder,
         clock=setup.clock,
         player=SilentPlayer(),
         sync=sync,
@@ -173,10 +181,14 @@ def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, li
     kiosk.applicant.warm_up()  # as _run() does in `kiosk demo`
     probe = LatenessProbe()
     rss: list[tuple[float, float]] = []
+    child_rss: list[float] = []
     started = time.monotonic()
 
     def sample() -> None:
         rss.append((time.monotonic() - started, rss_mb()))
+        pid = getattr(kiosk.scanner.core.pipeline, "child_pid", None) if kiosk.scanner else None
+        if pid is not None:
+            child_rss.append(rss_mb(pid))
 
     def warm() -> None:
         probe.recording = True
@@ -208,7 +220,10 @@ def run(folder: Path, args: argparse.Namespace, server: tuple[object, object, li
     events = count_events(store)
     kiosk.stop()
     store.close()
-    report(args, probe, rss, events, len(syncs), kiosk.scanner.stats if kiosk.scanner else None)
+    decoder = kiosk.scanner.core.pipeline.name if kiosk.scanner else "none"
+    report(args, probe, rss, events, len(syncs), kiosk.scanner.stats if kiosk.scanner else None, decoder)
+    if child_rss:
+        print(f"decoder process RSS MB: first {child_rss[0]:.1f}, last {child_rss[-1]:.1f}, max {max(child_rss):.1f}")
     return 0
 
 
@@ -270,6 +285,7 @@ def report(
     events: dict[str, int],
     syncs: int,
     stats: object,
+    decoder: str,
 ) -> None:
     print(f"kiosk GUI benchmark: demo for {args.seconds:.0f} s ({'no sync' if args.no_sync else 'with sync'})")
     print(
@@ -279,6 +295,8 @@ def report(
     if not args.no_sync:
         print(f"sync: {syncs} syncs of {args.bookings:,} server bookings, {args.changes} changed before each")
     print(f"decisions recorded: {sum(events.values())} {events}")
+    where = "in this process" if args.in_process_decoder else "in a child process"
+    print(f"decoding {where}: {decoder}")
     if stats is not None:
         print(f"camera: {stats.fps} fps, {stats.frames} frames, decode mean {stats.decode_ms_mean} ms")  # type: ignore[attr-defined]
     print(

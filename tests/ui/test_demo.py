@@ -48,6 +48,7 @@ def test_the_demo_runs_on_real_threads_and_records_what_the_camera_saw(tmp_path:
     """In its own process, as `kiosk demo` runs: a QApplication event loop that ends by itself."""
     path = tmp_path / "demo.db"
     program = (
+        "import logging; logging.basicConfig(level=logging.INFO); "
         "from pathlib import Path; from kiosk.app import run_demo; "
         f"raise SystemExit(run_demo(Path({str(path)!r}), seconds=12))"
     )
@@ -57,6 +58,8 @@ def test_the_demo_runs_on_real_threads_and_records_what_the_camera_saw(tmp_path:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "PIN" in done.stdout
     assert "Traceback" not in done.stderr
+    assert "QR decoding in process" in done.stderr  # the decoder runs in its own process, as in `kiosk run`
+    assert "inside the kiosk's own process" not in done.stderr
     with sqlite3.connect(path) as connection:
         rows = connection.execute(
             "select reason, persons from scan_events where json_extract(facts, '$.source') = 'camera' order by id"

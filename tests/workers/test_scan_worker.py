@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QImage
@@ -199,3 +200,25 @@ def test_a_busy_gui_gets_the_newest_preview_not_a_backlog(qtbot: QtBot, closing:
     assert worker.stats.frames - stats_before >= 5
     assert 1 <= len(previews) <= 2  # the newest frame, not fifteen queued ones
     assert previews[0].index >= stats_before + 4
+
+
+def test_previews_come_fitted_and_mirrored_for_the_screen_off_the_gui_thread(
+    qtbot: QtBot, closing: list[ScanWorker]
+) -> None:
+    camera = SimulatedCamera([empty(5)], realtime=True)
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    closing.append(worker)
+    assert not worker.preview_fitted
+    worker.set_preview_size(640, 400, mirrored=True)
+    assert worker.preview_fitted
+    with qtbot.waitSignal(worker.previewReady, timeout=5000) as ready:
+        worker.start()
+    screen = ready.args[0]
+    assert screen.source_size == (camera.width, camera.height) and screen.mirrored
+    assert screen.image.shape == (360, 640, 4)  # 1280x720 fitted into 640x400
+    expected = np.ascontiguousarray(screen.frame.image[::2, ::-2])  # the same frame, halved and mirrored
+    assert np.abs(screen.image[:, :, :3].astype(int) - expected.astype(int)).mean() < 6
+    image = screen.qimage()
+    assert (image.width(), image.height(), image.format()) == (640, 360, QImage.Format.Format_RGB32)
+    worker.set_preview_size(0, 0, mirrored=True)
+    assert not worker.preview_fitted

@@ -1,0 +1,346 @@
+"""The decode pipeline in a child process, so that native decoders never stall the kiosk's screens.
+
+Why a process and not the decode thread alone: zxing-cpp's Python binding holds the GIL for the whole
+decode (measured here: ~4 ms on a 720p frame with no code, up to ~16 ms on a frame with a code and
+its rescue passes), and while it does no other thread of the process runs, the GUI thread included.
+In a child process the decoders have their own interpreter; the kiosk's decode thread only waits on a
+pipe, with the GIL released. A second gain: a native decoder that crashes on a malformed image ends
+the child, not the kiosk. The frame counts as a decode error and the child is started again.
+
+The parent copies the grey frame into a memory-mapped file both processes see (in /dev/shm where
+there is one; ~1 MB at 720p, a fraction of a millisecond) and sends a small request with the idle
+gate's code-like regions over a pipe; the child runs the ordinary ScanPipeline and answers with the
+codes. The frame does not travel through the pipe itself, so a child that stopped reading can never
+block the kiosk's decode thread in a write: only the small request is written, the answer is awaited
+with a timeout. A child that does not answer within `decode_timeout_s` is killed and replaced.
+When a child cannot be started at all (a frozen build without multiprocessing support, a sandbox that
+forbids it) the pipeline says so once in the log and decodes in the kiosk's own process: slower screens
+are better than a kiosk that reads nothing. "No QR backend can load" is not such a case: it is raised
+as DecoderUnavailableError, as make_decoder() does, and the kiosk shows OUT OF ORDER.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import mmap
+import multiprocessing
+import multiprocessing.connection
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kiosk.vision.decoders import DecodedCode, DecoderChoice, DecoderUnavailableError, make_decoder
+from kiosk.vision.frames import Image, as_image
+from kiosk.vision.gate import Region
+from kiosk.vision.imaging import to_gray
+from kiosk.vision.pipeline import PipelineResult, ScanPipeline
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 30.0  # a cold start on a slow kiosk imports numpy, OpenCV and zxing-cpp
+DECODE_TIMEOUT_S = 2.0  # a decode takes milliseconds; this long means a hung native library
+RESTART_PAUSE_S = 1.0  # between restarts of a child that keeps dying
+START_FAILURES_BEFORE_FALLBACK = 3
+DEFAULT_SLOT_BYTES = 1920 * 1080  # a 1080p grey frame; larger frames get a larger file
+
+
+class DecodeFaultError(RuntimeError):
+    """This frame could not be decoded (the child died or hung); the next frame gets a new child."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    seq: int
+    slot: str  # the file the frame is in
+    shape: tuple[int, int]
+    regions: tuple[tuple[int, int, int, int], ...] | None
+    rescue: bool
+    budget_s: float | None
+
+
+class IsolatedPipeline:
+    """A ScanPipeline (same `decode()`, `name`, `rescue_budget_s`) that runs in a child process."""
+
+    def __init__(
+        self,
+        choice: DecoderChoice = "auto",
+        *,
+        rescue: bool = True,
+        start_timeout_s: float = START_TIMEOUT_S,
+        decode_timeout_s: float = DECODE_TIMEOUT_S,
+        restart_pause_s: float = RESTART_PAUSE_S,
+    ) -> None:
+        self.choice, self.rescue = choice, rescue
+        self.rescue_budget_s: float | None = None
+        self.start_timeout_s, self.decode_timeout_s, self.restart_pause_s = (
+            start_timeout_s,
+            decode_timeout_s,
+            restart_pause_s,
+        )
+        self.name = ""  # the pipeline's, e.g. "zxing then sharpen+x2+..."
+        self.decoder_name = ""  # the first-pass backend's, e.g. "zxing"
+        self.restarts = 0
+        self._process: Any = None
+        self._conn: multiprocessing.connection.Connection | None = None
+        self._seq = 0
+        self._last_start = -1e18
+        self._start_failures = 0
+        self._fallback: ScanPipeline | None = None
+        self._slot: _FrameSlot | None = None
+        self._start()
+
+    @property
+    def isolated(self) -> bool:
+        """True while decoding happens in a child process (False after falling back to this process)."""
+        return self._fallback is None
+
+    @property
+    def child_pid(self) -> int | None:
+        process = self._process
+        return int(process.pid) if process is not None and process.pid is not None else None
+
+    def decode(self, image: Image, regions: Sequence[Region] | None = None, rescue: bool = True) -> PipelineResult:
+        """Codes in `image`; raises DecodeFaultError when the child died or hung on this frame."""
+        if self._fallback is not None:
+            self._fallback.rescue_budget_s = self.rescue_budget_s
+            return self._fallback.decode(image, regions, rescue)
+        if self._conn is None:
+            self._restart()  # raises, or leaves a new child or the in-process fallback
+            return self.decode(image, regions, rescue)
+        gray = np.ascontiguousarray(to_gray(image))
+        slot = self._slot_for(gray.nbytes)
+        slot.put(gray)
+        self._seq += 1
+        request = _Request(
+            self._seq,
+            slot.path,
+            (int(gray.shape[0]), int(gray.shape[1])),
+            None if regions is None else tuple((r.x, r.y, r.width, r.height) for r in regions),
+            rescue,
+            self.rescue_budget_s,
+        )
+        try:
+            self._conn.send(request)
+            if not self._conn.poll(self.decode_timeout_s):
+                self._lose_child(f"no answer within {self.decode_timeout_s:.1f} s")
+                raise DecodeFaultError(f"the decoder process did not answer within {self.decode_timeout_s:.1f} s")
+            reply = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            self._lose_child(f"{type(exc).__name__}: {exc}")
+            raise DecodeFaultError(f"the decoder process ended while decoding ({self._exit_text()})") from exc
+        return _result(reply, self._seq)
+
+    def close(self) -> None:
+        """End the child (it exits when its pipe closes; killed if it does not within a second)."""
+        conn, process, self._conn, self._process = self._conn, self._process, None, None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+            conn.close()
+        if process is not None:
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+            process.close()
+        if self._slot is not None:
+            self._slot.close()
+            self._slot = None
+
+    def _slot_for(self, size: int) -> _FrameSlot:
+        """The shared frame file, grown (a new file) when a frame does not fit."""
+        if self._slot is None or self._slot.capacity < size:
+            if self._slot is not None:
+                self._slot.close()
+            self._slot = _FrameSlot(max(size, DEFAULT_SLOT_BYTES))
+        return self._slot
+
+    def __enter__(self) -> IsolatedPipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- child upkeep -------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        """Start a child and wait for its hello. Raises DecoderUnavailableError when no backend loads."""
+        self._last_start = time.monotonic()
+        context = multiprocessing.get_context("spawn")  # fork would copy the GUI's threads and locks
+        parent_end, child_end = context.Pipe()
+        try:
+            level = logging.getLogger("kiosk").getEffectiveLevel()
+            process = context.Process(
+                target=serve, args=(child_end, self.choice, self.rescue, level), name="kiosk-decoder", daemon=True
+            )
+            process.start()
+        except Exception as exc:  # no way to make processes here: decode in this process instead
+            parent_end.close()
+            self._start_failed(f"{type(exc).__name__}: {exc}")
+            return
+        finally:
+            child_end.close()
+        self._process, self._conn = process, parent_end
+        try:
+            ready = parent_end.poll(self.start_timeout_s)
+            hello = parent_end.recv() if ready else ("silent", f"no hello within {self.start_timeout_s:.0f} s")
+        except (EOFError, OSError) as exc:
+            hello = ("died", f"{type(exc).__name__}: {exc}; {self._exit_text()}")
+        kind, detail = hello
+        if kind == "ready":
+            self.decoder_name, self.name = (str(part) for part in detail)
+            self._start_failures = 0
+            log.info("QR decoding in process %s (%s)", process.pid, self.name)
+            return
+        self._lose_child(str(detail))
+        if kind == "unavailable":
+            raise DecoderUnavailableError(str(detail))
+        self._start_failed(str(detail))
+
+    def _restart(self) -> None:
+        wait = self._last_start + self.restart_pause_s - time.monotonic()
+        if wait > 0:
+            raise DecodeFaultError(f"the decoder process is restarting (in {wait:.1f} s)")
+        self.restarts += 1
+        log.warning("starting the decoder process again (restart %d)", self.restarts)
+        self._start()
+        if self._conn is None and self._fallback is None:
+            raise DecodeFaultError("the decoder process could not be started again")
+
+    def _start_failed(self, why: str) -> None:
+        self._start_failures += 1
+        log.error("the decoder process could not start (%s)", why)
+        if self._start_failures >= START_FAILURES_BEFORE_FALLBACK or not self.name:
+            log.error(
+                "QR decoding continues inside the kiosk's own process: codes are still read, but the "
+                "screens may stutter while a frame is decoded"
+            )
+            self._fallback = ScanPipeline(make_decoder(self.choice), rescue=self.rescue)
+            self.name, self.decoder_name = self._fallback.name, self._fallback.decoder.name
+
+    def _lose_child(self, why: str) -> None:
+        log.error("decoder process %s lost: %s", self.child_pid, why)
+        process, conn, self._process, self._conn = self._process, self._conn, None, None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join(1.0)
+
+    def _exit_text(self) -> str:
+        process = self._process
+        if process is None:
+            return "gone"
+        process.join(0.5)
+        code = process.exitcode
+        if code is None:
+            return "still running"
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+
+
+class _FrameSlot:
+    """A file mapped into memory that holds one grey frame: the parent writes, the child reads.
+
+    Only one frame is in flight at a time (the parent waits for the answer, or kills the child), so
+    the two never touch it at once. The file lives in /dev/shm (memory, never the disk) where there is
+    one, is readable by this user only, and is deleted when the pipeline closes."""
+
+    def __init__(self, capacity: int) -> None:
+        folder = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        fd, self.path = tempfile.mkstemp(prefix="kiosk-frame-", dir=folder)
+        try:
+            os.ftruncate(fd, capacity)
+            self._map = mmap.mmap(fd, capacity)
+        finally:
+            os.close(fd)
+        self.capacity = capacity
+
+    def put(self, gray: Image) -> None:
+        self._map[: gray.nbytes] = gray.reshape(-1).data
+
+    def close(self) -> None:
+        self._map.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+def _result(reply: Any, seq: int) -> PipelineResult:
+    kind, reply_seq, *rest = reply
+    if reply_seq != seq:
+        raise DecodeFaultError(f"the decoder process answered frame {reply_seq} for frame {seq}")
+    if kind == "error":
+        raise DecodeFaultError(f"the decoder process failed on this frame: {rest[0]}")
+    found, stage, passes = rest
+    codes = tuple(DecodedCode.of(raw, corners, text) for raw, corners, text in found)
+    return PipelineResult(codes, stage, passes)
+
+
+# --- the child -------------------------------------------------------------------------------------
+
+
+def serve(
+    conn: multiprocessing.connection.Connection, choice: DecoderChoice, rescue: bool, log_level: int = logging.WARNING
+) -> None:
+    """The child's loop: one frame in, its codes out, until the pipe closes or says None. Its log
+    lines go to stderr, as the kiosk's own do, marked with the process they come from."""
+    logging.basicConfig(level=log_level, format="kiosk decoder process: %(levelname)s %(name)s: %(message)s")
+    try:
+        pipeline = ScanPipeline(make_decoder(choice), rescue=rescue)
+    except DecoderUnavailableError as exc:
+        conn.send(("unavailable", str(exc)))
+        return
+    conn.send(("ready", (pipeline.decoder.name, pipeline.name)))
+    slots = _ChildSlots()
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except (EOFError, OSError):
+                return
+            if request is None:
+                return
+            conn.send(_decode_one(pipeline, request, slots))
+    finally:
+        slots.close()
+
+
+class _ChildSlots:
+    """The child's view of the parent's frame files (a new one when the parent grew it)."""
+
+    def __init__(self) -> None:
+        self._path = ""
+        self._map: mmap.mmap | None = None
+
+    def frame(self, path: str, shape: tuple[int, int]) -> Image:
+        if path != self._path or self._map is None:
+            self.close()
+            with open(path, "r+b") as file:
+                self._map = mmap.mmap(file.fileno(), 0)
+            self._path = path
+        return as_image(np.frombuffer(self._map, dtype=np.uint8, count=shape[0] * shape[1]).reshape(shape))
+
+    def close(self) -> None:
+        if self._map is not None:
+            with contextlib.suppress(BufferError):  # a frame view still alive: the OS unmaps at exit
+                self._map.close()
+        self._path = ""
+        self._map = None
+
+
+def _decode_one(pipeline: ScanPipeline, request: _Request, slots: _ChildSlots) -> tuple[Any, ...]:
+    try:
+        gray = slots.frame(request.slot, request.shape)
+        regions = None if request.regions is None else tuple(Region(*box) for box in request.regions)
+        pipeline.rescue_budget_s = request.budget_s
+        result = pipeline.decode(gray, regions, rescue=request.rescue)
+    except Exception as exc:  # answer with the reason; the parent counts it and goes on
+        return ("error", request.seq, f"{type(exc).__name__}: {exc}")
+    found = [(code.raw, code.corners, code.backend_text) for code in result.codes]
+    return ("ok", request.seq, found, result.stage, result.passes)

@@ -1,0 +1,124 @@
+"""The decode pipeline in a child process: same answers as in-process, survives a dead or hung child,
+falls back to this process when no child can start, and never lets a decoder fault pass as a code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from kiosk.vision import isolated
+from kiosk.vision.decode_zxing import ZxingDecoder
+from kiosk.vision.decoders import DecoderUnavailableError
+from kiosk.vision.gate import Region
+from kiosk.vision.isolated import DecodeFaultError, IsolatedPipeline
+from kiosk.vision.pipeline import ScanPipeline
+from tests.vision.codes import blurred, canvas, qr_image
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Iterator[IsolatedPipeline]:
+    with IsolatedPipeline("zxing") as running:
+        yield running
+
+
+def test_reads_what_the_in_process_pipeline_reads(pipeline: IsolatedPipeline) -> None:
+    frames = [
+        canvas(qr_image("MP7K-4Q9X-H2PT")),
+        canvas(qr_image("MP7K-4Q9X-H2PT", dark_mode=True)),
+        canvas(qr_image("AB12CD34EF", mirrored=True), qr_image("ZZ98YY76XX")),
+        canvas(blurred(qr_image("BLUR1234CODE", module=4), 1.2)),
+        np.full((720, 1280), 128, np.uint8),
+    ]
+    local = ScanPipeline(ZxingDecoder())
+    for frame in frames:
+        here, there = local.decode(frame), pipeline.decode(frame)
+        assert [c.raw for c in there.codes] == [c.raw for c in here.codes]
+        assert [c.corners for c in there.codes] == [c.corners for c in here.codes]
+        assert (there.stage, there.passes) == (here.stage, here.passes)
+    assert pipeline.isolated and pipeline.child_pid not in (None, os.getpid())
+    assert pipeline.decoder_name == "zxing" and pipeline.name.startswith("zxing")
+
+
+def test_regions_and_a_bgr_frame_cross_the_pipe(pipeline: IsolatedPipeline) -> None:
+    gray = canvas(qr_image("REGION12345"))
+    bgr = np.dstack([gray, gray, gray])
+    result = pipeline.decode(bgr, [Region(0, 0, 400, 400)], rescue=True)
+    assert [c.text for c in result.codes] == ["REGION12345"]
+    assert pipeline.decode(np.full((480, 640), 255, np.uint8), [], rescue=True).codes == ()
+
+
+def test_a_killed_child_costs_one_frame_then_a_new_child_reads(caplog: pytest.LogCaptureFixture) -> None:
+    frame = canvas(qr_image("AFTER-CRASH-1"))
+    with IsolatedPipeline("zxing", restart_pause_s=0.0) as pipe:
+        first = pipe.child_pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.2)
+        with caplog.at_level(logging.ERROR), pytest.raises(DecodeFaultError, match="ended while decoding"):
+            pipe.decode(frame)
+        assert "decoder process" in caplog.text
+        assert [c.text for c in pipe.decode(frame).codes] == ["AFTER-CRASH-1"]
+        assert pipe.child_pid not in (None, first) and pipe.restarts == 1
+
+
+def test_restarts_wait_between_attempts() -> None:
+    with IsolatedPipeline("zxing", restart_pause_s=60.0) as pipe:
+        pid = pipe.child_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        with pytest.raises(DecodeFaultError):
+            pipe.decode(canvas(qr_image("X1234567")))
+        with pytest.raises(DecodeFaultError, match="restarting"):
+            pipe.decode(canvas(qr_image("X1234567")))  # no new child yet: a crash loop cannot spin
+
+
+def test_a_hung_child_is_killed_after_the_timeout() -> None:
+    with IsolatedPipeline("zxing", decode_timeout_s=0.5, restart_pause_s=0.0) as pipe:
+        pid = pipe.child_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # a decoder stuck in native code looks like this from outside
+        started = time.monotonic()
+        with pytest.raises(DecodeFaultError, match="did not answer"):
+            pipe.decode(canvas(qr_image("HUNG12345")))
+        assert time.monotonic() - started < 3.0
+        assert [c.text for c in pipe.decode(canvas(qr_image("HUNG12345"))).codes] == ["HUNG12345"]
+
+
+def test_a_decoder_exception_in_the_child_is_reported_not_read(pipeline: IsolatedPipeline) -> None:
+    with pytest.raises(DecodeFaultError, match="failed on this frame"):
+        pipeline.decode(np.zeros((0, 10), np.uint8))  # zxing refuses an empty image
+    assert [c.text for c in pipeline.decode(canvas(qr_image("STILL-FINE-1"))).codes] == ["STILL-FINE-1"]
+
+
+def test_no_backend_in_the_child_is_decoder_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolated, "serve", _serve_without_backends)
+    with pytest.raises(DecoderUnavailableError, match="no QR decoder"):
+        IsolatedPipeline("zxing")
+
+
+def test_falls_back_to_this_process_when_no_child_can_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refuse(self: object) -> None:
+        raise OSError("process creation is not allowed here")
+
+    monkeypatch.setattr("multiprocessing.context.SpawnProcess.start", refuse)
+    with caplog.at_level(logging.ERROR), IsolatedPipeline("zxing") as pipe:
+        assert not pipe.isolated
+        assert [c.text for c in pipe.decode(canvas(qr_image("FALLBACK-OK1"))).codes] == ["FALLBACK-OK1"]
+    assert "could not start" in caplog.text and "inside the kiosk's own process" in caplog.text
+
+
+def _serve_without_backends(conn: object, choice: str, rescue: bool, log_level: int) -> None:
+    """A child whose every QR backend fails to load (module-level: spawn pickles it by name)."""
+    from kiosk.vision import decoders
+
+    decoders.BACKENDS = {"zxing": "kiosk.vision.no_such_backend"}  # type: ignore[dict-item]
+    isolated.serve(conn, choice, rescue, log_level)  # type: ignore[arg-type]
