@@ -125,8 +125,11 @@ def reset_warnings() -> None:
 def _warn_missing(backend: BackendName, error: str) -> None:
     hint = INSTALL_HINT[backend]
     others = ", ".join(repr(other) for other in BACKENDS if other != backend)
-    _warn_once(backend, f"QR backend {backend!r} cannot load: {error}. The kiosk reads with {others} if that loads. "
-               f"To enable it: {hint}")
+    _warn_once(
+        backend,
+        f"QR backend {backend!r} cannot load: {error}. The kiosk reads with {others} if that loads. "
+        f"To enable it: {hint}",
+    )
 
 
 def _warn_once(key: str, message: str) -> None:
