@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Qt must import in every run: a missing Qt library fails the whole run here instead of skipping the
 # screen tests. Importing kiosk.ui also guards against PySide6 6.12's reference-count leak on None/True
-# (see kiosk/ui/qtfix.py), which otherwise aborts long runs with "none_dealloc".
+# (see kiosk/workers/qtfix.py), which otherwise aborts long runs with "none_dealloc".
 import kiosk.ui  # noqa: F401
 
 

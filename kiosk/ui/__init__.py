@@ -1,5 +1,5 @@
 """Widgets: the applicant screen, the guard console and their dialogs. Never blocks on I/O."""
 
-from kiosk.ui.qtfix import fix_pyside_refcounts
+from kiosk.workers.qtfix import fix_pyside_refcounts
 
-fix_pyside_refcounts()  # before any widget exists: see kiosk/ui/qtfix.py
+fix_pyside_refcounts()  # before any widget exists: see kiosk/workers/qtfix.py

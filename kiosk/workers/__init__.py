@@ -1,9 +1,10 @@
 """Workers: the only Qt threading code (camera capture and decoding, keyboard-wedge input, the database
 writer, sync). Each has a synchronous mode so tests need no threads.
 
-Importing this package guards against PySide6 6.12's emit reference leak (see qtfix).
+Importing this package guards against PySide6 6.12's lost references to None and True on Python 3.11
+(see qtfix); kiosk.ui does the same, as it may be imported first.
 """
 
-from kiosk.workers import qtfix
+from kiosk.workers.qtfix import fix_pyside_refcounts
 
-qtfix.install()
+fix_pyside_refcounts()

@@ -16,11 +16,11 @@ from pytestqt.qtbot import QtBot
 from kiosk.domain.model import Reason, Verdict
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.recorder import Recorded
-from kiosk.ui.qtfix import fix_pyside_refcounts
 from kiosk.workers.db_writer import DbWriter
+from kiosk.workers.qtfix import fix_pyside_refcounts
 from tests.ui.fixtures import ADMIT_CODE, NOW, UNKNOWN_CODE, make_store, present
 
-fix_pyside_refcounts()  # see kiosk/ui/qtfix.py: PySide6 6.12 on Python 3.11 loses references to None and True
+fix_pyside_refcounts()  # see kiosk/workers/qtfix.py: PySide6 6.12 on Python 3.11 loses references to None and True
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from kiosk.ui.qtfix import fix_pyside_refcounts
 from kiosk.workers.gate import EXTRA_PER_PERSON_MS, MAX_OPEN_MS, OPEN_MS, FakeRelay, GateState, NoRelay, hold_ms
+from kiosk.workers.qtfix import fix_pyside_refcounts
 
-fix_pyside_refcounts()  # see kiosk/ui/qtfix.py: PySide6 6.12 on Python 3.11 loses references to None and True
+fix_pyside_refcounts()  # see kiosk/workers/qtfix.py: PySide6 6.12 on Python 3.11 loses references to None and True
 
 
 def test_a_pulse_opens_then_closes_by_itself(qtbot: QtBot) -> None:
