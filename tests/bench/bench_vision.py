@@ -36,6 +36,7 @@ from kiosk.vision.decoders import DecodedCode, Decoder, backend_status, make_dec
 from kiosk.vision.frames import Frame, Image, as_image
 from kiosk.vision.gate import IdleGate
 from kiosk.vision.imaging import to_gray
+from kiosk.vision.isolated import IsolatedPipeline
 from kiosk.vision.pipeline import ScanPipeline
 from kiosk.vision.scanner import CodeSeen, ScanSettings
 from kiosk.vision.simcam import Scene, SimulatedCamera, empty
@@ -312,11 +313,13 @@ def presentation_script(n: int, fps: float, seed: int = 11) -> tuple[list[Scene]
     return scenes, shows
 
 
-def kiosk_latency(n: int, fps: float) -> dict[str, float]:
-    """Latencies (ms) from the first frame showing each code to the codeSeen signal in the GUI thread."""
+def kiosk_latency(n: int, fps: float, isolated: bool = False) -> dict[str, float]:
+    """Latencies (ms) from the first frame showing each code to the codeSeen signal in the GUI thread;
+    `isolated`: the decoder in its own process (IsolatedPipeline), as `kiosk run` and the demo do."""
     script, shows = presentation_script(n, fps)
     camera = SimulatedCamera(script, fps=fps, realtime=True)
-    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    pipeline = IsolatedPipeline("zxing") if isolated else None
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock, pipeline=pipeline)
     received: dict[str, float] = {}
 
     def on_seen(event: CodeSeen) -> None:
@@ -358,6 +361,7 @@ def latency(n: int, fps: float = 30.0) -> None:
     _, shows = presentation_script(n, fps)
     results = {
         "kiosk (threads, gate, zxing pipeline)": kiosk_latency(n, fps),
+        "kiosk, decoder in its own process": kiosk_latency(n, fps, isolated=True),
         "naive loop (read + pyzbar whole frame)": naive_latency(n, fps),
     }
     rows = []
@@ -379,17 +383,32 @@ def latency(n: int, fps: float = 30.0) -> None:
 
 
 def cpu_of(run: Callable[[float], None], seconds: float) -> float:
+    """CPU seconds per second of this process and of any decoder process `run` reports in CHILD_CPU."""
+    CHILD_CPU.clear()
     wall, cpu = time.monotonic(), time.process_time()
     run(seconds)
-    return (time.process_time() - cpu) / (time.monotonic() - wall)
+    return (time.process_time() - cpu + sum(CHILD_CPU)) / (time.monotonic() - wall)
+
+
+CHILD_CPU: list[float] = []
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def idle_worker(
-    width: int, height: int, settings: ScanSettings | None = None, preview: bool = False
+    width: int, height: int, settings: ScanSettings | None = None, preview: bool = False, isolated: bool = False
 ) -> Callable[[float], None]:
     def run(seconds: float) -> None:
         camera = SimulatedCamera([empty(seconds + 5)], width=width, height=height, realtime=True)
-        worker = ScanWorker(camera, make_decoder("zxing"), settings, clock=camera.clock)
+        pipeline = IsolatedPipeline("zxing") if isolated else None
+        child = pipeline.child_pid if pipeline is not None else None
+        child_before = process_cpu_s(child) if child else 0.0
+        worker = ScanWorker(camera, make_decoder("zxing"), settings, clock=camera.clock, pipeline=pipeline)
         app = QCoreApplication.instance() or QCoreApplication([])
         if preview:  # the applicant screen's share: each preview frame made into a QImage in the GUI thread
             from kiosk.workers.scan import frame_to_qimage
@@ -398,6 +417,8 @@ def idle_worker(
         worker.start()
         QTimer.singleShot(int(seconds * 1000), app.quit)
         app.exec()
+        if child:
+            CHILD_CPU.append(process_cpu_s(child) - child_before)
         worker.stop()
 
     return run
@@ -427,6 +448,7 @@ def idle_cpu(seconds: float) -> None:
     runs = [
         ("kiosk worker, 720p 30 fps (gate on)", idle_worker(1280, 720)),
         ("kiosk worker + preview to QImage, 720p", idle_worker(1280, 720, preview=True)),
+        ("kiosk worker, decoder in its own process (both counted), 720p", idle_worker(1280, 720, isolated=True)),
         ("kiosk worker, gate off (decode every frame), 720p", idle_worker(1280, 720, ScanSettings(idle_gate=False))),
         ("kiosk worker, 1080p 30 fps (gate on)", idle_worker(1920, 1080)),
         ("simulated camera alone, 720p", idle_camera_only),
