@@ -12,6 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from kiosk.domain.model import Circumstances, Decision, OfficeRules
 from kiosk.store import audit, migrate, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store import guards as guard_repo
+from kiosk.store import locks as db_locks
 from kiosk.store.codes import CodeHasher, CodeKeyError, key_path_for, load_or_create_key
 from kiosk.store.engine import BUSY_TIMEOUT_MS, IMMEDIATE, driver, make_engine
 from kiosk.store.recorder import Recorded, decide_and_record, lookup
@@ -74,48 +76,6 @@ class _Settings:
     enrolled: bool
 
 
-class _Scans:
-    """How many scans are being decided in this process right now (every KioskStore on every thread:
-    the gate and the sync each open their own). Bulk work waits for none to be running before each of
-    its steps (KioskStore.yield_to_scans()), so that a scan has the GIL, the CPU and the database's
-    write lock to itself, apart from the one step of bulk work already under way when it began."""
-
-    def __init__(self) -> None:
-        self._running = 0
-        self._quiet = threading.Condition(threading.Lock())
-
-    @contextmanager
-    def running(self) -> Iterator[None]:
-        with self._quiet:
-            self._running += 1
-        try:
-            yield
-        finally:
-            with self._quiet:
-                self._running -= 1
-                if not self._running:
-                    self._quiet.notify_all()
-
-    def busy(self) -> bool:
-        return self._running > 0
-
-    def wait_quiet(self, timeout_s: float) -> bool:
-        """Wait until no scan is running, at most `timeout_s`. False: one still was."""
-        with self._quiet:
-            return self._quiet.wait_for(lambda: not self._running, timeout_s)
-
-
-_SCANS = _Scans()
-#: The writers of this process queue per database file (see KioskStore._write_transaction()).
-_WRITERS: dict[Path, threading.RLock] = {}
-_WRITERS_GUARD = threading.Lock()
-
-
-def _writers_of(path: Path) -> threading.RLock:
-    with _WRITERS_GUARD:
-        return _WRITERS.setdefault(path.resolve(), threading.RLock())
-
-
 #: The longest a step of bulk work waits for scans to finish; after such a wait the next steps, for as
 #: long again, do not wait: a gate that never rests slows the sync to half speed at worst, never stops it.
 MAX_YIELD_S = 0.1
@@ -130,7 +90,10 @@ class KioskStore:
         #: (raw stored JSON, parsed) of the settings every scan needs; see _settings().
         self._settings_cache: tuple[tuple[str | None, ...], _Settings] | None = None
         self._busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
-        self._writers = _writers_of(path)
+        #: The writer queue and the scan signal of this file, shared by every KioskStore on it in every
+        #: process (kiosk/store/locks.py); released by close(), or when the store is collected.
+        self._locks = db_locks.locks_of(path)
+        self._release_locks = weakref.finalize(self, db_locks.release, self._locks)
         #: The synchronous=NORMAL engine of bulk_writing(), made at its first use.
         self._bulk_engine: Engine | None = None
         self._bulk_engine_lock = threading.Lock()
@@ -177,8 +140,14 @@ class KioskStore:
             raise
         return store
 
+    @property
+    def busy_timeout_ms(self) -> int:
+        """How long a write waits for another writer (see open())."""
+        return self._busy_timeout_ms
+
     def close(self) -> None:
         self.engine.dispose()
+        self._release_locks()
         with self._bulk_engine_lock:
             bulk, self._bulk_engine = self._bulk_engine, None
         if bulk is not None:
@@ -224,23 +193,24 @@ class KioskStore:
 
     @contextmanager
     def _write_transaction(self, engine: Engine) -> Iterator[Connection]:
-        """BEGIN IMMEDIATE on `engine`, once the writers of this process before it are done: every
-        KioskStore on the file queues on one lock, which wakes the next writer the moment the last one
-        has committed. (SQLite's own wait for its write lock polls, sleeping 1, 2, 5, 10... ms: a scan
-        that met a sync transaction of one millisecond would lose three.) Other programs on the file
-        meet SQLite's lock and busy timeout as before."""
-        if not self._writers.acquire(timeout=self._busy_timeout_ms / 1000):
-            raise StoreError(
-                f"the database {self.path} is locked by another writer of this program for more than "
-                f"{self._busy_timeout_ms} ms; try again"
-            )
+        """BEGIN IMMEDIATE on `engine`, once the writers before it are done: every KioskStore on the file,
+        in this process and in others (the sync's process, a `kiosk` command), queues on the file's
+        writer lock (kiosk/store/locks.py), which lets the next writer go the moment the last one has
+        committed. (SQLite's own wait for its write lock polls, sleeping 1, 2, 5, 10... ms: a scan that
+        met a sync transaction of one millisecond would lose three.) Programs that do not use
+        KioskStore meet SQLite's lock and busy timeout as before."""
         try:
-            with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
-                yield connection
-        except (SQLAlchemyError, sqlite3.Error) as exc:
-            raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
-        finally:
-            self._writers.release()
+            with self._locks.writer(self._busy_timeout_ms / 1000):
+                try:
+                    with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
+                        yield connection
+                except (SQLAlchemyError, sqlite3.Error) as exc:
+                    raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
+        except db_locks.WriterTimeoutError as exc:
+            who = "another program" if exc.other_process else "another writer of this program"
+            raise StoreError(
+                f"the database {self.path} is locked by {who} for more than {self._busy_timeout_ms} ms; try again"
+            ) from exc
 
     def _bulk(self) -> Engine:
         with self._bulk_engine_lock:
@@ -278,25 +248,26 @@ class KioskStore:
 
     @contextmanager
     def scanning(self) -> Iterator[None]:
-        """Mark a scan being decided and recorded in this process: bulk work steps aside until it is
-        done (yield_to_scans()). record() and decide_only() mark themselves."""
-        with _SCANS.running():
+        """Mark a scan being decided and recorded: bulk work on this database, in this process or
+        another one, steps aside until it is done (yield_to_scans()). record() and decide_only() mark
+        themselves."""
+        with self._locks.scan():
             yield
 
     def scan_waiting(self) -> bool:
-        """Is a scan being decided in this process? Bulk work asks between small steps inside a
-        transaction, and commits early so that the scan's commit can go next."""
-        return _SCANS.busy()
+        """Is a scan being decided on this database, in this process or another? Bulk work asks between
+        small steps inside a transaction, and commits early so that the scan's commit can go next."""
+        return self._locks.busy()
 
     def yield_to_scans(self, max_wait_s: float = MAX_YIELD_S) -> None:
-        """Between two steps of bulk work (the sync's thread): wait while a scan is being decided in
-        this process (at most `max_wait_s`), then let other threads run.
+        """Between two steps of bulk work (the sync): wait while a scan is being decided on this
+        database, in this process or another (at most `max_wait_s`), then let other threads run.
 
         A scan's time is mostly Python, which needs the GIL that the sync's thread otherwise holds
         for up to the interpreter's switch interval (5 ms) at a time, and a commit, which needs the
         write lock. Waiting here, with neither held, the sync's thread takes none of them from a scan
         in progress; a scan waits at most for the one step under way when it began."""
-        if time.monotonic() >= self._yield_holdoff_until and not _SCANS.wait_quiet(max_wait_s):
+        if time.monotonic() >= self._yield_holdoff_until and not self._locks.wait_quiet(max_wait_s):
             self._yield_holdoff_until = time.monotonic() + max_wait_s
         time.sleep(0)
 
@@ -370,7 +341,7 @@ class KioskStore:
         Fails closed: a database problem or a tampered booking raises StoreError."""
         _require_aware(now)
         try:
-            with _SCANS.running(), self.reading() as connection:
+            with self._locks.scan(), self.reading() as connection:
                 current = self._settings(connection)
                 circumstances = self._circumstances(connection, now, current)
                 _, booking, entries = lookup(connection, self.hasher, presentation)
@@ -387,7 +358,7 @@ class KioskStore:
         """Decide and make the decision durable. Raises StoreError if it could not be recorded: the
         caller must then show OUT OF ORDER and keep the gate shut."""
         _require_aware(now)
-        with _SCANS.running():
+        with self._locks.scan():
             return self._record(presentation, now, source, event_uuid)
 
     def _record(self, presentation: Presentation, now: dt.datetime, source: str, event_uuid: str | None) -> Recorded:
@@ -593,8 +564,10 @@ class KioskStore:
         with self.reading() as connection:
             return connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
-    def set_sync_state(self, **values: Any) -> None:
-        with self.writing() as connection:
+    def set_sync_state(self, *, durable: bool = True, **values: Any) -> None:
+        """Update the sync state row. `durable=False`: with bulk_writing() (no flush before it returns;
+        for notes such as the last attempt's time and error, which a power cut may take back)."""
+        with self.writing() if durable else self.bulk_writing() as connection:
             exists = connection.execute(select(SyncStateRow.id).where(SyncStateRow.id == 1)).first()
             if exists:
                 connection.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(**values))

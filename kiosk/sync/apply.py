@@ -2,8 +2,11 @@
 a revoked kiosk. Each step ends in a transaction with an audit entry, so the chain shows every sync
 step; the audit head file is moved after each (through KioskStore, forward only).
 
-Pages are applied with KioskStore.bulk_writing() (synchronous=NORMAL) in short transactions, the
-page's cursor with the last of them (see apply_page()); everything else here uses writing() (FULL)."""
+Pages are applied with KioskStore.bulk_writing() (synchronous=NORMAL) in short transactions that
+step aside for the gate's scans, the page's cursor with the last of them (see apply_page()); so are
+the outbox's acknowledgements and attempt counts (see outbox_done()). Everything audited here uses
+writing() (FULL).
+"""
 
 from __future__ import annotations
 
@@ -36,12 +39,27 @@ from kiosk.sync.state import Enrolment
 log = logging.getLogger(__name__)
 
 _CHUNK = 900
-#: Booking rows per transaction when a page is applied (at most: a scan ends one early). Each holds
-#: the database's write lock, which every scan needs, for a millisecond or two.
-ROWS_PER_TRANSACTION = 200
-#: Rows hashed and sealed between two yields to the gate's scans (about half a millisecond of work),
-#: and written between two looks for a scan waiting (about a quarter of a millisecond).
+#: Booking rows per transaction when a page is applied (at most). Each holds the database's writer
+#: lock, which every scan needs, for a millisecond or two; its commit (frames written to the WAL, no
+#: flush) is the one part a scan that begins meanwhile may have to wait for. Incremental changes
+#: touch pages all over the file (some three per row), new bookings of a first sync fill a few pages
+#: in order: its transactions can be larger for the same commit, and must be, for its 10 s.
+ROWS_PER_TRANSACTION = 100
+FIRST_SYNC_ROWS_PER_TRANSACTION = 200
+#: Rows hashed and sealed between two yields to the gate's scans (about half a millisecond of work).
 _ROWS_PER_STEP = 50
+#: Rows written between two looks for a scan waiting (a tenth of a millisecond or so).
+_ROWS_PER_WRITE_STEP = 10
+#: How often one transaction of a page is rolled back for a scan before it commits regardless (the
+#: scan then waits for the rest of its step and its commit): a gate that never rests slows the sync,
+#: never stops it.
+_MAX_STEP_ASIDE = 2
+
+
+class _ScanWaitingError(Exception):
+    """A scan began during a feed transaction: roll it back (at once, nothing to flush), write it again."""
+
+
 #: Outbox fields that WireEvent names; any other key goes into `extra`.
 _WIRE_FIELDS = frozenset(WireEvent.model_fields) - {"extra"}
 
@@ -104,8 +122,12 @@ def apply_page(
     * everything costly (hashing, sealing) is done before any write lock is taken, in steps of
       _ROWS_PER_STEP rows with a yield to the scans between them;
     * the rows go in with bulk_writing() (synchronous=NORMAL: no fsync under the lock), at most
-      `rows_per_transaction` per transaction, written _ROWS_PER_STEP at a time: a scan that begins
-      meanwhile ends the transaction at the next step, so it waits a fraction of a millisecond;
+      `rows_per_transaction` per transaction, written _ROWS_PER_WRITE_STEP at a time; a scan that
+      begins meanwhile (in this process or another: KioskStore.scan_waiting()) makes the sync roll
+      the transaction back at the next step, or just before its commit, and write it again once the
+      scan is done: the scan waits a tenth of a millisecond, never for a commit (after two such
+      roll-backs of one transaction it commits instead, ending early: a gate that never rests slows
+      the sync, never stops it);
     * the last transaction also holds the rest of the page (removals, keys, office rules, the sync
       state) and moves the cursor, with the audit entry `sync.page`;
     * after each transaction, outside it, a checkpoint flushes it to disk and keeps the WAL short;
@@ -129,22 +151,35 @@ def apply_page(
     lock_ms = 0.0
     head: audit.Head | None = None
     flushed = False
+    stepped_aside = 0
     while head is None:
         store.yield_to_scans()
         locked_at = time.perf_counter()
-        with store.bulk_writing() as connection:
-            if state.cursor(connection) != requested:
-                raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
-            end = min(done + size, len(rows))
-            while done < end:  # small steps; a scan that begins meanwhile ends the transaction early
-                step = rows[done : min(done + _ROWS_PER_STEP, end)]
-                _drop_code_owners(connection, {row["code_hash"]: row["booking_ref"] for row in step})
-                booking_repo.upsert_rows(connection, step)
-                done += len(step)
-                if store.scan_waiting():
-                    break
-            if done == len(rows):
-                head = _finish_page(connection, page, removed, ring, as_of, now, server_offset_s)
+        began = done
+        try:
+            with store.bulk_writing() as connection:
+                if state.cursor(connection) != requested:
+                    raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
+                end = min(done + size, len(rows))
+                while done < end:  # small steps; a scan that begins meanwhile ends the transaction early
+                    step = rows[done : min(done + _ROWS_PER_WRITE_STEP, end)]
+                    _drop_code_owners(connection, {row["code_hash"]: row["booking_ref"] for row in step})
+                    booking_repo.upsert_rows(connection, step)
+                    done += len(step)
+                    if store.scan_waiting():
+                        if stepped_aside < _MAX_STEP_ASIDE:
+                            raise _ScanWaitingError
+                        break
+                if done == len(rows):
+                    head = _finish_page(connection, page, removed, ring, as_of, now, server_offset_s)
+                    if stepped_aside < _MAX_STEP_ASIDE and store.scan_waiting():
+                        head = None
+                        raise _ScanWaitingError
+        except _ScanWaitingError:
+            done = began
+            stepped_aside += 1
+            continue
+        stepped_aside = 0
         lock_ms = max(lock_ms, (time.perf_counter() - locked_at) * 1000)
         store.yield_to_scans()
         flushed = store.checkpoint()
@@ -287,10 +322,15 @@ def outbox_batch(store: KioskStore, limit: int) -> list[Outgoing]:
 def outbox_done(
     store: KioskStore, delivered: Sequence[str], refused: Sequence[tuple[str, str]], now: dt.datetime
 ) -> None:
-    """Delete delivered rows, and refused ones (a final answer) with an audit entry each."""
+    """Delete delivered rows, and refused ones (a final answer) with an audit entry each.
+
+    Deliveries alone are written with bulk_writing() (no flush under the lock that every scan needs):
+    a power cut that takes the deletion back only means uploading those events again, which the
+    server answers with `duplicate` (section 4 of docs/sync-protocol.md). A refusal is audited, so
+    that transaction is flushed before the audit head file names it (writing())."""
     if not delivered and not refused:
         return
-    with store.writing() as connection:
+    with store.writing() if refused else store.bulk_writing() as connection:
         for chunk in _chunks(list(delivered) + [uuid for uuid, _ in refused]):
             connection.execute(delete(OutboxRow).where(OutboxRow.event_uuid.in_(chunk)))
         for uuid, detail in refused:
@@ -301,10 +341,11 @@ def outbox_done(
 
 
 def outbox_failed(store: KioskStore, uuids: Iterable[str], error: str) -> None:
+    """Count a failed attempt on each row (notes for the guard console and the log: bulk_writing())."""
     uuids = list(uuids)
     if not uuids:
         return
-    with store.writing() as connection:
+    with store.bulk_writing() as connection:
         for chunk in _chunks(uuids):
             connection.execute(
                 update(OutboxRow)

@@ -147,8 +147,12 @@ class SyncClient:
         page_limit: int = 500,
         steady_page_limit: int = 250,
         upload_batch: int = 200,
+        progress: Callable[[], None] | None = None,
     ) -> None:
+        """`progress` is called after each batch uploaded and each page applied (the sync process's
+        sign of life, see kiosk/sync/process.py)."""
         self.store = store
+        self._progress = progress or _nothing
         self._transport = transport
         self._clock = clock
         self._timeout = timeout_s
@@ -194,9 +198,9 @@ class SyncClient:
                 self._revoked(notice.response, ring, enrolled)  # raises
                 raise
         except SyncError as exc:
-            self.store.set_sync_state(last_attempt_at=to_text(started), last_error=str(exc)[:300])
+            self.store.set_sync_state(last_attempt_at=to_text(started), last_error=str(exc)[:300], durable=False)
             raise
-        self.store.set_sync_state(last_attempt_at=to_text(started), last_error=None)
+        self.store.set_sync_state(last_attempt_at=to_text(started), last_error=None, durable=False)
         return SyncResult(uploaded, refused, unsendable, pages, bookings, tombstones, True, offset, alert, max_lock_ms)
 
     # --- upload -------------------------------------------------------------------------------------
@@ -247,6 +251,7 @@ class SyncClient:
             apply.outbox_done(self.store, delivered, refusals, self._clock())
             uploaded += len(delivered)
             refused += len(refusals)
+            self._progress()
             if answer.audit == "alert":
                 alert = answer.audit_detail
                 log.error("the server flags this kiosk's audit chain: %s", alert)
@@ -301,7 +306,17 @@ class SyncClient:
                 midpoint = fetched.sent_at + (fetched.received_at - fetched.sent_at) / 2
                 offset = (page.server_time - midpoint).total_seconds()
                 try:
-                    applied = apply.apply_page(self.store, page, cursor, fetched.sent_at, fetched.received_at, offset)
+                    applied = apply.apply_page(
+                        self.store,
+                        page,
+                        cursor,
+                        fetched.sent_at,
+                        fetched.received_at,
+                        offset,
+                        rows_per_transaction=(
+                            apply.ROWS_PER_TRANSACTION if complete else apply.FIRST_SYNC_ROWS_PER_TRANSACTION
+                        ),
+                    )
                 except ProtocolError as exc:
                     raise ResponseRefusedError(str(exc)) from exc
                 ring = keyring_of(page.keys)
@@ -309,6 +324,7 @@ class SyncClient:
                 bookings += len(page.bookings)
                 tombstones += applied.tombstones
                 max_lock_ms = max(max_lock_ms, applied.lock_ms)
+                self._progress()
                 if applied.complete:
                     return pages, bookings, tombstones, offset, max_lock_ms
 
@@ -388,6 +404,10 @@ class _Fetched:
     sent_at: dt.datetime
     received_at: dt.datetime
     response: httpx.Response
+
+
+def _nothing() -> None:
+    pass
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -1,10 +1,19 @@
-"""The sync scheduler: runs the sync client on its own Qt thread, every `interval_s`, at once on "sync
-now", and after a failure again with backoff and jitter. It also watches the wall clock between syncs
+"""The sync scheduler: runs the sync every `interval_s`, at once on "sync now", and after a failure
+again with backoff and jitter, from its own Qt thread. It also watches the wall clock between syncs
 (ClockWatch), so a clock set back is distrusted within seconds.
 
-The worker opens its own KioskStore (its own database connections) on its thread. It reports through
-signals only: `status_changed(SyncStatus)` for the guard console and `sync_finished(SyncOutcome)`.
-Synchronous mode for tests: build a SyncWorker and call run_once() on the test's thread, no QThread.
+By default the sync client itself runs in a child process at a low priority (kiosk/sync/process.py:
+it then takes neither the GIL nor the CPU from the gate's scans); the worker's thread only waits for
+it. `separate_process=False` runs the client on the worker's thread, as in-process tests need (a
+client with a test transport), and the worker falls back to that by itself when the child process
+cannot be started at all (START_FAILURES_BEFORE_FALLBACK times in a row): a slower gate is better than
+a kiosk whose data goes stale. A child that dies or hangs is a failed attempt (backoff); the next
+attempt starts a new one.
+
+The worker opens its own KioskStore (its own database connections) on its thread; the guard console's
+status is read from it. It reports through signals only: `status_changed(SyncStatus)` for the guard
+console and `sync_finished(SyncOutcome)`. Synchronous mode for tests: build a SyncWorker and call
+run_once() on the test's thread, no QThread.
 """
 
 from __future__ import annotations
@@ -17,16 +26,19 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from kiosk.store.db import KioskStore
+from kiosk.store.db import KioskStore, StoreError
+from kiosk.sync import state
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import KioskRevokedError, NotEnrolledError, SyncClient, SyncError, SyncResult
 from kiosk.sync.clockwatch import ClockWatch
+from kiosk.sync.process import NICE, RemoteError, SyncProcess, SyncProcessStartError
 from kiosk.sync.state import SyncStatus
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 60.0
 CLOCK_CHECK_S = 5.0
+START_FAILURES_BEFORE_FALLBACK = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,67 +63,141 @@ class SyncWorker(QObject):
         clock_check_s: float = CLOCK_CHECK_S,
         backoff: Backoff | None = None,
         client_options: dict[str, Any] | None = None,
+        separate_process: bool = True,
+        nice: int = NICE,
     ) -> None:
+        """`client_options` go to SyncClient (in the child process they must be picklable)."""
         super().__init__()
         self._open_store = open_store
         self.interval_s = interval_s
         self.clock_check_s = clock_check_s
         self.backoff = backoff or Backoff()
         self._client_options = client_options or {}
+        self.separate_process = separate_process
+        self._nice = nice
+        self._start_failures = 0
         self._store: KioskStore | None = None
         self._client: SyncClient | None = None
         self._watch: ClockWatch | None = None
+        self._runner: SyncProcess | None = None
+        self._interrupted = False
         self._timer: QTimer | None = None
         self._clock_timer: QTimer | None = None
 
     # --- synchronous API (also what the thread runs) ------------------------------------------------
 
     def open(self) -> None:
-        if self._store is None:
-            self._store = self._open_store()
-            self._client = SyncClient(self._store, **self._client_options)
-            self._watch = ClockWatch(self._store)
-            self._watch.check()
+        if self._store is not None:
+            return
+        self._store = self._open_store()
+        if self.separate_process:
+            self._runner = SyncProcess(
+                self._store.path,
+                client_options=self._client_options,
+                busy_timeout_ms=self._store.busy_timeout_ms,
+                nice=self._nice,
+            )
+            if self._interrupted:
+                self._runner.interrupt()
+        else:
+            self._open_in_thread()
+
+    def _open_in_thread(self) -> None:
+        assert self._store is not None
+        self._client = SyncClient(self._store, **self._client_options)
+        self._watch = ClockWatch(self._store)
+        self._watch.check()
 
     def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
         if self._client is not None:
             self._client.close()
         if self._store is not None:
             self._store.close()
-        self._store = self._client = self._watch = None
+        self._store = self._client = self._watch = self._runner = None
+
+    def interrupt(self) -> None:
+        """From any thread: end a sync under way in the child process at once, and start no more (the
+        kiosk is closing; SyncThread.stop() calls it). A sync on the worker's own thread cannot be cut
+        short: it ends when it ends."""
+        self._interrupted = True
+        runner = self._runner
+        if runner is not None:
+            runner.interrupt()
 
     def status(self) -> SyncStatus:
         self.open()
-        assert self._client is not None
-        return self._client.status()
+        assert self._store is not None
+        return state.status(self._store)
 
     def run_once(self) -> SyncOutcome:
         """One sync attempt; emits the status before and after, and the outcome."""
         self.open()
-        assert self._client is not None
-        self.status_changed.emit(dataclasses.replace(self._client.status(), syncing=True))
-        try:
-            result = self._client.sync_once()
-        except (NotEnrolledError, KioskRevokedError) as exc:
-            outcome = SyncOutcome(False, error=str(exc), next_in_s=None)
-        except SyncError as exc:
-            delay = self.backoff.failure(exc.retry_after_s)
-            log.warning("sync failed (%s); next attempt in %.0f s", exc, delay)
-            outcome = SyncOutcome(False, error=str(exc), next_in_s=delay)
-        except Exception as exc:  # a bug or a database fault must not kill the sync thread
-            log.exception("sync crashed")
-            outcome = SyncOutcome(False, error=f"{type(exc).__name__}: {exc}", next_in_s=self.backoff.failure())
-        else:
-            self.backoff.success()
-            outcome = SyncOutcome(True, result, next_in_s=self.interval_s)
-        self.status_changed.emit(self._client.status())
+        self.status_changed.emit(dataclasses.replace(self.status(), syncing=True))
+        outcome = self._attempt()
+        self.status_changed.emit(self.status())
         self.sync_finished.emit(outcome)
         return outcome
 
+    def _attempt(self) -> SyncOutcome:
+        try:
+            result = self._sync()
+        except (NotEnrolledError, KioskRevokedError) as exc:
+            return SyncOutcome(False, error=str(exc), next_in_s=None)
+        except SyncError as exc:
+            if self._interrupted:  # the kiosk is closing: not a failure, and nothing to try again
+                log.info("sync stopped: %s", exc)
+                return SyncOutcome(False, error=str(exc), next_in_s=None)
+            delay = self.backoff.failure(exc.retry_after_s)
+            log.warning("sync failed (%s); next attempt in %.0f s", exc, delay)
+            return SyncOutcome(False, error=str(exc), next_in_s=delay)
+        except RemoteError as exc:  # the sync process logged the traceback
+            log.error("sync crashed in the sync process: %s", exc)
+            return SyncOutcome(False, error=str(exc), next_in_s=self.backoff.failure())
+        except Exception as exc:  # a bug or a database fault must not kill the sync thread
+            log.exception("sync crashed")
+            return SyncOutcome(False, error=f"{type(exc).__name__}: {exc}", next_in_s=self.backoff.failure())
+        self.backoff.success()
+        return SyncOutcome(True, result, next_in_s=self.interval_s)
+
+    def _sync(self) -> SyncResult:
+        if self._runner is None:
+            assert self._client is not None
+            return self._client.sync_once()
+        try:
+            result = self._runner.sync_once()
+        except SyncProcessStartError:
+            self._start_failures += 1
+            if self._start_failures >= START_FAILURES_BEFORE_FALLBACK and not self._interrupted:
+                self._fall_back()
+            raise
+        self._start_failures = 0
+        return result
+
+    def _fall_back(self) -> None:
+        log.error(
+            "the sync process could not be started %d times in a row; syncing on the kiosk's own thread "
+            "from now on (scans may be slower during a sync)",
+            self._start_failures,
+        )
+        if self._runner is not None:
+            self._runner.close()
+        self._runner = None
+        self.separate_process = False
+        self._open_in_thread()
+
     def check_clock(self) -> float:
         self.open()
-        assert self._watch is not None
-        jump = self._watch.check()
+        if self._runner is not None:
+            try:
+                jump = self._runner.check_clock()
+            except (SyncError, RemoteError, StoreError) as exc:
+                log.warning("clock check in the sync process failed: %s", exc)
+                return 0.0
+        else:
+            assert self._watch is not None
+            jump = self._watch.check()
         if jump:
             self.status_changed.emit(self.status())
         return jump
@@ -174,8 +260,10 @@ class SyncThread(QObject):
         self._sync_now.emit()
 
     def stop(self, timeout_ms: int = 30_000) -> bool:
-        """Stop after the running attempt (if any) and wait for the thread. True if it ended."""
+        """Stop and wait for the thread. A sync under way in the sync process is cut short (it resumes
+        at the next start); one on the worker's own thread is waited for. True if the thread ended."""
         if not self.qthread.isRunning():
             return True
+        self.worker.interrupt()
         self._stop.emit()
         return bool(self.qthread.wait(timeout_ms))

@@ -4,9 +4,12 @@ and on PostgreSQL, with the gate's decision latency measured while the syncs run
     python -m tests.bench.bench_sync                       # SQLite (+ PostgreSQL if KIOSK_TEST_PG_DSN is set)
     eval "$(scripts/start-postgres --durable)"; python -m tests.bench.bench_sync --backend both
 
-The server runs as its own process on loopback (as it would on another machine). The kiosk side runs
-as in the app: the sync client on one thread with its own KioskStore, decisions on another thread with
-the gate's KioskStore, both on one database file. A decision is the whole gate path, store.record():
+The server runs as its own process on loopback, standing in for another machine; here it shares the
+kiosk's CPUs and disk, so it runs niced (`--server-nice`, default 19; said in the output). The kiosk
+side runs as in the app: the sync client in its own process at the lowest priority
+(kiosk.sync.process.SyncProcess, started before the measurement as the app starts it once; with
+`--in-thread` on a thread of the kiosk's process, as before), decisions on a thread of the kiosk's
+process with the gate's KioskStore, both on one database file. A decision is the whole gate path, store.record():
 lookup, decide, and the commit of event + outbox + audit entry (WAL, synchronous=FULL); "lookup" is
 decide_only(), the read path alone. One decision every 20 ms; "during" counts the decisions that
 overlap a running sync (not those taken while the bench itself loads the next changes into the
@@ -27,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from kiosk.domain.decide import Presentation
 from kiosk.domain.payload import parse_payload
 from kiosk.store.db import KioskStore
 from kiosk.sync.client import SyncClient, SyncResult, enrol
+from kiosk.sync.process import NICE, SyncProcess
 from tests.server.support import PG_ENV, WIB, Admin, ServerProcess
 
 TARGET_FIRST_S, TARGET_INCREMENTAL_S, TARGET_P95_RATIO = 10.0, 1.0, 1.10
@@ -53,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steady-page-limit", type=int, default=250, help="page size once the data is complete")
     parser.add_argument("--interval-ms", type=float, default=20.0, help="time between measured decisions")
     parser.add_argument("--incremental-rounds", type=int, default=INCREMENTAL_ROUNDS, help="incremental syncs measured")
+    parser.add_argument("--in-thread", action="store_true", help="sync on a thread of the kiosk's process (old way)")
+    parser.add_argument("--sync-nice", type=int, default=NICE, help="niceness increment of the sync process")
+    parser.add_argument("--server-nice", type=int, default=19, help="niceness of the reference server (0: none)")
     args = parser.parse_args(argv)
     choice = args.backend or ("both" if os.environ.get(PG_ENV) else "sqlite")
     backends = ["sqlite", "postgres"] if choice == "both" else [choice]
@@ -63,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; kiosk database: SQLite, WAL "
         "(scans synchronous=FULL, feed pages NORMAL)"
+    )
+    where = "a thread of the kiosk's process" if args.in_thread else f"its own process (nice +{args.sync_nice})"
+    print(
+        f"sync client on {where}; decisions on a thread of the kiosk's process; reference server niced "
+        f"+{args.server_nice} (it stands in for another machine but shares these CPUs)"
     )
     print(
         f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
@@ -86,6 +98,8 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
             admin.load([_row(i, office, today) for i in range(start, min(start + 20_000, args.bookings))])
         print(f"\n== server on {backend}: import of {args.bookings:,} bookings {time.perf_counter() - started:.1f} s")
         server = ServerProcess(url, directory / "server.log", page_limit=args.page_limit).start()
+        if args.server_nice > 0:
+            os.setpriority(os.PRIO_PROCESS, server._process.pid, args.server_nice)  # type: ignore[union-attr]
         try:
             path = directory / "kiosk.db"
             with KioskStore.open(path) as store:
@@ -123,37 +137,50 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
 def measure(
     path: Path, codes: list[str], args: argparse.Namespace, batches: list[Any], admin: Admin | None = None
 ) -> dict[str, Any]:
-    """Decisions on one thread while the syncs run on another; then as many idle decisions."""
-    with KioskStore.open(path) as gate_store, KioskStore.open(path) as sync_store:
+    """Decisions on one thread while the syncs run (in the sync process, or on another thread); then as
+    many idle decisions."""
+    with KioskStore.open(path) as gate_store, syncer(path, args) as sync_once:
         stop = threading.Event()
         sampled: dict[str, list[Any]] = {}
         thread = threading.Thread(target=lambda: sampled.update(decisions(gate_store, codes, args.interval_ms, stop)))
         seconds: list[float] = []
         syncing: list[tuple[float, float]] = []
         results: list[SyncResult] = []
-        with SyncClient(
-            sync_store, page_limit=args.page_limit, steady_page_limit=args.steady_page_limit, timeout_s=60
-        ) as client:
-            if admin is not None:
-                client.sync_once()  # upload what earlier measurements recorded, outside the timing
-            thread.start()
-            for batch in batches:
-                if batch is not None and admin is not None:
-                    admin.load(batch)
-                time.sleep(0.3)
-                started = time.perf_counter()
-                results.append(client.sync_once())
-                ended = time.perf_counter()
-                seconds.append(ended - started)
-                syncing.append((started, ended))
+        if admin is not None:
+            sync_once()  # upload what earlier measurements recorded, outside the timing
+        time.sleep(0.5)
+        thread.start()
+        for batch in batches:
+            if batch is not None and admin is not None:
+                admin.load(batch)
             time.sleep(0.3)
-            stop.set()
-            thread.join()
-            client.sync_once()
+            started = time.perf_counter()
+            results.append(sync_once())
+            ended = time.perf_counter()
+            seconds.append(ended - started)
+            syncing.append((started, ended))
+        time.sleep(0.3)
+        stop.set()
+        thread.join()
+        sync_once()
         overlapping = [any(a < end and start < b for start, end in syncing) for a, b in sampled["at"]]
         during = {kind: [v for v, keep in zip(sampled[kind], overlapping, strict=True) if keep] for kind in KINDS}
         idle = decisions(gate_store, codes, args.interval_ms, count=len(during["record"]))
     return {"seconds": seconds, "results": results, "idle": idle, "during": during, "ratio": ratio(idle, during)}
+
+
+@contextmanager
+def syncer(path: Path, args: argparse.Namespace) -> Iterator[Callable[[], SyncResult]]:
+    """sync_once() of the kiosk's sync as the app runs it: a started SyncProcess, or a SyncClient on the
+    caller's thread with its own store (--in-thread)."""
+    options = {"page_limit": args.page_limit, "steady_page_limit": args.steady_page_limit, "timeout_s": 60}
+    if args.in_thread:
+        with KioskStore.open(path) as store, SyncClient(store, **options) as client:  # type: ignore[arg-type]
+            yield client.sync_once
+        return
+    with SyncProcess(path, client_options=options, nice=args.sync_nice) as runner:
+        runner.start()
+        yield runner.sync_once
 
 
 def report(name: str, measured: dict[str, Any], target: float) -> None:

@@ -252,24 +252,58 @@ def test_every_transaction_of_a_page_checks_the_cursor(store: KioskStore, monkey
     assert len(bookings_table(store)) == 4
 
 
-def test_a_scan_ends_a_bulk_transaction_early(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A scan that begins while a page is written waits for one small step, not the whole transaction."""
-    many = page([wire(f"MP7K{n:06d}", f"R{n}") for n in range(120)])
-    transactions: list[int] = []
+@contextmanager
+def counted_transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """How each bulk transaction ended, in order: "commit" or "rollback"."""
+    ends: list[str] = []
     bulk_writing = KioskStore.bulk_writing
 
     @contextmanager
     def counted(self: KioskStore) -> Iterator[Connection]:
-        with bulk_writing(self) as connection:
-            yield connection
-        transactions.append(1)
+        try:
+            with bulk_writing(self) as connection:
+                yield connection
+        except BaseException:
+            ends.append("rollback")
+            raise
+        ends.append("commit")
 
     monkeypatch.setattr(KioskStore, "bulk_writing", counted)
     monkeypatch.setattr(KioskStore, "yield_to_scans", lambda self, max_wait_s=0.0: None)
-    with store.scanning():  # a scan in progress all along (this thread: it never ends meanwhile)
-        apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=200)
-    assert len(transactions) == 3  # 50 + 50 + 20 rows: one step each
+    yield ends
+
+
+def test_a_scan_that_begins_rolls_the_bulk_transaction_back_at_once(
+    store: KioskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan that begins while a page is written waits for one small step and a roll-back, never for
+    the rest of the transaction or its commit; the rolled-back rows are written again after it."""
+    many = page([wire(f"MP7K{n:06d}", f"R{n}") for n in range(120)])
+    looks: list[bool] = []
+    real = KioskStore.scan_waiting
+
+    def a_scan_at_the_third_look(self: KioskStore) -> bool:
+        looks.append(True)
+        return len(looks) == 3 or real(self)
+
+    with counted_transactions(monkeypatch) as ends:
+        monkeypatch.setattr(KioskStore, "scan_waiting", a_scan_at_the_third_look)
+        apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=100)
+    assert ends == ["rollback", "commit", "commit"]  # 30 rows rolled back; then 100 + 20
     assert len(bookings_table(store)) == 120
+    with store.reading() as connection:
+        assert state.cursor(connection) == many.cursor
+
+
+def test_a_gate_that_never_rests_slows_a_page_but_never_stops_it(
+    store: KioskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many = page([wire(f"MP7K{n:06d}", f"R{n}") for n in range(25)])
+    with counted_transactions(monkeypatch) as ends, store.scanning():  # a scan in progress all along
+        apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=100)
+    # each transaction: rolled back twice, then one step of 10 rows committed (ending it early)
+    assert ends == ["rollback", "rollback", "commit"] * 3
+    assert len(bookings_table(store)) == 25
     with store.reading() as connection:
         assert state.cursor(connection) == many.cursor
 

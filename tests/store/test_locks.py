@@ -1,0 +1,246 @@
+"""Scans first across processes (kiosk/store/locks.py): the writer queue and the "scan running" signal
+work between two processes on one database file, let go promptly, and die with their holder.
+
+The other process is tests/store/lock_holder.py: it holds the writer turn, a write transaction or a
+scan until told to let go, and says when it did (time.monotonic(), the machine's clock)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from kiosk.store import locks
+from kiosk.store.db import KioskStore, StoreError
+from tests.store.conftest import NOW, UNKNOWN_CODE, present
+
+HOLDER = Path(__file__).with_name("lock_holder.py")
+READY_TIMEOUT_S = 30.0
+#: How soon after the other process let go a waiting writer or bulk step must go on. SQLite's own wait
+#: for its lock polls every 100 ms by then; the lock file is looked at every millisecond.
+PROMPT_S = 0.05
+
+
+class Holder:
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+
+    def line(self, timeout_s: float = READY_TIMEOUT_S) -> str:
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            assert selector.select(timeout_s), "the other process said nothing"
+        return self.process.stdout.readline().strip()
+
+    def release(self) -> float:
+        """Tell it to let go; the time.monotonic() at which it did."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        word, at = self.line().split()
+        assert word == "released"
+        return float(at)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+
+@contextmanager
+def holder(db_path: Path, mode: str) -> Iterator[Holder]:
+    command = [sys.executable, str(HOLDER), "--db", str(db_path), mode]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    other = Holder(process)
+    try:
+        assert other.line() == "holding"
+        yield other
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def record_on_a_thread(store: KioskStore) -> tuple[threading.Thread, list[object]]:
+    """store.record() on its own thread; the list gets the time.monotonic() it returned at, or the error."""
+    outcome: list[object] = []
+
+    def record() -> None:
+        try:
+            store.record(present(UNKNOWN_CODE), NOW)
+            outcome.append(time.monotonic())
+        except Exception as exc:  # reported to the test thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=record, name="record")
+    thread.start()
+    return thread, outcome
+
+
+# --- the files -------------------------------------------------------------------------------------------
+
+
+def test_lock_files_beside_the_database_private_and_empty(store: KioskStore, db_path: Path) -> None:
+    for path in (locks.lock_path_for(db_path), locks.scans_path_for(db_path)):
+        info = path.stat()
+        assert stat.S_IMODE(info.st_mode) == 0o600
+        assert info.st_size == 0
+    store.record(present(UNKNOWN_CODE), NOW)
+    assert locks.lock_path_for(db_path).stat().st_size == 0  # never written, only locked
+
+
+def test_a_database_without_lock_files_gets_them_and_works(store: KioskStore, db_path: Path) -> None:
+    store.close()
+    for path in (locks.lock_path_for(db_path), locks.scans_path_for(db_path)):
+        path.unlink()
+    with KioskStore.open(db_path, create=False) as again:
+        assert again.record(present(UNKNOWN_CODE), NOW).decision is not None
+        assert locks.lock_path_for(db_path).exists() and locks.scans_path_for(db_path).exists()
+
+
+def test_a_refused_file_gets_no_lock_files(tmp_path: Path) -> None:
+    path = tmp_path / "not-a-kiosk.db"
+    path.write_bytes(b"hello, not SQLite at all" * 10)
+    with pytest.raises(StoreError, match="not an SQLite database"):
+        KioskStore.open(path)
+    assert not locks.lock_path_for(path).exists() and not locks.scans_path_for(path).exists()
+
+
+def test_without_lock_files_the_store_queues_in_this_process_only(
+    db_path: Path, store: KioskStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.close()
+
+    def refuse(path: object, flags: int, mode: int = 0o777) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(locks.os, "open", refuse)  # a read-only folder, say
+    with caplog.at_level(logging.WARNING, logger="kiosk.store.locks"), KioskStore.open(db_path) as limited:
+        assert not limited._locks.across_processes
+        assert limited.record(present(UNKNOWN_CODE), NOW).decision is not None
+        with limited.scanning():
+            assert limited.scan_waiting()
+        assert not limited.scan_waiting()
+    assert "cannot open the lock file" in caplog.text
+
+
+# --- the writer queue ------------------------------------------------------------------------------------
+
+
+def test_a_writer_in_another_process_holds_back_writes_here_and_lets_them_go_at_once(
+    store: KioskStore, db_path: Path
+) -> None:
+    """The other process holds only the writer turn, not SQLite's lock: what holds the write back here
+    can only be the lock file."""
+    with holder(db_path, "writer") as other:
+        thread, outcome = record_on_a_thread(store)
+        thread.join(0.3)
+        still_waiting = thread.is_alive()
+        released_at = other.release()
+        thread.join(10)
+    assert still_waiting
+    assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
+    assert 0 <= outcome[0] - released_at < PROMPT_S
+    assert store.outbox_size() == 1
+
+
+def test_a_write_transaction_in_another_process_is_waited_for_and_followed_at_once(
+    store: KioskStore, db_path: Path
+) -> None:
+    with holder(db_path, "write") as other:
+        thread, outcome = record_on_a_thread(store)
+        thread.join(0.3)
+        still_waiting = thread.is_alive()
+        released_at = other.release()
+        thread.join(10)
+    assert still_waiting
+    assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
+    assert 0 <= outcome[0] - released_at < PROMPT_S
+    with store.reading() as connection:  # the other process's transaction was committed first
+        assert connection.exec_driver_sql("SELECT value FROM settings WHERE key = 'test.holder'").scalar() == "1"
+
+
+def test_a_killed_writer_frees_the_lock(store: KioskStore, db_path: Path) -> None:
+    with holder(db_path, "write") as other:
+        thread, outcome = record_on_a_thread(store)
+        thread.join(0.3)
+        still_waiting = thread.is_alive()
+        killed_at = time.monotonic()
+        other.kill()
+        thread.join(10)
+    assert still_waiting
+    assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
+    assert outcome[0] - killed_at < 1.0
+    with store.reading() as connection:  # its transaction never committed
+        assert connection.exec_driver_sql("SELECT count(*) FROM settings WHERE key = 'test.holder'").scalar() == 0
+    assert store.record(present(UNKNOWN_CODE), NOW).decision is not None
+
+
+def test_a_writer_of_another_process_held_too_long_is_reported(store: KioskStore, db_path: Path) -> None:
+    with KioskStore.open(db_path, busy_timeout_ms=200) as impatient, holder(db_path, "writer"):
+        began = time.monotonic()
+        with pytest.raises(StoreError, match="locked by another program for more than 200 ms"):
+            impatient.record(present(UNKNOWN_CODE), NOW)
+        assert 0.15 < time.monotonic() - began < 2.0
+    assert impatient.outbox_size() == 0
+
+
+# --- scans running -----------------------------------------------------------------------------------------
+
+
+def test_a_scan_in_another_process_holds_back_bulk_work_here(store: KioskStore, db_path: Path) -> None:
+    assert not store.scan_waiting()
+    with holder(db_path, "scan") as other:
+        assert store.scan_waiting()
+        began = time.monotonic()
+        store.yield_to_scans(max_wait_s=0.3)  # waits its longest: the scan does not end
+        assert time.monotonic() - began >= 0.28
+        other.release()
+        assert not store.scan_waiting()
+        began = time.monotonic()
+        store.yield_to_scans(max_wait_s=5)
+        assert time.monotonic() - began < PROMPT_S
+
+
+def test_bulk_work_goes_on_as_soon_as_the_other_process_scan_ends(store: KioskStore, db_path: Path) -> None:
+    with holder(db_path, "scan") as other:
+        done: list[float] = []
+        thread = threading.Thread(target=lambda: (store.yield_to_scans(max_wait_s=10), done.append(time.monotonic())))
+        thread.start()
+        thread.join(0.3)
+        still_waiting = thread.is_alive()
+        released_at = other.release()
+        thread.join(10)
+    assert still_waiting
+    assert len(done) == 1 and 0 <= done[0] - released_at < PROMPT_S
+
+
+def test_a_killed_scanner_leaves_no_scan_behind(store: KioskStore, db_path: Path) -> None:
+    with holder(db_path, "scan") as other:
+        assert store.scan_waiting()
+        other.kill()
+        assert not store.scan_waiting()
+
+
+def test_a_scan_here_is_seen_by_bulk_work_of_another_store_and_not_after(store: KioskStore, db_path: Path) -> None:
+    """The shared flag in this process: released when the last of overlapping scans ends."""
+    with KioskStore.open(db_path) as bulk:
+        with store.scanning():
+            with store.scanning():
+                assert bulk.scan_waiting()
+            assert bulk.scan_waiting()
+        assert not bulk.scan_waiting()
+        assert os.path.exists(locks.scans_path_for(db_path))
