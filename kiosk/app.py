@@ -232,11 +232,11 @@ def _scanner(
         if decoder is None and in_process:
             pipeline = IsolatedPipeline(choice)
             worker = ScanWorker(source, settings=settings, preview_fps=PREVIEW_FPS, pipeline=pipeline)
-            decoder_name = pipeline.decoder_name + (" (own process)" if pipeline.isolated else "")
+            decoder_name, own_process = pipeline.decoder_name, pipeline.isolated
         else:
             chosen = decoder or make_decoder(choice)
             worker = ScanWorker(source, chosen, settings, preview_fps=PREVIEW_FPS)
-            decoder_name = getattr(chosen, "name", type(chosen).__name__)
+            decoder_name, own_process = getattr(chosen, "name", type(chosen).__name__), False
     except DecoderUnavailableError as exc:
         log.error("%s: the kiosk cannot read codes", exc)
         controller.camera_fault(str(exc))
@@ -267,7 +267,7 @@ def _scanner(
 
     def on_stats(stats: ScanStats) -> None:
         fps = max(stats.fps, applicant.preview.fps)
-        controller.camera_status(CameraStatus(not faulted["now"], "", fps, decoder_name, stats.camera))
+        controller.camera_status(CameraStatus(not faulted["now"], "", fps, decoder_name, stats.camera, own_process))
 
     worker.codeSeen.connect(on_code)
     worker.codesInView.connect(lambda codes: applicant.preview.set_codes([c.corners for c in codes]))
@@ -278,7 +278,7 @@ def _scanner(
     worker.fault.connect(on_fault)
     worker.faultCleared.connect(on_cleared)
     worker.statsChanged.connect(on_stats)
-    controller.camera_status(CameraStatus(True, "", 0.0, decoder_name, source.description))
+    controller.camera_status(CameraStatus(True, "", 0.0, decoder_name, source.description, own_process))
     return worker
 
 
@@ -632,7 +632,7 @@ def _shoot(kiosk: Kiosk, setup: DemoSetup, out: Path, time_line: _ScreenshotTime
     applicant.resize(*APPLICANT_SIZE)
     applicant.show()
     kiosk.start()
-    controller.camera_status(CameraStatus(True, "", 30.0, "zxing-cpp", "simulated camera #0 1280x720@30"))
+    controller.camera_status(CameraStatus(True, "", 30.0, "zxing", "simulated camera #0 1280x720@30", True))
     frame, corners = _sample_frame(samples["admit"].text)
     applicant.set_data_age(dt.timedelta(minutes=4))
     applicant.set_frame(frame, (corners,) if corners else ())

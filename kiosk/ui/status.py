@@ -72,6 +72,7 @@ class CameraStatus:
     fps: float = 0.0
     decoder: str = ""
     source: str = ""
+    decoder_process: bool = False  # the decoder runs in its own process (kiosk.vision.isolated)
 
 
 class StatusPage(QWidget):
@@ -195,7 +196,10 @@ class StatusPage(QWidget):
         else:
             self._set("camera_state", camera.message or self.tr("not working"), "error")
         self._set("camera_fps", f"{camera.fps:.1f} fps" if camera.fps else "—")
-        self._set("camera_decoder", camera.decoder or "—")
+        decoder = camera.decoder or "—"
+        if camera.decoder and camera.decoder_process:
+            decoder = self.tr("%1, in its own process").replace("%1", camera.decoder)
+        self._set("camera_decoder", decoder)
         self._set("camera_source", camera.source or "—")
         gate_text = {"open": self.tr("open"), "closed": self.tr("closed"), "fault": self.tr("fault")}
         gate = gate_text.get(self.gate_state, self.gate_state or "—")

@@ -762,6 +762,10 @@ entry</translation>
         <translation>not working</translation>
     </message>
     <message>
+        <source>%1, in its own process</source>
+        <translation>%1, in its own process</translation>
+    </message>
+    <message>
         <source>open</source>
         <translation>open</translation>
     </message>

@@ -753,6 +753,10 @@ pertama</translation>
         <translation>tidak berfungsi</translation>
     </message>
     <message>
+        <source>%1, in its own process</source>
+        <translation>%1, di proses tersendiri</translation>
+    </message>
+    <message>
         <source>open</source>
         <translation>terbuka</translation>
     </message>

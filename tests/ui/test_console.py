@@ -23,6 +23,7 @@ from kiosk.store.schema import AuditRow, ScanEventRow
 from kiosk.ui.console import GuardConsole
 from kiosk.ui.dialogs import NoteDialog, OverrideDialog, PinDialog
 from kiosk.ui.resources import install_language
+from kiosk.ui.status import CameraStatus
 from kiosk.workers.gate import FakeRelay
 from tests.ui.conftest import FakeTime, MakeKiosk
 from tests.ui.fixtures import GUARD_A, GUARD_B, PIN_A, PIN_B, UNKNOWN_CODE, guard_id, present
@@ -239,6 +240,10 @@ def test_status_panel_and_daily_report_export(kiosk: Kiosk, store: KioskStore, t
     status = console.status_page
     assert status.values["pending"].text() == str(store.outbox_size())
     assert status.values["audit_state"].text() == "BAIK"
+    status.set_camera(CameraStatus(True, "", 30.0, "zxing", "camera #0", decoder_process=True))
+    assert status.values["camera_decoder"].text() == "zxing, di proses tersendiri"
+    status.set_camera(CameraStatus(True, "", 30.0, "zbar", "camera #0"))
+    assert status.values["camera_decoder"].text() == "zbar"
     console.stats_page.export.click()
     [csv_path] = (tmp_path / "reports").glob("*.csv")
     [pdf_path] = (tmp_path / "reports").glob("*.pdf")
