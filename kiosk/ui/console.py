@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMainWindow,
     QSplitter,
@@ -351,8 +352,8 @@ class QueuePage(QWidget):
 
     def _show_detail(self) -> None:
         item = self.selected
-        while self.detail_form.rowCount():
-            self.detail_form.removeRow(0)
+        if item is None:
+            self._set_detail_rows([])
         for widget in (self.admit, self.acknowledge, self.dismiss):
             widget.setEnabled(item is not None and item.is_open)
         self.note.setEnabled(item is not None)
@@ -362,14 +363,31 @@ class QueuePage(QWidget):
             self.detail_notes.clear()
             return
         self.detail_title.setText(f"{labels.verdict(item.verdict.value)} — {labels.reason(item.reason)}")
-        for name, value in scan_summary(item, with_result=False):
-            self.detail_form.addRow(label(text=name + ":"), label(text=value, wrap=True))
+        self._set_detail_rows([(name + ":", value) for name, value in scan_summary(item, with_result=False)])
         self.detail_status.setText(self.tr("Status: %1").replace("%1", status_text(item, self.model.zone)))
         notes = [
             f"{n.guard_name} {n.at.astimezone(self.model.zone) if self.model.zone else n.at:%H.%M}: {n.text}"
             for n in item.notes
         ]
         self.detail_notes.setText("\n".join(notes))
+
+    def _set_detail_rows(self, rows: list[tuple[str, str]]) -> None:
+        """Fill the detail form; with as many rows as before only the texts change, so a new scan
+        arriving in the queue does not rebuild the pane (new widgets mean a new layout and a repaint
+        of the whole page on the GUI thread)."""
+        form = self.detail_form
+        if form.rowCount() != len(rows):
+            while form.rowCount():
+                form.removeRow(0)
+            for name, value in rows:
+                form.addRow(label(text=name), label(text=value, wrap=True))
+            return
+        for row, (name, value) in enumerate(rows):
+            for role, text in ((QFormLayout.ItemRole.LabelRole, name), (QFormLayout.ItemRole.FieldRole, value)):
+                cell = form.itemAt(row, role)
+                widget = cell.widget() if cell is not None else None
+                if isinstance(widget, QLabel):
+                    widget.setText(text)
 
     def _request(self, signal: SignalInstance) -> None:
         if self.selected is not None:
