@@ -134,7 +134,9 @@ class IsolatedPipeline:
         except (EOFError, OSError) as exc:
             self._lose_child(f"{type(exc).__name__}: {exc}")
             raise DecodeFaultError(f"the decoder process ended while decoding ({self._exit_text()})") from exc
-        return _result(reply, self._seq)
+        result = _result(reply, self._seq)
+        slot.forget_name()  # the child has it mapped now: nothing is left in /dev/shm if the kiosk is killed
+        return result
 
     def close(self) -> None:
         """End the child (it exits when its pipe closes; killed if it does not within a second)."""
@@ -227,6 +229,9 @@ class IsolatedPipeline:
     def _lose_child(self, why: str) -> None:
         log.error("decoder process %s lost: %s", self.child_pid, why)
         process, conn, self._process, self._conn = self._process, self._conn, None, None
+        if self._slot is not None:  # its name is gone: the next child gets a new file
+            self._slot.close()
+            self._slot = None
         if conn is not None:
             conn.close()
         if process is not None:
@@ -250,7 +255,8 @@ class _FrameSlot:
 
     Only one frame is in flight at a time (the parent waits for the answer, or kills the child), so
     the two never touch it at once. The file lives in /dev/shm (memory, never the disk) where there is
-    one, is readable by this user only, and is deleted when the pipeline closes."""
+    one, is readable by this user only, and its name is deleted as soon as the child has mapped it (a
+    killed kiosk leaves nothing behind)."""
 
     def __init__(self, capacity: int) -> None:
         folder = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
@@ -261,14 +267,22 @@ class _FrameSlot:
         finally:
             os.close(fd)
         self.capacity = capacity
+        self._named = True
 
     def put(self, gray: Image) -> None:
         self._map[: gray.nbytes] = gray.reshape(-1).data
 
-    def close(self) -> None:
-        self._map.close()
+    def forget_name(self) -> None:
+        """Delete the file's name once the child has mapped it; the mappings stay valid."""
+        if not self._named:
+            return
+        self._named = False
         with contextlib.suppress(OSError):
             os.unlink(self.path)
+
+    def close(self) -> None:
+        self._map.close()
+        self.forget_name()
 
 
 def _result(reply: Any, seq: int) -> PipelineResult:

@@ -45,6 +45,12 @@ def test_reads_what_the_in_process_pipeline_reads(pipeline: IsolatedPipeline) ->
     assert pipeline.decoder_name == "zxing" and pipeline.name.startswith("zxing")
 
 
+def test_no_frame_file_is_left_behind(pipeline: IsolatedPipeline) -> None:
+    pipeline.decode(canvas(qr_image("NAMELESS-1")))
+    slot = pipeline._slot
+    assert slot is not None and not os.path.exists(slot.path)  # mapped by both, named nowhere
+
+
 def test_regions_and_a_bgr_frame_cross_the_pipe(pipeline: IsolatedPipeline) -> None:
     gray = canvas(qr_image("REGION12345"))
     bgr = np.dstack([gray, gray, gray])
