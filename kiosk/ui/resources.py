@@ -55,12 +55,30 @@ def style_sheet() -> str:
 
 
 def load_translator(lang: Lang) -> QTranslator | None:
-    """A translator for `lang`, or None (logged) when its .qm file is missing."""
-    translator = QTranslator()
-    if translator.load(str(translation_path(lang))):
-        return translator
-    log.warning("no translation file %s; the guard console stays in English", translation_path(lang))
-    return None
+    """A translator for `lang`, or None (logged) when its .qm file is missing or unreadable.
+
+    The file is read into memory first: QTranslator.load(path) maps the file and reads it for as long
+    as the kiosk runs, so a .qm rewritten in place under a running kiosk (an upgrade, a rebuild of the
+    translations) changed its texts and could crash it (seen: a segfault in QTranslator during a
+    30-minute run). The bytes stay referenced by the translator; Qt does not copy them."""
+    path = translation_path(lang)
+    try:
+        translator = _MemoryTranslator(path.read_bytes())
+    except OSError as exc:
+        log.warning("no translation file %s (%s); the guard console stays in English", path, exc.strerror)
+        return None
+    if not translator.load(translator.data):
+        log.warning("%s is not a Qt translation file; the guard console stays in English", path)
+        return None
+    return translator
+
+
+class _MemoryTranslator(QTranslator):
+    """A QTranslator and the bytes it reads from, which live exactly as long as it does."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self.data = data
 
 
 def install_language(app: QCoreApplication, lang: Lang) -> bool:

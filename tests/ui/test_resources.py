@@ -128,3 +128,29 @@ def test_without_an_audio_device_the_kiosk_stays_silent(qapp: QApplication, capl
     if not player.available:
         assert sum("sound is off" in r.message for r in caplog.records) == 1  # said once
     player.deleteLater()
+
+
+def test_a_translation_file_rewritten_under_a_running_kiosk_changes_nothing(tmp_path: Path, qapp: QApplication) -> None:
+    """QTranslator.load(path) maps the file: rewriting it in place (an upgrade, a rebuild) changed the
+    texts of a running kiosk and once crashed one. The kiosk reads the file into memory instead."""
+    from kiosk.ui import resources
+
+    copy = tmp_path / "kiosk_id.qm"
+    copy.write_bytes(translation_path(Lang.ID).read_bytes())
+    original = resources.translation_path
+    resources.translation_path = lambda lang: copy  # type: ignore[assignment]
+    try:
+        translator = load_translator(Lang.ID)
+    finally:
+        resources.translation_path = original  # type: ignore[assignment]
+    assert translator is not None
+    with copy.open("r+b") as handle:  # in place: same file, new contents
+        handle.write(translation_path(Lang.EN).read_bytes())
+        handle.truncate()
+    assert translator.translate("Labels", "Too early") == "Terlalu awal"
+    (tmp_path / "kiosk_id.qm").write_bytes(b"not a translation")
+    resources.translation_path = lambda lang: copy  # type: ignore[assignment]
+    try:
+        assert load_translator(Lang.ID) is None  # refused with a log line, the console stays in English
+    finally:
+        resources.translation_path = original  # type: ignore[assignment]
