@@ -32,6 +32,7 @@ from kiosk.domain.screen import (
     idle_screen,
     out_of_order_screen,
 )
+from kiosk.ui.bigtext import BigTextLabel
 from kiosk.ui.preview import Corners, FrameImage, PreviewWidget
 from kiosk.ui.resources import icon
 from kiosk.ui.widgets import button, frame, label, pixel_font
@@ -137,8 +138,9 @@ class ApplicantWindow(QWidget):
     def show_screen(self, screen: Screen) -> None:
         self.current = screen
         self.setProperty("state", screen.state.value)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        for widget in (self, self.title1):  # the title's colour rule depends on the window's state
+            self.style().unpolish(widget)
+            self.style().polish(widget)
         self._render()
 
     def set_first_language(self, lang: Lang) -> None:
@@ -209,7 +211,7 @@ class ApplicantWindow(QWidget):
     # --- rendering --------------------------------------------------------------------------------
 
     def _label(self, name: str) -> QLabel:
-        widget = label(name, wrap=True, align=Qt.AlignmentFlag.AlignCenter)
+        widget = label(name, wrap=True, align=Qt.AlignmentFlag.AlignCenter, kind=BigTextLabel)
         widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         return widget
 

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -62,7 +61,7 @@ from kiosk.ui.jobs import Jobs
 from kiosk.ui.queue_model import COLUMN_WIDTHS, NAME_COLUMN, QueueModel, status_text
 from kiosk.ui.stats import StatsPage
 from kiosk.ui.status import StatusPage
-from kiosk.ui.widgets import button, frame, label
+from kiosk.ui.widgets import Tabs, button, frame, label
 
 log = logging.getLogger(__name__)
 
@@ -486,7 +485,7 @@ class GuardConsole(QMainWindow):
         self.queue_page = QueuePage()
         self.status_page = StatusPage()
         self.stats_page = StatsPage()
-        self.tabs = QTabWidget()
+        self.tabs = Tabs()
         self.tabs.addTab(self.queue_page, "")
         self.tabs.addTab(self.status_page, "")
         self.tabs.addTab(self.stats_page, "")
