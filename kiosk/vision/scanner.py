@@ -288,9 +288,11 @@ class ScanCore:
             return None
         try:
             return self._decode(frame, now)
-        except Exception:  # a decoder bug must never stop the kiosk: counted, logged, next frame
+        except Exception as exc:  # a decoder bug must never stop the kiosk: counted, logged, next frame
             self.counters.decode_errors += 1
             self._limit.warn("decode-error", "decoding a frame failed", exc_info=True)
+            with self._lock:  # a decoder that keeps failing reads nothing: the watchdog says so
+                self._watchdog.decode_failed(now, f"{type(exc).__name__}: {exc}")
             return None
 
     def _decode(self, frame: Frame, now: float) -> CodeSeen | None:
@@ -308,6 +310,8 @@ class ScanCore:
         since = now - self._last_rescue
         rescue = verdict.reason != "retry" and (since >= self.settings.rescue_interval_s or since < 0)
         result = self.pipeline.decode(to_gray(image), verdict.regions, rescue=rescue)
+        with self._lock:
+            self._watchdog.decoded()
         if result.passes > 1:
             self._last_rescue = now
         self._record_decode((time.perf_counter() - started) * 1000.0)

@@ -3,7 +3,9 @@
 Pure logic with time passed in. The scan loop feeds it a cheap probe of every frame (a checksum and the
 brightness of a sparse pixel sample) and every read failure, and asks `update(now)` for transitions to
 report (a new fault, or all clear). A real sensor never delivers two identical frames, so identical
-checksums for `window_s` mean a frozen driver.
+checksums for `window_s` mean a frozen driver. The decode side reports each decode attempt too: a
+decoder that fails on every frame for `window_s` (a decoder process that crashes on each one, say) reads
+nothing while the camera looks healthy, and is a fault like a dead camera.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class FaultKind(enum.StrEnum):
     BLACK = "black"
     OVEREXPOSED = "overexposed"
     FROZEN = "frozen"
+    DECODER_FAILING = "decoder_failing"  # the camera is fine but every decode attempt fails
 
 
 #: When several faults hold at once, the first in this order is reported.
@@ -86,6 +89,9 @@ class Watchdog:
         self._bright_since: float | None = None
         self._errors = 0
         self._last_error = ""
+        self._decode_errors = 0
+        self._decode_failing_since: float | None = None
+        self._last_decode_error = ""
         self._reported: FaultKind | None = None
 
     @property
@@ -120,6 +126,18 @@ class Watchdog:
         self._errors += 1
         self._last_error = message
 
+    def decode_failed(self, now: float, message: str) -> None:
+        """A decode attempt raised (a decoder process that died or hung, a decoder bug)."""
+        self._decode_errors += 1
+        self._last_decode_error = message
+        if self._decode_failing_since is None:
+            self._decode_failing_since = now
+
+    def decoded(self) -> None:
+        """A decode attempt finished (with or without codes): the decoder works."""
+        self._decode_errors = 0
+        self._decode_failing_since = None
+
     def faults(self, now: float) -> list[tuple[FaultKind, str]]:
         """Every fault that holds at `now`, most important first."""
         found: list[tuple[FaultKind, str]] = []
@@ -134,6 +152,15 @@ class Watchdog:
                 found.append(self._timed(kind, now - since))
         if self._signature is not None and now - self._last_change_at >= self.window_s and self._fresh(now):
             found.append(self._timed(FaultKind.FROZEN, now - self._last_change_at))
+        failing = self._decode_failing_since
+        if failing is not None and self._decode_errors >= self.error_limit and now - failing >= self.window_s:
+            found.append(
+                (
+                    FaultKind.DECODER_FAILING,
+                    f"the QR decoder failed on every frame for {now - failing:.1f} s "
+                    f"({self._decode_errors} in a row): {self._last_decode_error}",
+                )
+            )
         return sorted(found, key=lambda f: PRIORITY.index(f[0]))
 
     def update(self, now: float) -> Transition | None:

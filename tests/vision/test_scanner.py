@@ -171,3 +171,29 @@ def test_low_resolution_and_frame_rate_are_noted() -> None:
     notes = " ".join(core.stats().notes)
     assert "320x240" in notes and "2.0 fps" in notes
     assert core.current_faults(clock.now()) == []  # degraded, not broken: the kiosk keeps reading
+
+
+def test_a_decoder_that_fails_on_every_frame_puts_the_scanner_out_of_order_until_it_reads_again() -> None:
+    class Switchable:
+        name = "switchable"
+        broken = True
+
+        def decode(self, image: Image) -> list[DecodedCode]:
+            if self.broken:
+                raise RuntimeError("the decoder process ended while decoding (killed by SIGSEGV)")
+            return []
+
+    decoder = Switchable()
+    camera = SimulatedCamera([empty(20)], realtime=False, fps=30)
+    clock = camera.clock
+    assert isinstance(clock, ManualClock)
+    core = ScanCore(camera, ScanPipeline(decoder, rescue=False), clock, ScanSettings(idle_gate=False))
+    run(core, clock, 30)  # one second: not yet
+    assert core.health(clock.now()) is None
+    run(core, clock, 60)
+    transition = core.health(clock.now())
+    assert transition is not None and transition.kind is FaultKind.DECODER_FAILING
+    assert "SIGSEGV" in transition.message
+    decoder.broken = False
+    run(core, clock, 2)
+    assert core.health(clock.now()) is not None and core.current_faults(clock.now()) == []

@@ -129,3 +129,45 @@ def test_backoff_doubles_up_to_a_cap_and_resets() -> None:
     assert [backoff.delay() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
     backoff.reset()
     assert backoff.delay() == 0.5
+
+
+def test_a_decoder_failing_on_every_frame_is_a_fault_until_a_decode_works(dog: Watchdog) -> None:
+    for i in range(round(WINDOW * FPS)):  # a healthy camera, every decode attempt raising
+        now = i / FPS
+        dog.frame(probe(i), now)
+        dog.decode_failed(now, "DecodeFaultError: the decoder process ended while decoding")
+        assert dog.update(now) is None, f"reported after {now:.2f} s"
+    now = WINDOW + 0.05
+    dog.frame(probe(1000), now)
+    dog.decode_failed(now, "DecodeFaultError: the decoder process ended while decoding")
+    transition = dog.update(now)
+    assert transition is not None and transition.kind is FaultKind.DECODER_FAILING
+    assert "QR decoder failed on every frame" in transition.message and "ended while decoding" in transition.message
+    dog.decoded()
+    assert dog.update(now + 0.1) == Transition(None)
+
+
+@pytest.mark.parametrize(
+    ("errors", "seconds"),
+    [(4, 10.0), (100, WINDOW - 0.1)],
+    ids=["few errors over a long time", "many errors in a short time"],
+)
+def test_a_decoder_fault_needs_both_the_error_count_and_the_time(errors: int, seconds: float) -> None:
+    dog = Watchdog(window_s=WINDOW, error_limit=5)
+    dog.opened(0.0)
+    for i in range(errors):
+        now = seconds * i / max(errors - 1, 1)
+        dog.frame(probe(i), now)
+        dog.decode_failed(now, "boom")
+    assert FaultKind.DECODER_FAILING not in [kind for kind, _ in dog.faults(seconds)]
+
+
+def test_one_failed_decode_between_good_ones_is_no_fault(dog: Watchdog) -> None:
+    for i in range(10 * FPS):
+        now = i / FPS
+        dog.frame(probe(i), now)
+        if i % 30 == 0:
+            dog.decode_failed(now, "a killed child costs one frame")
+        else:
+            dog.decoded()
+        assert dog.update(now) is None
