@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +30,20 @@ READY_TIMEOUT_S = 30.0
 #: How soon after the other process let go a waiting writer or bulk step must go on. SQLite's own wait
 #: for its lock polls every 100 ms by then; the lock file is looked at every millisecond.
 PROMPT_S = 0.05
+#: A loaded machine can leave any one waiter off the CPU for longer than that, so each such measurement
+#: is tried up to this many times and the quickest counts; with the lock file broken, every try waits
+#: for SQLite's 100 ms poll.
+TRIES = 3
+
+
+def quickest(attempt: Callable[[], float]) -> float:
+    """The smallest of up to TRIES delays measured by `attempt` (stops at the first under PROMPT_S)."""
+    delays = []
+    for _ in range(TRIES):
+        delays.append(attempt())
+        if delays[-1] < PROMPT_S:
+            break
+    return min(delays)
 
 
 class Holder:
@@ -145,32 +159,42 @@ def test_a_writer_in_another_process_holds_back_writes_here_and_lets_them_go_at_
 ) -> None:
     """The other process holds only the writer turn, not SQLite's lock: what holds the write back here
     can only be the lock file."""
-    with holder(db_path, "writer") as other:
-        thread, outcome = record_on_a_thread(store)
-        thread.join(0.3)
-        still_waiting = thread.is_alive()
-        released_at = other.release()
-        thread.join(10)
-    assert still_waiting
-    assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
-    assert 0 <= outcome[0] - released_at < PROMPT_S
-    assert store.outbox_size() == 1
+
+    def attempt() -> float:
+        with holder(db_path, "writer") as other:
+            thread, outcome = record_on_a_thread(store)
+            thread.join(0.3)
+            still_waiting = thread.is_alive()
+            released_at = other.release()
+            thread.join(10)
+        assert still_waiting
+        assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
+        assert outcome[0] >= released_at
+        return outcome[0] - released_at
+
+    assert quickest(attempt) < PROMPT_S
+    assert 1 <= store.outbox_size() <= TRIES
 
 
 def test_a_write_transaction_in_another_process_is_waited_for_and_followed_at_once(
     store: KioskStore, db_path: Path
 ) -> None:
-    with holder(db_path, "write") as other:
-        thread, outcome = record_on_a_thread(store)
-        thread.join(0.3)
-        still_waiting = thread.is_alive()
-        released_at = other.release()
-        thread.join(10)
-    assert still_waiting
-    assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
-    assert 0 <= outcome[0] - released_at < PROMPT_S
-    with store.reading() as connection:  # the other process's transaction was committed first
-        assert connection.exec_driver_sql("SELECT value FROM settings WHERE key = 'test.holder'").scalar() == "1"
+
+    def attempt() -> float:
+        with holder(db_path, "write") as other:
+            thread, outcome = record_on_a_thread(store)
+            thread.join(0.3)
+            still_waiting = thread.is_alive()
+            released_at = other.release()
+            thread.join(10)
+        assert still_waiting
+        assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
+        assert outcome[0] >= released_at
+        with store.reading() as connection:  # the other process's transaction was committed first
+            assert connection.exec_driver_sql("SELECT value FROM settings WHERE key = 'test.holder'").scalar() == "1"
+        return outcome[0] - released_at
+
+    assert quickest(attempt) < PROMPT_S
 
 
 def test_a_killed_writer_frees_the_lock(store: KioskStore, db_path: Path) -> None:
@@ -216,16 +240,26 @@ def test_a_scan_in_another_process_holds_back_bulk_work_here(store: KioskStore, 
 
 
 def test_bulk_work_goes_on_as_soon_as_the_other_process_scan_ends(store: KioskStore, db_path: Path) -> None:
-    with holder(db_path, "scan") as other:
-        done: list[float] = []
-        thread = threading.Thread(target=lambda: (store.yield_to_scans(max_wait_s=10), done.append(time.monotonic())))
-        thread.start()
-        thread.join(0.3)
-        still_waiting = thread.is_alive()
-        released_at = other.release()
-        thread.join(10)
-    assert still_waiting
-    assert len(done) == 1 and 0 <= done[0] - released_at < PROMPT_S
+
+    def attempt() -> float:
+        with holder(db_path, "scan") as other:
+            done: list[float] = []
+
+            def bulk_step() -> None:
+                store.yield_to_scans(max_wait_s=10)
+                done.append(time.monotonic())
+
+            thread = threading.Thread(target=bulk_step)
+            thread.start()
+            thread.join(0.3)
+            still_waiting = thread.is_alive()
+            released_at = other.release()
+            thread.join(10)
+        assert still_waiting
+        assert len(done) == 1 and done[0] >= released_at
+        return done[0] - released_at
+
+    assert quickest(attempt) < PROMPT_S
 
 
 def test_a_killed_scanner_leaves_no_scan_behind(store: KioskStore, db_path: Path) -> None:
