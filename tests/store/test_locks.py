@@ -154,47 +154,35 @@ def test_without_lock_files_the_store_queues_in_this_process_only(
 # --- the writer queue ------------------------------------------------------------------------------------
 
 
+def recorded_after_release(store: KioskStore, db_path: Path, mode: str) -> float:
+    """A scan recorded here while another process holds `mode`; how long after its release it went on."""
+    with holder(db_path, mode) as other:
+        thread, outcome = record_on_a_thread(store)
+        thread.join(0.3)
+        still_waiting = thread.is_alive()
+        released_at = other.release()
+        thread.join(10)
+    assert still_waiting
+    assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
+    assert outcome[0] >= released_at
+    return outcome[0] - released_at
+
+
 def test_a_writer_in_another_process_holds_back_writes_here_and_lets_them_go_at_once(
     store: KioskStore, db_path: Path
 ) -> None:
     """The other process holds only the writer turn, not SQLite's lock: what holds the write back here
     can only be the lock file."""
-
-    def attempt() -> float:
-        with holder(db_path, "writer") as other:
-            thread, outcome = record_on_a_thread(store)
-            thread.join(0.3)
-            still_waiting = thread.is_alive()
-            released_at = other.release()
-            thread.join(10)
-        assert still_waiting
-        assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
-        assert outcome[0] >= released_at
-        return outcome[0] - released_at
-
-    assert quickest(attempt) < PROMPT_S
+    assert quickest(lambda: recorded_after_release(store, db_path, "writer")) < PROMPT_S
     assert 1 <= store.outbox_size() <= TRIES
 
 
 def test_a_write_transaction_in_another_process_is_waited_for_and_followed_at_once(
     store: KioskStore, db_path: Path
 ) -> None:
-
-    def attempt() -> float:
-        with holder(db_path, "write") as other:
-            thread, outcome = record_on_a_thread(store)
-            thread.join(0.3)
-            still_waiting = thread.is_alive()
-            released_at = other.release()
-            thread.join(10)
-        assert still_waiting
-        assert len(outcome) == 1 and isinstance(outcome[0], float), outcome
-        assert outcome[0] >= released_at
-        with store.reading() as connection:  # the other process's transaction was committed first
-            assert connection.exec_driver_sql("SELECT value FROM settings WHERE key = 'test.holder'").scalar() == "1"
-        return outcome[0] - released_at
-
-    assert quickest(attempt) < PROMPT_S
+    assert quickest(lambda: recorded_after_release(store, db_path, "write")) < PROMPT_S
+    with store.reading() as connection:  # the other process's transaction was committed first
+        assert connection.exec_driver_sql("SELECT value FROM settings WHERE key = 'test.holder'").scalar() == "1"
 
 
 def test_a_killed_writer_frees_the_lock(store: KioskStore, db_path: Path) -> None:
