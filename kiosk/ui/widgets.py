@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QStackedWidget, QTabBar, QVBoxLayout, QWidget
 
 
@@ -72,6 +74,11 @@ class Tabs(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.bar)
         layout.addWidget(self.pages, 1)
+        # QTabWidget's keys for the next and the previous page, for a guard at a keyboard.
+        for keys, step in (("Ctrl+Tab", 1), ("Ctrl+PgDown", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(partial(self._step, step))
 
     def addTab(self, page: QWidget, title: str) -> int:  # noqa: N802 - the QTabWidget name
         self.pages.addWidget(page)
@@ -101,6 +108,10 @@ class Tabs(QWidget):
 
     def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802
         self.bar.setCurrentIndex(self.pages.indexOf(page))
+
+    def _step(self, step: int) -> None:
+        if self.count():
+            self.setCurrentIndex((self.currentIndex() + step) % self.count())
 
     def _show(self, index: int) -> None:
         self.pages.setCurrentIndex(index)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QTableWidget, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -78,3 +78,16 @@ def test_tabs_switch_pages_and_say_so(qapp: QApplication, qtbot: QtBot) -> None:
     assert other.isVisible() and not table.isVisible()
     tabs.bar.setCurrentIndex(0)  # a click on the bar does the same
     assert tabs.currentWidget() is table.parentWidget() and seen == [1, 0]
+
+
+def test_the_keyboard_moves_between_pages_as_in_qtabwidget(qapp: QApplication, qtbot: QtBot) -> None:
+    tabs, _count, table, other = build(qtbot)
+    tabs.activateWindow()
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus, timeout=2000)
+    qtbot.keyClick(table, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentWidget() is other
+    qtbot.keyClick(other, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)  # past the last: the first
+    assert tabs.currentIndex() == 0
+    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentWidget() is other
