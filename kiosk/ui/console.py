@@ -8,6 +8,10 @@ on the reader thread. Nothing here touches the database, the disk or the network
 Login is per guard with a personal PIN (the store counts wrong PINs and locks the guard out after
 five); the console logs out after a quiet spell (`idle_logout_s`). In kiosk mode, leaving needs the
 logged-in guard's PIN again.
+
+The quiet spell is watched by an event filter on the console's own windows (the console's QWindow and
+each dialog's), which receive every key, click and touch before any widget does; not on the application,
+where it would be called, in Python, for every event of every object of the kiosk.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QMouseEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -81,6 +85,16 @@ _ACTIVITY = frozenset(
         QEvent.Type.TouchBegin,
     }
 )
+
+
+def _passing_mouse(event: QEvent) -> bool:
+    """A mouse moving with no button held. A window sees every such move (most widgets saw them only
+    with a button held): a mouse passing over the console is not the guard using it."""
+    return (
+        event.type() == QEvent.Type.MouseMove
+        and isinstance(event, QMouseEvent)
+        and event.buttons() == Qt.MouseButton.NoButton
+    )
 
 
 def error_text(error: BaseException) -> str:
@@ -451,9 +465,6 @@ class GuardConsole(QMainWindow):
             "stats": self._timer(STATS_REFRESH_MS, self.refresh_stats),
             "audit": self._timer(AUDIT_VERIFY_MS, lambda: self.refresh_status(verify=True)),
         }
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
         QShortcut(QKeySequence("Ctrl+L"), self, partial(self.logout, ""))
         self.resize(1400, 900)
         self.retranslate()
@@ -570,12 +581,22 @@ class GuardConsole(QMainWindow):
         self.retranslate()
         self.loggedOut.emit()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        self._watch(self)  # the console's window exists once it is shown
+        super().showEvent(event)
+
+    def _watch(self, window: QWidget) -> None:
+        """Watch the activity in `window` (the console or one of its dialogs) on its QWindow."""
+        handle = window.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(self)  # once: Qt keeps one entry per filter
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """Any key, click or touch in the console (or its dialogs) keeps the guard logged in."""
-        if event.type() in _ACTIVITY and self.guard is not None and isinstance(watched, QWidget):
-            window = watched.window()
-            if window is self or (window is not None and window.parentWidget() is self):
-                self.idle.start()
+        """Any key, click or touch in the console (or its dialogs) keeps the guard logged in.
+
+        Installed only on the console's window and its dialogs' (`_watch`)."""
+        if event.type() in _ACTIVITY and self.guard is not None and not _passing_mouse(event):
+            self.idle.start()
         return False
 
     # --- the queue and actions ----------------------------------------------------------------------
@@ -632,9 +653,14 @@ class GuardConsole(QMainWindow):
 
     def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog
-        dialog.finished.connect(lambda _code: setattr(self, "_dialog", None))
+        dialog.finished.connect(lambda _code: self._closed(dialog))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+        self._watch(dialog)
+
+    def _closed(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:  # it is deleted once closed: a logout must not reject it again
+            self.dialog = None
 
     def _act(self, action: Callable[..., ActionResult]) -> None:
         guard = self.guard
@@ -783,6 +809,5 @@ class GuardConsole(QMainWindow):
         for timer in self._timers.values():
             timer.stop()
         self.idle.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        for window in QGuiApplication.allWindows():
+            window.removeEventFilter(self)

@@ -1,10 +1,17 @@
 """A USB keyboard-wedge scanner as a second input: it "types" the code and Enter, very fast.
 
-An application-wide event filter watches every key press whatever widget has focus, and a pure parser
-tells a scanner from a person by rhythm: a burst of printable keys, each within `max_gap_s` of the last,
-ended by Enter, is a code; people type ten times slower. The filter only watches (the keys still reach
-the focused widget), except the Enter that ends a recognised code, which it swallows so it cannot also
-press a default button.
+An event filter on each of the application's windows watches every key press whatever widget has focus,
+and a pure parser tells a scanner from a person by rhythm: a burst of printable keys, each within
+`max_gap_s` of the last, ended by Enter, is a code; people type ten times slower. The filter only watches
+(the keys still reach the focused widget), except the Enter that ends a recognised code, which it
+swallows so it cannot also press a default button.
+
+The filter sits on the windows (QWindow), not on the application: Qt hands a key press to the window
+first and the window passes it on to its focus widget, so the window's filter sees each key once, before
+any widget. An application-wide filter would also be called, in Python and holding the GIL, for every
+other event of every object (timers, paints, queued signals from the worker threads): about 150 times
+a second in the demo. Windows that appear later are picked up when the focus moves (a window gets keys
+only once it has the focus) and when a modal dialog opens over a watched window.
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QWindow
+from shiboken6 import isValid
 
 TERMINATORS = ("\r", "\n")
 
@@ -57,7 +65,8 @@ class WedgeParser:
 
 
 class KeyboardWedge(QObject):
-    """Application-wide key watcher emitting `codeTyped` for each scanner burst; see the module docstring.
+    """Key watcher on every window of the application, emitting `codeTyped` for each scanner burst; see the
+    module docstring.
 
     Key times come from the window system's event timestamps when it gives them, else from `clock`.
     """
@@ -76,24 +85,52 @@ class KeyboardWedge(QObject):
         self.parser = parser or WedgeParser()
         self._clock = clock
         self._use_event_time = use_event_time
-        self._app: QCoreApplication | None = None
+        self._app: QGuiApplication | None = None
+        self._windows: list[QWindow] = []
 
-    def install(self, app: QCoreApplication | None = None) -> None:
-        """Watch every key press of `app` (the running application by default)."""
-        target = app or QCoreApplication.instance()
-        if target is None:
-            raise RuntimeError("no Qt application to watch")
-        target.installEventFilter(self)
+    def install(self, app: QGuiApplication | None = None) -> None:
+        """Watch every key press in the windows of `app` (the running application by default)."""
+        target = app or QGuiApplication.instance()
+        if not isinstance(target, QGuiApplication):
+            raise RuntimeError("no Qt GUI application to watch")
+        if self._app is not None:
+            return
         self._app = target
+        target.focusWindowChanged.connect(self._watch_windows)
+        self._watch_windows()
 
     def uninstall(self) -> None:
-        if self._app is not None:
-            self._app.removeEventFilter(self)
-            self._app = None
+        if self._app is None:
+            return
+        self._app.focusWindowChanged.disconnect(self._watch_windows)
+        for window in self._windows:
+            if isValid(window):  # not destroyed yet
+                window.removeEventFilter(self)
+        self._windows.clear()
+        self._app = None
+
+    def watched_windows(self) -> list[QWindow]:
+        """The windows whose key presses are watched now."""
+        return [window for window in self._windows if isValid(window)]
+
+    def _watch_windows(self, focus: QWindow | None = None) -> None:
+        """Put the filter on each top-level window (and the focus window) not watched yet; a window keeps
+        it until it is destroyed."""
+        if self._app is None:
+            return
+        self._windows = [window for window in self._windows if isValid(window)]
+        for window in [*self._app.topLevelWindows(), *([focus] if focus is not None else [])]:
+            if not any(window is known for known in self._windows):
+                window.installEventFilter(self)
+                self._windows.append(window)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Count each physical key press once: at its first widget (propagated copies are not spontaneous)."""
-        if event.type() != QEvent.Type.KeyPress or not watched.isWidgetType() or not event.spontaneous():
+        """Each physical key press, at the window that receives it (before its focus widget)."""
+        kind = event.type()
+        if kind == QEvent.Type.WindowBlocked:  # a modal dialog opened over this window: watch it too
+            self._watch_windows()
+            return False
+        if kind != QEvent.Type.KeyPress or not event.spontaneous():
             return False
         if not isinstance(event, QKeyEvent) or event.isAutoRepeat():
             return False

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+import pytest
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QWindow
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -87,6 +91,30 @@ def test_automatic_logout_after_inactivity(make_kiosk: MakeKiosk, store: KioskSt
     assert console.login_page.message.text() == console.tr("Logged out after a quiet spell.")
 
 
+def handle(widget: QWidget) -> QWindow:
+    window = widget.window().windowHandle()
+    assert window is not None, "shown windows have a QWindow"
+    return window
+
+
+def key(widget: QWidget) -> None:
+    """A key press as a keyboard makes it: into the window of `widget`, which hands it to its focus widget."""
+    QTest.keyClick(handle(widget), Qt.Key.Key_A)
+
+
+def click(widget: QWidget) -> None:
+    QTest.mouseClick(handle(widget), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(4, 4))
+
+
+def touch(widget: QWidget) -> None:
+    device = QTest.createTouchDevice()
+    QTest.touchEvent(handle(widget), device).press(0, QPoint(4, 4)).commit()
+    QTest.touchEvent(handle(widget), device).release(0, QPoint(4, 4)).commit()
+
+
+ACTIVITIES: dict[str, Callable[[QWidget], None]] = {"key": key, "click": click, "touch": touch}
+
+
 def test_activity_in_the_console_keeps_the_guard_logged_in(
     make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot
 ) -> None:
@@ -94,10 +122,137 @@ def test_activity_in_the_console_keeps_the_guard_logged_in(
     console = kiosk.console
     console.show()
     login(console, GUARD_A, PIN_A)
+    console.queue_page.manual.setFocus()
     for _ in range(4):
         qtbot.wait(400)
-        qtbot.keyClick(console.queue_page.manual, Qt.Key.Key_A)
+        key(console)
     assert console.guard is not None
+    assert console.queue_page.manual.text() == "aaaa"  # the keys reached the focused field
+
+
+@pytest.mark.parametrize("activity", sorted(ACTIVITIES))
+def test_activity_in_a_console_dialog_keeps_the_guard_logged_in(
+    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot, activity: str
+) -> None:
+    kiosk = make_kiosk(store, idle_logout_s=1)
+    console = kiosk.console
+    console.show()
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    console.queue_page.note.click()
+    dialog = console.dialog
+    assert isinstance(dialog, NoteDialog)
+    dialog.note.edit.setFocus()
+    for _ in range(4):
+        qtbot.wait(400)
+        ACTIVITIES[activity](dialog)
+    assert console.guard is not None and dialog.isVisible()
+    with qtbot.waitSignal(console.loggedOut, timeout=3000):  # and once the guard stops, the logout comes
+        pass
+    assert console.dialog is None
+
+
+def test_activity_in_the_applicant_window_does_not_keep_the_guard_logged_in(
+    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot
+) -> None:
+    kiosk = make_kiosk(store, idle_logout_s=1)
+    console, applicant = kiosk.console, kiosk.applicant
+    console.show()
+    applicant.show()
+    login(console, GUARD_A, PIN_A)
+    busy = QTimer()
+    busy.timeout.connect(lambda: [activity(applicant) for activity in ACTIVITIES.values()])
+    busy.start(100)
+    try:
+        with qtbot.waitSignal(console.loggedOut, timeout=3000):
+            pass
+    finally:
+        busy.stop()
+    assert console.guard is None
+
+
+def test_a_mouse_merely_passing_over_the_console_does_not_keep_the_guard_logged_in(
+    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot
+) -> None:
+    kiosk = make_kiosk(store, idle_logout_s=1)
+    console = kiosk.console
+    console.show()
+    login(console, GUARD_A, PIN_A)
+    spots = iter(range(1_000_000))
+
+    def hover() -> None:
+        spot = next(spots) % 200
+        QTest.mouseMove(handle(console), QPoint(10 + spot, 10 + spot))
+
+    busy = QTimer()
+    busy.timeout.connect(hover)
+    busy.start(50)
+    try:
+        with qtbot.waitSignal(console.loggedOut, timeout=3000):
+            pass
+    finally:
+        busy.stop()
+    assert next(spots) > 5  # it did move
+
+
+def test_the_idle_logout_comes_after_a_dialog_was_closed(
+    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot
+) -> None:
+    """A closed dialog is deleted: the logout must not try to close it again."""
+    kiosk = make_kiosk(store, idle_logout_s=1)
+    console = kiosk.console
+    console.show()
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    console.queue_page.note.click()
+    dialog = console.dialog
+    assert isinstance(dialog, NoteDialog)
+    dialog.reject()
+    assert console.dialog is None
+    with qtbot.waitSignal(console.loggedOut, timeout=3000):
+        pass
+    assert console.stack.currentWidget() is console.login_page
+
+
+def test_the_idle_filter_is_on_the_consoles_windows_not_on_the_application(
+    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timers, paints and the applicant window never reach the console's Python filter: only the events
+    of the console's window and of its dialogs do."""
+    calls: list[tuple[QObject, QEvent.Type]] = []
+    original = GuardConsole.eventFilter
+
+    def counting(self: GuardConsole, watched: QObject, event: QEvent) -> bool:
+        calls.append((watched, event.type()))
+        return original(self, watched, event)
+
+    monkeypatch.setattr(GuardConsole, "eventFilter", counting)
+    kiosk = make_kiosk(store, idle_logout_s=60)
+    console, applicant = kiosk.console, kiosk.applicant
+    console.show()
+    applicant.show()
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    console.queue_page.note.click()
+    dialog = console.dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
+    calls.clear()
+    unrelated = QObject()
+    ticks: list[int] = []
+    timer = QTimer(unrelated)
+    timer.timeout.connect(lambda: (ticks.append(1), applicant.repaint(), console.queue_page.update()))
+    timer.start(5)
+    qtbot.waitUntil(lambda: len(ticks) >= 20, timeout=3000)
+    timer.stop()
+    key(applicant)
+    click(applicant)
+    assert calls == []
+    key(dialog)
+    click(console)  # blocked by the window-modal dialog: Qt does not deliver it
+    ours = (handle(console), handle(dialog))
+    assert calls and all(any(seen is window for window in ours) for seen, _ in calls)
+    assert [kind for _, kind in calls if kind == QEvent.Type.KeyPress] == [QEvent.Type.KeyPress]
 
 
 # --- the live queue ---------------------------------------------------------------------------------
