@@ -40,7 +40,8 @@ print(json.dumps({"imported": imported, "loaded": loaded}))
 HEAVY = ["PySide6", "sqlalchemy", "alembic", "cv2", "zxingcpp", "pyzbar", "numpy", "httpx"]
 #: Modules that only run inside a tool and cannot be imported on their own. lint-imports (below) still
 #: checks their imports statically.
-NOT_IMPORTABLE = ["kiosk.store.migrations.env"]  # Alembic's env.py reads alembic.context.config on import
+# Alembic's env.py reads alembic.context.config on import
+NOT_IMPORTABLE = ["kiosk.store.migrations.env", "kiosk.store.feed_migrations.env"]
 UPPER_LAYERS = ["kiosk.store", "kiosk.vision", "kiosk.sync", "kiosk.server", "kiosk.workers", "kiosk.ui", "kiosk.app"]
 
 

@@ -2,6 +2,12 @@
 
 Opening checks the schema (upgrades an older one, refuses a newer one), the code key, the file's
 integrity; every write that matters is one transaction that also extends the audit chain.
+
+Two files (store/engine.py): the database file holds what the kiosk itself records (events, audit
+chain, outbox, guards, settings); the booking feed (bookings, sync state) is in a file beside it,
+attached as schema `feed`. A scan reads both and writes only the first, so the sync writing the
+feed never holds a lock a scan waits for. SQLite in WAL mode commits a transaction over both files
+file by file (the database file first): what writes both is made safe to repeat.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +37,17 @@ from kiosk.store import bookings as booking_repo
 from kiosk.store import guards as guard_repo
 from kiosk.store import locks as db_locks
 from kiosk.store.codes import CodeHasher, CodeKeyError, key_path_for, load_or_create_key
-from kiosk.store.engine import BUSY_TIMEOUT_MS, IMMEDIATE, driver, make_engine
+from kiosk.store.engine import (
+    BUSY_TIMEOUT_MS,
+    IMMEDIATE,
+    IMMEDIATE_BOTH,
+    IMMEDIATE_MAIN,
+    Synchronous,
+    driver,
+    feed_path_for,
+    make_engine,
+    make_feed_engine,
+)
 from kiosk.store.recorder import Recorded, decide_and_record, lookup
 from kiosk.store.schema import BookingRow, OutboxRow, ScanEventRow, SyncStateRow
 from kiosk.store.times import from_text, to_text
@@ -84,6 +100,8 @@ MAX_YIELD_S = 0.1
 class KioskStore:
     def __init__(self, path: Path, engine: Engine, hasher: CodeHasher, busy_timeout_ms: int | None = None) -> None:
         self.path = path
+        #: The booking feed's file, attached to `engine` as schema `feed`.
+        self.feed_path = feed_path_for(path)
         self.engine = engine
         self.hasher = hasher
         self.anchor_path = audit.anchor_path_for(path)
@@ -94,8 +112,13 @@ class KioskStore:
         #: process (kiosk/store/locks.py); released by close(), or when the store is collected.
         self._locks = db_locks.locks_of(path)
         self._release_locks = weakref.finalize(self, db_locks.release, self._locks)
-        #: The synchronous=NORMAL engine of bulk_writing(), made at its first use.
+        #: The feed file's writer queue (the sync's transactions queue there, not on the database's).
+        self._feed_locks = db_locks.locks_of(self.feed_path)
+        self._release_feed_locks = weakref.finalize(self, db_locks.release, self._feed_locks)
+        #: The synchronous=NORMAL engine of bulk_writing() and the feed file's own engines of
+        #: feed_writing(), made at their first use.
         self._bulk_engine: Engine | None = None
+        self._feed_engines: dict[Synchronous, Engine] = {}
         self._bulk_engine_lock = threading.Lock()
         #: yield_to_scans() does not wait before this time.monotonic() (see MAX_YIELD_S).
         self._yield_holdoff_until = 0.0
@@ -118,12 +141,10 @@ class KioskStore:
             _preflight(path)
         else:
             _forget_stale_anchor(path)
-        engine = make_engine(path, busy_timeout_ms)
+        current = _check_before_the_feed(path, busy_timeout_ms, upgrade)
+        engine = _open_feed_then_engine(path, busy_timeout_ms, current)
         try:
             if migrate.needs_upgrade(engine):
-                if not upgrade:
-                    migrate.check_not_newer(engine)
-                    raise StoreError(f"the database at {path} needs an upgrade: run `kiosk db upgrade --db {path}`")
                 migrate.upgrade(engine)
             key_path = key_path_for(path)
             create_key = not existed or (not key_path.exists() and _has_no_bookings(engine))
@@ -148,10 +169,14 @@ class KioskStore:
     def close(self) -> None:
         self.engine.dispose()
         self._release_locks()
+        self._release_feed_locks()
         with self._bulk_engine_lock:
-            bulk, self._bulk_engine = self._bulk_engine, None
-        if bulk is not None:
-            bulk.dispose()
+            engines = [self._bulk_engine, *self._feed_engines.values()]
+            self._bulk_engine = None
+            self._feed_engines.clear()
+        for engine in engines:
+            if engine is not None:
+                engine.dispose()
 
     def __enter__(self) -> KioskStore:
         return self
@@ -160,12 +185,28 @@ class KioskStore:
         self.close()
 
     @contextmanager
-    def writing(self) -> Iterator[Connection]:
-        """One write transaction holding the write lock from its first statement (BEGIN IMMEDIATE).
+    def writing(self, *, feed: bool = False) -> Iterator[Connection]:
+        """One write transaction holding the database file's write lock from its first statement (as
+        BEGIN IMMEDIATE would). `feed=True`: it also writes the booking feed's file, and holds that
+        file's lock from the start too (imports, purges, enrolment; never a scan). The two files are
+        committed one after the other, the database file first: such a write must be safe to repeat.
 
         Database errors leave it as StoreError with a message for people (locked, read-only, disk full,
         damaged); the transaction is rolled back."""
-        with self._write_transaction(self.engine) as connection:
+        if feed:
+            with self._write_transaction(self.engine, (self._locks, self._feed_locks), IMMEDIATE_BOTH) as connection:
+                yield connection
+        else:
+            with self._write_transaction(self.engine) as connection:
+                yield connection
+
+    @contextmanager
+    def feed_writing(self, *, durable: bool = False) -> Iterator[Connection]:
+        """A write transaction on the booking feed's file alone (the sync): it queues on that file's
+        writer lock, so it never holds one a scan waits for. Not flushed to disk before it returns
+        (synchronous=NORMAL, see bulk_writing() for why that is safe for feed pages) unless `durable`.
+        The models' schema `feed` is this connection's main schema; the database file is not here."""
+        with self._write_transaction(self._feed(durable), (self._feed_locks,), True, self.feed_path) as connection:
             yield connection
 
     @contextmanager
@@ -192,31 +233,51 @@ class KioskStore:
             yield connection
 
     @contextmanager
-    def _write_transaction(self, engine: Engine) -> Iterator[Connection]:
+    def _write_transaction(
+        self,
+        engine: Engine,
+        locks: tuple[db_locks.DatabaseLocks, ...] | None = None,
+        immediate: bool | str = IMMEDIATE_MAIN,
+        path: Path | None = None,
+    ) -> Iterator[Connection]:
         """BEGIN IMMEDIATE on `engine`, once the writers before it are done: every KioskStore on the file,
         in this process and in others (the sync's process, a `kiosk` command), queues on the file's
         writer lock (kiosk/store/locks.py), which lets the next writer go the moment the last one has
         committed. (SQLite's own wait for its write lock polls, sleeping 1, 2, 5, 10... ms: a scan that
         met a sync transaction of one millisecond would lose three.) Programs that do not use
         KioskStore meet SQLite's lock and busy timeout as before."""
+        path = path or self.path
         try:
-            with self._locks.writer(self._busy_timeout_ms / 1000):
+            with ExitStack() as held:
+                for lock in locks or (self._locks,):  # always in the same order: the database's, the feed's
+                    held.enter_context(lock.writer(self._busy_timeout_ms / 1000))
                 try:
-                    with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
+                    with engine.connect().execution_options(**{IMMEDIATE: immediate}) as connection, connection.begin():
                         yield connection
                 except (SQLAlchemyError, sqlite3.Error) as exc:
-                    raise StoreError(_explain_sqlite_error(self.path, exc)) from exc
+                    raise StoreError(_explain_sqlite_error(path, exc)) from exc
         except db_locks.WriterTimeoutError as exc:
             who = "another program" if exc.other_process else "another writer of this program"
             raise StoreError(
-                f"the database {self.path} is locked by {who} for more than {self._busy_timeout_ms} ms; try again"
+                f"the database {path} is locked by {who} for more than {self._busy_timeout_ms} ms; try again"
             ) from exc
 
     def _bulk(self) -> Engine:
         with self._bulk_engine_lock:
             if self._bulk_engine is None:
-                self._bulk_engine = make_engine(self.path, self._busy_timeout_ms, synchronous="NORMAL")
+                self._bulk_engine = make_engine(
+                    self.path, self._busy_timeout_ms, synchronous="NORMAL", feed=self.feed_path
+                )
             return self._bulk_engine
+
+    def _feed(self, durable: bool) -> Engine:
+        synchronous: Synchronous = "FULL" if durable else "NORMAL"
+        with self._bulk_engine_lock:
+            engine = self._feed_engines.get(synchronous)
+            if engine is None:
+                engine = make_feed_engine(self.feed_path, self._busy_timeout_ms, synchronous=synchronous)
+                self._feed_engines[synchronous] = engine
+            return engine
 
     def checkpoint(self) -> bool:
         """Copy the WAL into the database file and flush both to disk, now, on the caller's thread.
@@ -228,21 +289,23 @@ class KioskStore:
         and no scan's commit crosses SQLite's auto-checkpoint threshold (1,000 pages) and does this
         copying, and the flushing of the sync's pages, while a person waits. When a reader still uses
         an old snapshot part of the WAL stays; it is copied by a later call."""
+        complete = True
         try:
             raw = self._bulk().raw_connection()
             try:
                 cursor = raw.cursor()
-                busy, frames, copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                for schema, path in (("main", self.path), ("feed", self.feed_path)):
+                    busy, frames, copied = cursor.execute(f"PRAGMA {schema}.wal_checkpoint(PASSIVE)").fetchone()
+                    if busy or frames < 0 or copied != frames:
+                        log.debug("WAL checkpoint of %s incomplete: %s of %s frames", path, copied, frames)
+                        complete = False
                 cursor.close()
             finally:
                 raw.close()
         except (SQLAlchemyError, sqlite3.Error) as exc:
             log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
             return False
-        if busy or frames < 0 or copied != frames:
-            log.debug("WAL checkpoint of %s incomplete: %s of %s frames", self.path, copied, frames)
-            return False
-        return True
+        return complete
 
     # --- scans first ---------------------------------------------------------------------------------
 
@@ -404,8 +467,9 @@ class KioskStore:
     # --- bookings -----------------------------------------------------------------------------------
 
     def import_bookings(self, incoming: Iterable[booking_repo.IncomingBooking], now: dt.datetime, source: str) -> int:
-        """Apply bookings in one transaction and note the import in the audit chain."""
-        with self.writing() as connection:
+        """Apply bookings in one transaction and note the import in the audit chain. (Both files: the
+        chain's entry is committed first, then the rows; an import cut off between them is run again.)"""
+        with self.writing(feed=True) as connection:
             applied = booking_repo.upsert(connection, self.hasher, incoming)
             digest = audit.canonical_digest({"source": source, "applied": applied})
             audit.append(connection, to_text(now), "import", f"bookings:{applied}", digest)
@@ -520,7 +584,7 @@ class KioskStore:
         """Delete bookings whose service date is older than the retention period; blank guard notes
         on events of the same age. Events keep their non-personal facts for the audit chain."""
         cutoff = (now.astimezone(self.rules().tz) - dt.timedelta(days=retention_days)).date()
-        with self.writing() as connection:
+        with self.writing(feed=True) as connection:
             result = connection.execute(delete(BookingRow).where(BookingRow.service_date < cutoff.isoformat()))
             deleted = result.rowcount or 0
             audit.append(
@@ -565,9 +629,9 @@ class KioskStore:
             return connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
     def set_sync_state(self, *, durable: bool = True, **values: Any) -> None:
-        """Update the sync state row. `durable=False`: with bulk_writing() (no flush before it returns;
-        for notes such as the last attempt's time and error, which a power cut may take back)."""
-        with self.writing() if durable else self.bulk_writing() as connection:
+        """Update the sync state row (in the feed's file). `durable=False`: no flush before it returns;
+        for notes such as the last attempt's time and error, which a power cut may take back."""
+        with self.feed_writing(durable=durable) as connection:
             exists = connection.execute(select(SyncStateRow.id).where(SyncStateRow.id == 1)).first()
             if exists:
                 connection.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(**values))
@@ -594,6 +658,47 @@ class KioskStore:
                     f"the code key file {key_path_for(self.path)} does not belong to this database "
                     "(its fingerprint differs). Put back the key made with this database."
                 )
+
+
+def _check_before_the_feed(path: Path, busy_timeout_ms: int | None, upgrade: bool) -> bool:
+    """Refuse a database from a newer kiosk, or an old one when not asked to upgrade it, before the
+    feed's file is made or touched beside it. True: the database's schema is the newest."""
+    probe = make_engine(path, busy_timeout_ms)
+    try:
+        if not migrate.needs_upgrade(probe):
+            return True
+        migrate.check_not_newer(probe)
+        if not upgrade and migrate.current_revision(probe) is not None:
+            raise StoreError(f"the database at {path} needs an upgrade: run `kiosk db upgrade --db {path}`")
+        return False
+    except migrate.SchemaError as exc:
+        raise StoreError(str(exc)) from exc
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        raise StoreError(_explain_sqlite_error(path, exc)) from exc
+    finally:
+        probe.dispose()
+
+
+def _open_feed_then_engine(path: Path, busy_timeout_ms: int | None, current: bool) -> Engine:
+    """Bring the feed's file up to date (made new when missing), then the engine with it attached.
+    `current`: the database's schema is the newest (then a missing feed file is worth a warning)."""
+    feed_path = feed_path_for(path)
+    if feed_path.exists():
+        header = _read_header(feed_path)
+        if header and header[:16] != _SQLITE_MAGIC:
+            raise StoreError(f"{feed_path} (the kiosk's booking file) is not an SQLite database; move it away")
+    elif current:
+        log.warning("the booking file %s is missing: a new empty one is made (a sync fetches all again)", feed_path)
+    feed = make_feed_engine(feed_path, busy_timeout_ms, synchronous="FULL")
+    try:
+        migrate.upgrade_feed(feed)
+    except migrate.SchemaError as exc:
+        raise StoreError(f"{feed_path}: {exc}") from exc
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        raise StoreError(_explain_sqlite_error(feed_path, exc)) from exc
+    finally:
+        feed.dispose()
+    return make_engine(path, busy_timeout_ms, feed=feed_path)
 
 
 def _has_no_bookings(engine: Engine) -> bool:

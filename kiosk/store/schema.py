@@ -1,5 +1,8 @@
 """The kiosk's tables. Migrations in store/migrations create exactly these (a test compares them).
 
+Two files: the booking feed's tables (schema `feed`: bookings, sync_state) live in a file of their own
+beside the database, with their own migrations in store/feed_migrations (see store/engine.py).
+
 Times are stored as UTC ISO-8601 text, dates as ISO text, slot times as "HH:MM" in the office's zone.
 Booking codes are never stored: only their keyed hash (see codes.py) and a masked form for the guard.
 """
@@ -19,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kiosk.store.engine import FEED_SCHEMA
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,12 +39,13 @@ class Base(DeclarativeBase):
 
 class BookingRow(Base):
     __tablename__ = "bookings"
+    __table_args__ = (Index("ix_bookings_service_date", "service_date"), {"schema": FEED_SCHEMA})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     booking_ref: Mapped[str] = mapped_column(String(64), unique=True)
     office_code: Mapped[str] = mapped_column(String(32))
-    service_date: Mapped[str] = mapped_column(String(10), index=True)
+    service_date: Mapped[str] = mapped_column(String(10))
     slot_start: Mapped[str] = mapped_column(String(5))
     slot_end: Mapped[str] = mapped_column(String(5))
     status: Mapped[str] = mapped_column(String(16))
@@ -136,6 +142,7 @@ class SyncStateRow(Base):
     """One row: where the booking feed stands and how fresh the local data is."""
 
     __tablename__ = "sync_state"
+    __table_args__ = ({"schema": FEED_SCHEMA},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cursor: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -145,3 +152,6 @@ class SyncStateRow(Base):
     #: Float, as migration 0001 made it (SQLAlchemy 2.1 maps a bare `float` to Double).
     server_offset_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: JSON: the audit entry of the last page applied, until it is in the chain (in the other file:
+    #: see kiosk.sync.apply.settle_page_audit()).
+    pending_audit: Mapped[str | None] = mapped_column(Text, nullable=True)

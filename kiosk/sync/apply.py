@@ -2,10 +2,11 @@
 a revoked kiosk. Each step ends in a transaction with an audit entry, so the chain shows every sync
 step; the audit head file is moved after each (through KioskStore, forward only).
 
-Pages are applied with KioskStore.bulk_writing() (synchronous=NORMAL) in short transactions that
-step aside for the gate's scans, the page's cursor with the last of them (see apply_page()); so are
-the outbox's acknowledgements and attempt counts (see outbox_done()). Everything audited here uses
-writing() (FULL).
+Pages are applied to the booking feed's own file (KioskStore.feed_writing(), synchronous=NORMAL) in
+short transactions that step aside for the gate's scans, the page's cursor with the last of them (see
+apply_page()); the page's audit entry follows in the database file, which holds the chain. The
+outbox's acknowledgements and attempt counts use bulk_writing() (see outbox_done()). Everything
+audited here uses writing() (FULL).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import CodeHasher
 from kiosk.store.db import SYNC_ENROLLED, KioskStore
 from kiosk.store.engine import driver
-from kiosk.store.schema import BookingRow, OutboxRow
+from kiosk.store.schema import AuditRow, BookingRow, OutboxRow
 from kiosk.store.times import to_text
 from kiosk.sync import state
 from kiosk.sync.state import Enrolment
@@ -118,20 +119,24 @@ def apply_page(
     sent) becomes the data's age when this is the last page; the clock offset measured on this page's
     request is stored with it.
 
-    The gate goes first (see KioskStore.bulk_writing(), yield_to_scans(), checkpoint()):
+    The gate goes first (see KioskStore.feed_writing(), yield_to_scans(), checkpoint()):
     * everything costly (hashing, sealing) is done before any write lock is taken, in steps of
       _ROWS_PER_STEP rows with a yield to the scans between them;
-    * the rows go in with bulk_writing() (synchronous=NORMAL: no fsync under the lock), at most
+    * new server keys or office rules, if the page brings any, are stored first (database file,
+      audited; both were checked and the page is signed, so storing them early is safe);
+    * the rows go into the feed's file (its own writer lock, which no scan takes;
+      synchronous=NORMAL: no fsync under the lock), at most
       `rows_per_transaction` per transaction, written _ROWS_PER_WRITE_STEP at a time; a scan that
       begins meanwhile (in this process or another: KioskStore.scan_waiting()) makes the sync roll
       the transaction back at the next step, or just before its commit, and write it again once the
       scan is done: the scan waits a tenth of a millisecond, never for a commit (after two such
       roll-backs of one transaction it commits instead, ending early: a gate that never rests slows
       the sync, never stops it);
-    * the last transaction also holds the rest of the page (removals, keys, office rules, the sync
-      state) and moves the cursor, with the audit entry `sync.page`;
+    * the last transaction also holds the rest of the page (removals, the sync state), moves the
+      cursor and notes the audit entry `sync.page` as owed; it is flushed (FULL);
     * after each transaction, outside it, a checkpoint flushes it to disk and keeps the WAL short;
-      the audit head file moves to the page's entry once that entry is on disk.
+    * then the entry goes into the chain, in the database file, and the note is cleared
+      (settle_page_audit(): made again after a crash between the two, never twice).
 
     Why a page may be split: the cursor moves only with the page's last rows, and every write of a
     page can be made again: a row is replaced only by an equal or newer version, a removal deletes
@@ -143,21 +148,23 @@ def apply_page(
     unknown codes are REFERred, never denied on half a list). Each transaction checks that the cursor
     is still the one the page answers: a second sync of the same database (another process) that got
     further makes this one stop, before it can write an older page's rows over newer ones."""
+    settle_page_audit(store)  # a page applied before a crash may still owe its entry
     rows = _page_rows(store, page, now)
     removed = [t for t in page.tombstones if t.status == "removed" or not t.code]
-    ring = keyring_of(page.keys)
+    _store_keys_and_rules(store, page, keyring_of(page.keys), now)
+    owed = _owed_entry(store, page, now)
     size = max(1, rows_per_transaction)
     done = 0
     lock_ms = 0.0
-    head: audit.Head | None = None
-    flushed = False
+    finished = False
     stepped_aside = 0
-    while head is None:
+    while not finished:
         store.yield_to_scans()
         locked_at = time.perf_counter()
         began = done
         try:
-            with store.bulk_writing() as connection:
+            last = done + size >= len(rows)
+            with store.feed_writing(durable=last) as connection:
                 if state.cursor(connection) != requested:
                     raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
                 end = min(done + size, len(rows))
@@ -171,9 +178,10 @@ def apply_page(
                             raise _ScanWaitingError
                         break
                 if done == len(rows):
-                    head = _finish_page(connection, page, removed, ring, as_of, now, server_offset_s)
+                    _finish_page(connection, page, removed, owed, as_of, server_offset_s, now)
+                    finished = True
                     if stepped_aside < _MAX_STEP_ASIDE and store.scan_waiting():
-                        head = None
+                        finished = False
                         raise _ScanWaitingError
         except _ScanWaitingError:
             done = began
@@ -182,9 +190,8 @@ def apply_page(
         stepped_aside = 0
         lock_ms = max(lock_ms, (time.perf_counter() - locked_at) * 1000)
         store.yield_to_scans()
-        flushed = store.checkpoint()
-    if flushed:  # the page's audit entry is on disk: the head file may name it
-        store.write_anchor(head)
+        store.checkpoint()
+    settle_page_audit(store)
     return Applied(len(page.bookings), len(page.tombstones), page.cursor, not page.has_more, lock_ms)
 
 
@@ -209,33 +216,87 @@ def _finish_page(
     connection: Connection,
     page: PageBody,
     removed: list[Tombstone],
-    ring: Keyring,
+    owed: dict[str, Any],
     as_of: dt.datetime,
-    now: dt.datetime,
     server_offset_s: float | None,
-) -> audit.Head:
-    """The rest of a page, in its last transaction: removals, keys, rules, sync state, the audit entry."""
+    now: dt.datetime,
+) -> None:
+    """The rest of a page, in its last transaction on the feed's file: removals, the sync state with
+    the new cursor, and the page's audit entry noted as owed (settle_page_audit() writes it)."""
     for tomb in removed:
         connection.execute(
             delete(BookingRow).where(BookingRow.booking_ref == tomb.booking_ref, BookingRow.version <= tomb.version)
         )
-    state.put_keyring(connection, ring)
-    _maybe_new_rules(connection, page, now)
-    values: dict[str, Any] = {"cursor": page.cursor, "last_error": None}
+    values: dict[str, Any] = {"cursor": page.cursor, "last_error": None, "pending_audit": json.dumps(owed)}
     if server_offset_s is not None:
         values["server_offset_s"] = server_offset_s
     if not page.has_more:
         values["data_as_of"] = to_text(as_of)
         values["last_success_at"] = to_text(now)
     state.put_state(connection, **values)
+
+
+def _owed_entry(store: KioskStore, page: PageBody, now: dt.datetime) -> dict[str, Any]:
+    """The page's `sync.page` audit entry, to be noted with its cursor. `after`: the chain's head now;
+    the entry, once written, comes after it (which is how settle_page_audit() finds it)."""
     digest = audit.canonical_digest(
         {"since": page.since, "cursor": page.cursor, "bookings": len(page.bookings), "tombstones": len(page.tombstones)}
     )
-    return audit.append(connection, to_text(now), "sync.page", f"feed:{page.cursor}", digest)
+    return {"at": to_text(now), "subject": f"feed:{page.cursor}", "digest": digest, "after": store.audit_head().seq}
+
+
+def settle_page_audit(store: KioskStore) -> audit.Head | None:
+    """Write the audit entry a page noted as owed with its cursor, unless the chain already has it
+    (a crash after the entry and before the note was cleared), then clear the note. Returns the
+    entry's head when it was written now.
+
+    Why two steps: the page is in the feed's file and the chain in the database file, and no
+    transaction spans both atomically (WAL mode); the note makes the second step one that is
+    finished later if it was cut off, and found done if it was not."""
+    with store.reading() as connection:
+        owed = state.pending_audit(connection)
+    if owed is None:
+        return None
+    head: audit.Head | None = None
+    with store.writing() as connection:
+        if not _entry_written(connection, owed):
+            head = audit.append(connection, owed["at"], "sync.page", owed["subject"], owed["digest"])
+    with store.feed_writing() as connection:
+        if state.pending_audit(connection) == owed:
+            state.put_state(connection, pending_audit=None)
+    if head is not None:  # committed with synchronous=FULL: the head file may name it
+        store.write_anchor(head)
+    return head
+
+
+def _entry_written(connection: Connection, owed: dict[str, Any]) -> bool:
+    found = connection.execute(
+        select(AuditRow.seq).where(
+            AuditRow.seq > int(owed.get("after", 0)),
+            AuditRow.kind == "sync.page",
+            AuditRow.subject == owed["subject"],
+            AuditRow.digest == owed["digest"],
+        )
+    ).first()
+    return found is not None
+
+
+def _store_keys_and_rules(store: KioskStore, page: PageBody, ring: Keyring, now: dt.datetime) -> None:
+    """Server keys and office rules a page brings, stored when they differ (database file, audited)."""
+    with store.reading() as connection:
+        same_keys = state.keyring(connection).texts() == ring.texts()
+        same_rules = settings.get(connection, settings.RULES_KEY) == _page_rules(page)
+    if same_keys and same_rules:
+        return
+    with store.writing() as connection:
+        state.put_keyring(connection, ring)
+        _maybe_new_rules(connection, page, now)
+    store.write_anchor()
 
 
 def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:
-    with store.writing() as connection:
+    settle_page_audit(store)
+    with store.writing(feed=True) as connection:
         state.put_state(connection, cursor=None)
         audit.append(connection, to_text(now), "sync.reset", "feed", audit.canonical_digest({"reason": reason}))
     store.write_anchor()
@@ -253,7 +314,7 @@ def save_enrolment(
     """Remember the server, the token and the pinned keys; set the kiosk's identity and office rules."""
     identity = settings.Identity(kiosk_id=enrolled.kiosk_id, gate=gate, office_code=enrolled.office_code)
     office_rules = settings.rules_from_json({**rules, "office_code": enrolled.office_code})
-    with store.writing() as connection:
+    with store.writing(feed=True) as connection:
         settings.put(connection, SYNC_ENROLLED, enrolled.to_json())
         settings.put(connection, state.TOKEN_KEY, device_token)
         state.put_keyring(connection, ring)
@@ -271,14 +332,20 @@ def save_enrolment(
 def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
     """A revoked kiosk: delete every booking (names, NIK digits, code hashes) and the device token. Events
     and the outbox stay (they hold no names or NIK digits and are the office's evidence); the kiosk keeps
-    `sync.enrolled` so that unknown codes are REFERred, not denied, until it is enrolled again."""
+    `sync.enrolled` so that unknown codes are REFERred, not denied, until it is enrolled again.
+
+    The bookings go first, in the feed's file, then the token and the audit entry in the database
+    file: cut off between the two, the kiosk still has its token, asks the server again, is told
+    again that it is revoked and finishes the wipe."""
+    settle_page_audit(store)
+    with store.feed_writing(durable=True) as connection:
+        removed = connection.execute(delete(BookingRow)).rowcount or 0
+        state.put_state(connection, cursor=None, data_as_of=None, last_error="kiosk revoked by the server")
     with store.writing() as connection:
         enrolled = state.enrolment(connection)
-        removed = connection.execute(delete(BookingRow)).rowcount or 0
         state.forget_token(connection)
         if enrolled is not None:
             settings.put(connection, SYNC_ENROLLED, {**enrolled.to_json(), "revoked_at": revoked_at})
-        state.put_state(connection, cursor=None, data_as_of=None, last_error="kiosk revoked by the server")
         audit.append(
             connection,
             to_text(now),
@@ -287,10 +354,11 @@ def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
             audit.canonical_digest({"revoked_at": revoked_at, "bookings_deleted": removed}),
         )
     store.write_anchor()
-    raw = store.engine.raw_connection()  # outside any transaction: rewrite the file without the rows
+    raw = store.engine.raw_connection()  # outside any transaction: rewrite the files without the rows
     try:
         cursor = raw.cursor()
         cursor.execute("VACUUM")
+        cursor.execute("VACUUM feed")
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cursor.close()
     finally:
@@ -432,10 +500,13 @@ def _drop_code_owners(connection: Any, owners: dict[bytes, str]) -> None:
             raw.executemany(f"DELETE FROM {BookingRow.__tablename__} WHERE code_hash = ?", stale)
 
 
+def _page_rules(page: PageBody) -> Any:
+    office = page.office
+    return settings.rules_to_json(settings.rules_from_json({**office.rules, "office_code": office.office_code}))
+
+
 def _maybe_new_rules(connection: Any, page: PageBody, now: dt.datetime) -> None:
-    rules = settings.rules_to_json(
-        settings.rules_from_json({**page.office.rules, "office_code": page.office.office_code})
-    )
+    rules = _page_rules(page)
     if settings.get(connection, settings.RULES_KEY) != rules:
         settings.put(connection, settings.RULES_KEY, rules)
         identity = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY))

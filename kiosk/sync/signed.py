@@ -42,7 +42,7 @@ def presentation(store: KioskStore, raw: bytes | str, now: dt.datetime, other_co
 def learn(store: KioskStore, fields: codes.SignedFields, now: dt.datetime) -> bool:
     """Insert the signed booking unless the kiosk holds its code or its ref already. True if inserted."""
     code_hash = store.hasher.hash(fields.code)
-    with store.writing() as connection:
+    with store.writing(feed=True) as connection:
         known = connection.execute(
             select(BookingRow.id).where(
                 or_(BookingRow.code_hash == code_hash, BookingRow.booking_ref == fields.booking_ref)

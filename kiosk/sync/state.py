@@ -4,6 +4,7 @@ pinned server keys (settings table) and the feed position, data age and clock of
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,20 @@ def put_state(connection: Connection, **values: Any) -> None:
         connection.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(**values))
     else:
         connection.execute(insert(SyncStateRow).values(id=1, **values))
+
+
+def pending_audit(connection: Connection) -> dict[str, Any] | None:
+    """The audit entry the last page applied still owes the chain (see apply.settle_page_audit())."""
+    text = connection.execute(select(SyncStateRow.pending_audit).where(SyncStateRow.id == 1)).scalar()
+    if not text:
+        return None
+    try:
+        owed = json.loads(text)
+    except ValueError:
+        owed = None
+    if not isinstance(owed, dict) or not {"at", "subject", "digest"} <= owed.keys():
+        raise ValueError(f"the sync state holds an unreadable owed audit entry: {text[:200]!r}")
+    return owed
 
 
 def data_complete(connection: Connection) -> bool:

@@ -26,6 +26,7 @@ from kiosk.domain.payload import parse_payload
 from kiosk.store.bookings import IncomingBooking
 from kiosk.store.codes import key_path_for
 from kiosk.store.db import KioskStore
+from kiosk.store.engine import feed_path_for
 from kiosk.store.settings import Identity
 
 OFFICE = "KANIM-JKTSEL"
@@ -106,21 +107,35 @@ def new_store(db_path: Path, rules: OfficeRules = RULES, **open_options: Any) ->
     return store
 
 
+def raw_connection(db_path: Path) -> sqlite3.Connection:
+    """The plain sqlite3 module on the database, with the booking file beside it attached as the kiosk
+    does (so `bookings` names its table), as someone editing the files by hand would open them."""
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    feed = feed_path_for(db_path)
+    if feed.exists():
+        connection.execute("ATTACH DATABASE ? AS feed", (str(feed),))
+    return connection
+
+
 def raw_sql(db_path: Path, sql: str, parameters: Any = ()) -> list[Any]:
     """Run one statement with the plain sqlite3 module, as someone editing the file by hand would."""
-    with closing(sqlite3.connect(db_path, isolation_level=None)) as connection:
+    with closing(raw_connection(db_path)) as connection:
         return connection.execute(sql, parameters).fetchall()
 
 
 def raw_script(db_path: Path, script: str) -> None:
-    with closing(sqlite3.connect(db_path, isolation_level=None)) as connection:
+    with closing(raw_connection(db_path)) as connection:
         connection.executescript(script)
 
 
 def file_bytes(db_path: Path) -> bytes:
-    """The database file and its WAL, as a thief copying them would get them."""
-    wal = db_path.with_name(db_path.name + "-wal")
-    return db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    """The database's files and their WALs, as a thief copying them would get them."""
+    data = b""
+    for path in (db_path, feed_path_for(db_path)):
+        wal = path.with_name(path.name + "-wal")
+        for part in (path, wal):
+            data += part.read_bytes() if part.exists() else b""
+    return data
 
 
 def table_counts(db_path: Path) -> dict[str, int]:

@@ -25,6 +25,7 @@ from kiosk.domain.model import Reason, Verdict
 from kiosk.store import audit
 from kiosk.store.codes import key_path_for
 from kiosk.store.db import MAX_CLOCK_BEHIND_DATA, KioskStore, StoreError
+from kiosk.store.engine import feed_path_for
 from kiosk.store.times import to_text
 from tests.store.conftest import (
     BOOKINGS,
@@ -305,28 +306,31 @@ def test_the_template_probes_clean(template: Path) -> None:
     assert probe(copy_of(template, "clean")) == []
 
 
-def test_random_bytes_flipped_never_crash_the_kiosk(template: Path) -> None:
-    size = template.stat().st_size
+@pytest.mark.parametrize("which", ["database", "booking file"])
+def test_random_bytes_flipped_never_crash_the_kiosk(template: Path, which: str) -> None:
     outcomes = []
     for seed in range(24):
         db_path = copy_of(template, f"flipped-{seed}")
+        target = db_path if which == "database" else feed_path_for(db_path)
         rng = random.Random(seed)
-        data = bytearray(db_path.read_bytes())
-        for offset in rng.sample(range(100, size), 16):  # past the 100-byte header
+        data = bytearray(target.read_bytes())
+        for offset in rng.sample(range(100, len(data)), 16):  # past the 100-byte header
             data[offset] ^= 1 << rng.randrange(8)
-        db_path.write_bytes(bytes(data))
+        target.write_bytes(bytes(data))
         outcomes.append(probe(db_path))  # only StoreError may escape from inside; probe re-raises others
     # most flips hit something the kiosk reads; a few land in free space, where nothing can tell
     assert sum(1 for reports in outcomes if reports) >= len(outcomes) // 2
 
 
-def test_a_damaged_page_is_reported(template: Path) -> None:
+@pytest.mark.parametrize(("schema", "table"), [("main", "scan_events"), ("feed", "bookings")])
+def test_a_damaged_page_is_reported(template: Path, schema: str, table: str) -> None:
     db_path = copy_of(template, "bad-page")
-    ((root,),) = raw_sql(db_path, "SELECT rootpage FROM sqlite_master WHERE name = 'scan_events'")
-    ((page_size,),) = raw_sql(db_path, "PRAGMA page_size")
-    data = bytearray(db_path.read_bytes())
+    target = db_path if schema == "main" else feed_path_for(db_path)
+    ((root,),) = raw_sql(db_path, f"SELECT rootpage FROM {schema}.sqlite_master WHERE name = ?", (table,))
+    ((page_size,),) = raw_sql(db_path, f"PRAGMA {schema}.page_size")
+    data = bytearray(target.read_bytes())
     data[(root - 1) * page_size] = 0x7F  # not a b-tree page type
-    db_path.write_bytes(bytes(data))
+    target.write_bytes(bytes(data))
     reports = probe(db_path)
     assert reports
     assert any("damaged" in r or "integrity check failed" in r for r in reports), reports
@@ -334,10 +338,12 @@ def test_a_damaged_page_is_reported(template: Path) -> None:
 
 def test_a_flipped_byte_in_a_booking_is_refused_at_the_scan(template: Path) -> None:
     db_path = copy_of(template, "bad-booking")
-    data = db_path.read_bytes()
+    feed = feed_path_for(db_path)  # the bookings are in the booking file beside the database
+    data = feed.read_bytes()
     name = BOOKINGS[CODE].display_name.encode()
     assert name in data and NAMES[0] == BOOKINGS[CODE].display_name
-    db_path.write_bytes(data.replace(name, name[:-1] + b"x"))
+    assert name not in db_path.read_bytes()
+    feed.write_bytes(data.replace(name, name[:-1] + b"x"))
     with KioskStore.open(db_path) as store:
         assert store.integrity_ok()  # the file is sound; only the seal can tell
         with pytest.raises(StoreError, match="changed by hand"):

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from kiosk.domain.model import Verdict
 from kiosk.store.db import KioskStore, StoreError
-from kiosk.store.engine import BUSY_TIMEOUT_MS, IMMEDIATE, make_engine
-from tests.store.conftest import CODE, NOW, UNKNOWN_CODE, present
+from kiosk.store.engine import BUSY_TIMEOUT_MS, IMMEDIATE, feed_path_for, make_engine
+from tests.store.conftest import CODE, NOW, UNKNOWN_CODE, present, raw_sql
 
 
 def pragmas(connection: Connection) -> dict[str, Any]:
@@ -80,9 +81,14 @@ def statements(store: KioskStore) -> Iterator[list[str]]:
     event.remove(store.engine, "before_cursor_execute", listen)
 
 
-def test_record_begins_immediate_and_decide_only_a_plain_begin(store: KioskStore, statements: list[str]) -> None:
+def test_record_takes_the_write_lock_at_begin_and_decide_only_a_plain_begin(
+    store: KioskStore, statements: list[str]
+) -> None:
     store.record(present(CODE), NOW)
-    assert statements[0] == "BEGIN IMMEDIATE"
+    # BEGIN IMMEDIATE would take the booking file's write lock too: a write that changes nothing takes
+    # the database file's at once, and only that one
+    assert statements[:2] == ["BEGIN", "DELETE FROM main.alembic_version WHERE 0"]
+    assert "BEGIN IMMEDIATE" not in statements
     statements.clear()
     store.decide_only(present(CODE), NOW)
     assert statements[0] == "BEGIN"
@@ -105,6 +111,34 @@ def test_a_write_transaction_holds_the_lock_before_its_first_statement(store: Ki
     with store.writing():
         assert not try_write_lock(db_path)
     assert try_write_lock(db_path)
+
+
+def test_a_scan_leaves_the_booking_file_to_the_sync_and_the_sync_leaves_the_database_to_scans(
+    store: KioskStore, db_path: Path
+) -> None:
+    feed = feed_path_for(db_path)
+    with store.writing() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM bookings").scalar() == 6  # reads both files
+        assert not try_write_lock(db_path)
+        assert try_write_lock(feed)
+    with store.feed_writing():
+        assert not try_write_lock(feed)
+        assert try_write_lock(db_path)
+    with store.writing(feed=True):  # an import, a purge: both, from the start
+        assert not try_write_lock(db_path)
+        assert not try_write_lock(feed)
+    assert try_write_lock(db_path) and try_write_lock(feed)
+
+
+def test_a_scan_records_while_the_sync_holds_the_booking_file(store: KioskStore, db_path: Path) -> None:
+    """Not just no lock wait: nothing in the scan's path needs the feed's writer (it would wait the
+    busy timeout for this thread's own transaction, then fail)."""
+    before = raw_sql(db_path, "SELECT count(*) FROM scan_events")[0][0]
+    with store.feed_writing() as connection:
+        connection.exec_driver_sql("UPDATE bookings SET updated_at = updated_at")
+        recorded = store.record(present(CODE), NOW)
+    assert recorded.decision.verdict is Verdict.ADMIT
+    assert raw_sql(db_path, "SELECT count(*) FROM scan_events")[0][0] == before + 1
 
 
 def test_a_read_transaction_does_not_block_writers(store: KioskStore, db_path: Path) -> None:

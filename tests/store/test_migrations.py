@@ -19,7 +19,7 @@ from kiosk.store import audit, migrate, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import key_path_for, load_or_create_key
 from kiosk.store.db import KioskStore, StoreError
-from kiosk.store.engine import make_engine
+from kiosk.store.engine import feed_path_for, make_engine, make_feed_engine
 from kiosk.store.guards import hash_pin
 from kiosk.store.recorder import decide_and_record
 from kiosk.store.schema import Base, GuardRow
@@ -38,21 +38,39 @@ from tests.store.conftest import (
     write_fixed_key,
 )
 
-KIOSK_TABLES = {"alembic_version", "bookings", "scan_events", "outbox", "audit_log", "guards", "settings", "sync_state"}
+KIOSK_TABLES = {"alembic_version", "scan_events", "outbox", "audit_log", "guards", "settings"}
+FEED_TABLES = {"alembic_version", "bookings", "sync_state"}
 
 
 def schema_diffs(engine: Engine) -> list[object]:
+    """The models against both files' tables (the version tables are alembic's own)."""
+    opts = {
+        "include_schemas": True,
+        "version_table_schema": "main",
+        "include_name": lambda name, kind, _parent: not (kind == "table" and name == "alembic_version"),
+    }
     with engine.connect() as connection:
-        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+        return list(compare_metadata(MigrationContext.configure(connection, opts=opts), Base.metadata))
 
 
-def tables(db_path: Path) -> set[str]:
-    return {row[0] for row in raw_sql(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+def tables(db_path: Path, schema: str = "main") -> set[str]:
+    return {row[0] for row in raw_sql(db_path, f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")}
 
 
-def test_there_is_one_head_and_it_is_0002() -> None:
-    assert migrate.head_revision() == "0002"
-    assert migrate.known_revisions() == {"0001", "0002"}
+def attached_engine(db_path: Path) -> Engine:
+    """The main engine as KioskStore.open makes it: the booking file up to date, then attached."""
+    feed = make_feed_engine(feed_path_for(db_path), synchronous="FULL")
+    try:
+        migrate.upgrade_feed(feed)
+    finally:
+        feed.dispose()
+    return make_engine(db_path, feed=feed_path_for(db_path))
+
+
+def test_there_is_one_head_and_it_is_0003_and_the_booking_file_has_its_own() -> None:
+    assert migrate.head_revision() == "0003"
+    assert migrate.known_revisions() == {"0001", "0002", "0003"}
+    assert migrate.head_revision(migrate.FEED_MIGRATIONS) == "f001"
 
 
 def test_a_new_database_reaches_head(db_path: Path) -> None:
@@ -61,6 +79,8 @@ def test_a_new_database_reaches_head(db_path: Path) -> None:
         assert not migrate.needs_upgrade(store.engine)
         assert schema_diffs(store.engine) == []
     assert tables(db_path) == KIOSK_TABLES
+    assert tables(db_path, "feed") == FEED_TABLES
+    assert raw_sql(db_path, "SELECT version_num FROM feed.alembic_version") == [("f001",)]
 
 
 def test_opening_twice_changes_nothing(db_path: Path) -> None:
@@ -116,7 +136,7 @@ def test_an_upgrade_from_0001_keeps_the_data_and_reaches_head(db_path: Path) -> 
     expected = build_0001_database(db_path)
     assert expected["verdict"] is Verdict.ADMIT
     with KioskStore.open(db_path) as store:
-        assert migrate.current_revision(store.engine) == "0002"
+        assert migrate.current_revision(store.engine) == "0003"
         assert schema_diffs(store.engine) == []
         assert store.booking_count() == len(BOOKINGS)
         assert store.rules() == RULES
@@ -135,6 +155,63 @@ def test_an_upgrade_from_0001_keeps_the_data_and_reaches_head(db_path: Path) -> 
         assert (guard.failed_attempts, guard.locked_until) == (0, None)
     assert raw_sql(db_path, "PRAGMA foreign_key_check") == []
     assert raw_sql(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert tables(db_path) == KIOSK_TABLES  # the bookings left the database file for their own
+    assert raw_sql(db_path, "SELECT count(*) FROM feed.bookings") == [(len(BOOKINGS),)]
+
+
+def test_an_upgrade_cut_off_after_the_bookings_were_copied_copies_them_again(db_path: Path) -> None:
+    """The copy into the booking file is committed before 0003 drops the old tables; a crash between
+    the two leaves both, and the next start copies again, to the same rows."""
+    build_0001_database(db_path)
+    engine = attached_engine(db_path)
+    try:
+        assert migrate.carry_over_feed(engine) == len(BOOKINGS)
+        assert migrate.current_revision(engine) == "0001"  # "crashed" here
+    finally:
+        engine.dispose()
+    with KioskStore.open(db_path) as store:
+        assert migrate.current_revision(store.engine) == "0003"
+        assert store.booking_count() == len(BOOKINGS)
+        assert store.decide_only(present(FAMILY_CODE), NOW).verdict is Verdict.ADMIT
+
+
+def test_an_upgrade_without_the_booking_file_attached_is_refused_and_drops_nothing(db_path: Path) -> None:
+    build_0001_database(db_path)
+    engine = make_engine(db_path)
+    try:
+        with pytest.raises(migrate.SchemaError, match="attached"):
+            migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert raw_sql(db_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+    assert raw_sql(db_path, "SELECT count(*) FROM main.bookings") == [(len(BOOKINGS),)]
+
+
+def test_a_missing_booking_file_is_made_again_empty_and_said(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with KioskStore.open(db_path) as store:
+        store.configure(IDENTITY, RULES, SETUP)
+        store.import_bookings(incoming(BOOKINGS), SETUP, "test")
+    for path in feed_path_for(db_path).parent.glob(feed_path_for(db_path).name + "*"):
+        path.unlink()
+    with KioskStore.open(db_path) as store:
+        assert store.booking_count() == 0
+        assert store.verify_audit().ok  # the chain is in the database file, untouched
+    assert "booking file" in caplog.text and "missing" in caplog.text
+
+
+def test_a_booking_file_from_a_newer_kiosk_is_refused(db_path: Path) -> None:
+    KioskStore.open(db_path).close()
+    with closing(sqlite3.connect(feed_path_for(db_path), isolation_level=None)) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'f999'")
+    with pytest.raises(StoreError, match="newer than this kiosk"):
+        KioskStore.open(db_path)
+
+
+def test_a_booking_file_that_is_not_sqlite_is_refused(db_path: Path) -> None:
+    feed_path_for(db_path).write_bytes(b"hello, not a database\n" * 10)
+    with pytest.raises(StoreError, match="booking file"):
+        KioskStore.open(db_path)
+    assert feed_path_for(db_path).read_bytes() == b"hello, not a database\n" * 10
 
 
 def test_an_old_database_is_not_upgraded_when_asked_not_to(db_path: Path) -> None:
@@ -145,7 +222,7 @@ def test_an_old_database_is_not_upgraded_when_asked_not_to(db_path: Path) -> Non
 
 
 def test_the_migrated_schema_equals_the_models_step_by_step(db_path: Path) -> None:
-    engine = make_engine(db_path)
+    engine = attached_engine(db_path)
     try:
         migrate.upgrade(engine, "0001")
         assert schema_diffs(engine) != []  # 0001 lacks the lockout columns and the ref_event index

@@ -86,10 +86,10 @@ def test_feed_rows_equal_store_rows(store: KioskStore) -> None:
 def test_page_and_cursor_are_one_transaction(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
     first = page([wire("MP7K2Q9T3M", "R1"), wire("AB12CD34EF", "R2")])
 
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(audit, "append", broken)
+    monkeypatch.setattr(state, "put_state", broken)  # the cursor's write, the page's last statement
     with pytest.raises(RuntimeError):
         apply.apply_page(store, first, None, NOW, NOW)
     monkeypatch.undo()
@@ -190,37 +190,38 @@ BIG = page(
 def test_a_page_in_several_transactions_moves_its_cursor_with_the_last(
     store: KioskStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rows go in a few at a time; the cursor, and the page's audit entry, only with the last of them.
+    """Rows go in a few at a time; the cursor only with the last of them, then the page's audit entry.
     A page cut short is applied again from the cursor that did not move, to the same end."""
-    transactions: list[int] = []
-    bulk_writing = KioskStore.bulk_writing
+    transactions: list[bool] = []
+    feed_writing = KioskStore.feed_writing
 
     @contextmanager
-    def counted(self: KioskStore) -> Iterator[Connection]:
-        with bulk_writing(self) as connection:
+    def counted(self: KioskStore, *, durable: bool = False) -> Iterator[Connection]:
+        with feed_writing(self, durable=durable) as connection:
             yield connection
-        transactions.append(1)
+        transactions.append(durable)
 
-    monkeypatch.setattr(KioskStore, "bulk_writing", counted)
-    real_append = audit.append
+    monkeypatch.setattr(KioskStore, "feed_writing", counted)
+    real_put_state = state.put_state
 
-    def broken(connection: Connection, at: str, kind: str, subject: str, digest: str) -> audit.Head:
-        if kind == "sync.page":
+    def broken(connection: Connection, **values: object) -> None:
+        if "cursor" in values:
             raise RuntimeError("power cut")
-        return real_append(connection, at, kind, subject, digest)
+        real_put_state(connection, **values)
 
-    monkeypatch.setattr(audit, "append", broken)
+    monkeypatch.setattr(state, "put_state", broken)
     with pytest.raises(RuntimeError, match="power cut"):
         apply.apply_page(store, BIG, None, NOW, NOW, rows_per_transaction=3)
-    assert len(transactions) == 2  # 3 + 3 rows committed; the third (2 rows and the cursor) rolled back
+    assert transactions == [False, False]  # 3 + 3 rows committed; the third (2 rows and the cursor) rolled back
     assert len(bookings_table(store)) == 6
     with store.reading() as connection:
         assert state.cursor(connection) is None
     assert sync_entries(store) == []
-    monkeypatch.setattr(audit, "append", real_append)
+    monkeypatch.setattr(state, "put_state", real_put_state)
     transactions.clear()
     applied = apply.apply_page(store, BIG, None, NOW, NOW, rows_per_transaction=3)
-    assert len(transactions) == 3 and applied.complete and applied.lock_ms > 0
+    # the last of the page's transactions is flushed (FULL); then the owed entry's note is cleared
+    assert transactions == [False, False, True, False] and applied.complete and applied.lock_ms > 0
     assert sync_entries(store) == [f"feed:{BIG.cursor}"]
     with store.reading() as connection:
         assert state.cursor(connection) == BIG.cursor
@@ -232,6 +233,46 @@ def test_a_page_in_several_transactions_moves_its_cursor_with_the_last(
         apply.save_enrolment(other, ENROLLED, "token", other_keyring, {"zone": "Asia/Jakarta"}, "G1", NOW)
         apply.apply_page(other, BIG, None, NOW, NOW, rows_per_transaction=100)
         assert [r[0::2] for r in bookings_table(other)] == [r[0::2] for r in bookings_table(store)]
+
+
+def test_a_page_owes_its_audit_entry_until_the_chain_has_it_and_never_gets_it_twice(
+    store: KioskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is in the booking file, the chain in the database file: no one transaction holds
+    both. A page whose entry could not be written keeps it owed with its cursor; the next settling
+    writes it, once, even when it was cut off after the entry and before the note was cleared."""
+    real_append = audit.append
+
+    def broken(connection: Connection, at: str, kind: str, subject: str, digest: str) -> audit.Head:
+        if kind == "sync.page":
+            raise RuntimeError("power cut")
+        return real_append(connection, at, kind, subject, digest)
+
+    monkeypatch.setattr(audit, "append", broken)
+    with pytest.raises(RuntimeError, match="power cut"):
+        apply.apply_page(store, BIG, None, NOW, NOW)
+    with store.reading() as connection:
+        assert state.cursor(connection) == BIG.cursor  # the page is in
+        owed = state.pending_audit(connection)
+    assert owed is not None and owed["subject"] == f"feed:{BIG.cursor}"
+    assert sync_entries(store) == []
+    monkeypatch.setattr(audit, "append", real_append)
+
+    head = apply.settle_page_audit(store)
+    assert head is not None and sync_entries(store) == [f"feed:{BIG.cursor}"]
+    assert audit.read_anchor(store.anchor_path) == head == store.audit_head()
+    assert apply.settle_page_audit(store) is None  # nothing owed any more
+    # cut off after the entry, before the note was cleared: found written, not written again
+    store.set_sync_state(pending_audit=json.dumps(owed))
+    assert apply.settle_page_audit(store) is None
+    assert sync_entries(store) == [f"feed:{BIG.cursor}"]
+    with store.reading() as connection:
+        assert state.pending_audit(connection) is None
+    # the same page applied again later (after a reset) is a new entry, not taken for the old one
+    apply.reset_cursor(store, NOW, "test")
+    apply.apply_page(store, BIG, None, NOW, NOW)
+    assert sync_entries(store) == [f"feed:{BIG.cursor}"] * 2
+    assert store.verify_audit().ok
 
 
 def test_every_transaction_of_a_page_checks_the_cursor(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,21 +295,21 @@ def test_every_transaction_of_a_page_checks_the_cursor(store: KioskStore, monkey
 
 @contextmanager
 def counted_transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """How each bulk transaction ended, in order: "commit" or "rollback"."""
+    """How each transaction on the booking file ended, in order: "commit" or "rollback"."""
     ends: list[str] = []
-    bulk_writing = KioskStore.bulk_writing
+    feed_writing = KioskStore.feed_writing
 
     @contextmanager
-    def counted(self: KioskStore) -> Iterator[Connection]:
+    def counted(self: KioskStore, *, durable: bool = False) -> Iterator[Connection]:
         try:
-            with bulk_writing(self) as connection:
+            with feed_writing(self, durable=durable) as connection:
                 yield connection
         except BaseException:
             ends.append("rollback")
             raise
         ends.append("commit")
 
-    monkeypatch.setattr(KioskStore, "bulk_writing", counted)
+    monkeypatch.setattr(KioskStore, "feed_writing", counted)
     monkeypatch.setattr(KioskStore, "yield_to_scans", lambda self, max_wait_s=0.0: None)
     yield ends
 
@@ -289,7 +330,7 @@ def test_a_scan_that_begins_rolls_the_bulk_transaction_back_at_once(
     with counted_transactions(monkeypatch) as ends:
         monkeypatch.setattr(KioskStore, "scan_waiting", a_scan_at_the_third_look)
         apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=100)
-    assert ends == ["rollback", "commit", "commit"]  # 30 rows rolled back; then 100 + 20
+    assert ends == ["rollback", "commit", "commit", "commit"]  # 30 rows rolled back; then 100 + 20; the note
     assert len(bookings_table(store)) == 120
     with store.reading() as connection:
         assert state.cursor(connection) == many.cursor
@@ -302,7 +343,7 @@ def test_a_gate_that_never_rests_slows_a_page_but_never_stops_it(
     with counted_transactions(monkeypatch) as ends, store.scanning():  # a scan in progress all along
         apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=100)
     # each transaction: rolled back twice, then one step of 10 rows committed (ending it early)
-    assert ends == ["rollback", "rollback", "commit"] * 3
+    assert ends == ["rollback", "rollback", "commit"] * 3 + ["commit"]  # and the owed entry's note cleared
     assert len(bookings_table(store)) == 25
     with store.reading() as connection:
         assert state.cursor(connection) == many.cursor
