@@ -152,6 +152,6 @@ class SyncStateRow(Base):
     #: Float, as migration 0001 made it (SQLAlchemy 2.1 maps a bare `float` to Double).
     server_offset_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    #: JSON: the audit entry of the last page applied, until it is in the chain (in the other file:
-    #: see kiosk.sync.apply.settle_page_audit()).
+    #: JSON: the audit entry of the last page applied, for the chain in the other file (written from
+    #: here if it is not there yet: kiosk.sync.apply.settle_page_audit()).
     pending_audit: Mapped[str | None] = mapped_column(Text, nullable=True)

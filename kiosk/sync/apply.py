@@ -133,10 +133,11 @@ def apply_page(
       roll-backs of one transaction it commits instead, ending early: a gate that never rests slows
       the sync, never stops it);
     * the last transaction also holds the rest of the page (removals, the sync state), moves the
-      cursor and notes the audit entry `sync.page` as owed; it is flushed (FULL);
+      cursor and notes the page's audit entry `sync.page`;
     * after each transaction, outside it, a checkpoint flushes it to disk and keeps the WAL short;
-    * then the entry goes into the chain, in the database file, and the note is cleared
-      (settle_page_audit(): made again after a crash between the two, never twice).
+    * then the entry goes into the chain, in the database file, in a short transaction of its own
+      (settle_page_audit(): made later if a crash came between the two, never twice); the audit
+      head file moves to it once a checkpoint has flushed it, after the last page of a download.
 
     Why a page may be split: the cursor moves only with the page's last rows, and every write of a
     page can be made again: a row is replaced only by an equal or newer version, a removal deletes
@@ -163,8 +164,7 @@ def apply_page(
         locked_at = time.perf_counter()
         began = done
         try:
-            last = done + size >= len(rows)
-            with store.feed_writing(durable=last) as connection:
+            with store.feed_writing() as connection:
                 if state.cursor(connection) != requested:
                     raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
                 end = min(done + size, len(rows))
@@ -191,7 +191,7 @@ def apply_page(
         lock_ms = max(lock_ms, (time.perf_counter() - locked_at) * 1000)
         store.yield_to_scans()
         store.checkpoint()
-    settle_page_audit(store)
+    settle_page_audit(store, flush=not page.has_more)
     return Applied(len(page.bookings), len(page.tombstones), page.cursor, not page.has_more, lock_ms)
 
 
@@ -238,33 +238,37 @@ def _finish_page(
 
 def _owed_entry(store: KioskStore, page: PageBody, now: dt.datetime) -> dict[str, Any]:
     """The page's `sync.page` audit entry, to be noted with its cursor. `after`: the chain's head now;
-    the entry, once written, comes after it (which is how settle_page_audit() finds it)."""
+    the entry, once written, comes after it (which is how settle_page_audit() finds it, and why the
+    same page applied again later, after a reset, is a new entry)."""
     digest = audit.canonical_digest(
         {"since": page.since, "cursor": page.cursor, "bookings": len(page.bookings), "tombstones": len(page.tombstones)}
     )
     return {"at": to_text(now), "subject": f"feed:{page.cursor}", "digest": digest, "after": store.audit_head().seq}
 
 
-def settle_page_audit(store: KioskStore) -> audit.Head | None:
-    """Write the audit entry a page noted as owed with its cursor, unless the chain already has it
-    (a crash after the entry and before the note was cleared), then clear the note. Returns the
-    entry's head when it was written now.
+def settle_page_audit(store: KioskStore, *, flush: bool = True) -> audit.Head | None:
+    """Write the audit entry the last page applied noted with its cursor, unless the chain already
+    has it. Returns the entry's head when it was written now. `flush`: checkpoint at once and move
+    the audit head file to it (otherwise a later checkpoint flushes it, and a scan moves the file).
 
     Why two steps: the page is in the feed's file and the chain in the database file, and no
-    transaction spans both atomically (WAL mode); the note makes the second step one that is
-    finished later if it was cut off, and found done if it was not."""
+    transaction spans both atomically (WAL mode); the note, kept until the next page replaces it,
+    makes the second step one that is finished later if it was cut off, and found done if it was
+    not. The entry is committed without a flush (bulk_writing(): a short transaction that a scan
+    may have to wait for, so no fsync in it): a power cut may take it back together with the
+    page's cursor (then the page is fetched and noted again) or without it (then it is written
+    again from the note). At worst, the cursor lost and the entry kept, the page is applied and
+    audited a second time: the chain says so."""
     with store.reading() as connection:
         owed = state.pending_audit(connection)
-    if owed is None:
-        return None
+        if owed is None or _entry_written(connection, owed):
+            return None
+    store.yield_to_scans()
     head: audit.Head | None = None
-    with store.writing() as connection:
+    with store.bulk_writing() as connection:
         if not _entry_written(connection, owed):
             head = audit.append(connection, owed["at"], "sync.page", owed["subject"], owed["digest"])
-    with store.feed_writing() as connection:
-        if state.pending_audit(connection) == owed:
-            state.put_state(connection, pending_audit=None)
-    if head is not None:  # committed with synchronous=FULL: the head file may name it
+    if head is not None and flush and store.checkpoint():  # on disk now: the head file may name it
         store.write_anchor(head)
     return head
 

@@ -133,7 +133,8 @@ def put_state(connection: Connection, **values: Any) -> None:
 
 
 def pending_audit(connection: Connection) -> dict[str, Any] | None:
-    """The audit entry the last page applied still owes the chain (see apply.settle_page_audit())."""
+    """The audit entry of the last page applied, which the chain may still lack (see
+    apply.settle_page_audit())."""
     text = connection.execute(select(SyncStateRow.pending_audit).where(SyncStateRow.id == 1)).scalar()
     if not text:
         return None

@@ -23,6 +23,7 @@ from kiosk.store.schema import AuditRow, BookingRow, OutboxRow
 from kiosk.store.times import to_text
 from kiosk.sync import apply, state
 from kiosk.sync.state import Enrolment
+from tests.store.conftest import present
 
 KEY = SigningKey.generate("k-1")
 NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
@@ -220,8 +221,7 @@ def test_a_page_in_several_transactions_moves_its_cursor_with_the_last(
     monkeypatch.setattr(state, "put_state", real_put_state)
     transactions.clear()
     applied = apply.apply_page(store, BIG, None, NOW, NOW, rows_per_transaction=3)
-    # the last of the page's transactions is flushed (FULL); then the owed entry's note is cleared
-    assert transactions == [False, False, True, False] and applied.complete and applied.lock_ms > 0
+    assert transactions == [False, False, False] and applied.complete and applied.lock_ms > 0
     assert sync_entries(store) == [f"feed:{BIG.cursor}"]
     with store.reading() as connection:
         assert state.cursor(connection) == BIG.cursor
@@ -239,8 +239,8 @@ def test_a_page_owes_its_audit_entry_until_the_chain_has_it_and_never_gets_it_tw
     store: KioskStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page is in the booking file, the chain in the database file: no one transaction holds
-    both. A page whose entry could not be written keeps it owed with its cursor; the next settling
-    writes it, once, even when it was cut off after the entry and before the note was cleared."""
+    both. A page whose entry could not be written keeps it noted with its cursor; the next settling
+    writes it, and only once."""
     real_append = audit.append
 
     def broken(connection: Connection, at: str, kind: str, subject: str, digest: str) -> audit.Head:
@@ -260,14 +260,11 @@ def test_a_page_owes_its_audit_entry_until_the_chain_has_it_and_never_gets_it_tw
 
     head = apply.settle_page_audit(store)
     assert head is not None and sync_entries(store) == [f"feed:{BIG.cursor}"]
-    assert audit.read_anchor(store.anchor_path) == head == store.audit_head()
-    assert apply.settle_page_audit(store) is None  # nothing owed any more
-    # cut off after the entry, before the note was cleared: found written, not written again
-    store.set_sync_state(pending_audit=json.dumps(owed))
+    assert audit.read_anchor(store.anchor_path) == head == store.audit_head()  # flushed: the file names it
+    assert apply.settle_page_audit(store) is None  # found in the chain: not written again
+    store.record(present("MP7K2Q9T3M"), NOW)  # whatever comes after it in the chain
     assert apply.settle_page_audit(store) is None
     assert sync_entries(store) == [f"feed:{BIG.cursor}"]
-    with store.reading() as connection:
-        assert state.pending_audit(connection) is None
     # the same page applied again later (after a reset) is a new entry, not taken for the old one
     apply.reset_cursor(store, NOW, "test")
     apply.apply_page(store, BIG, None, NOW, NOW)
@@ -330,7 +327,7 @@ def test_a_scan_that_begins_rolls_the_bulk_transaction_back_at_once(
     with counted_transactions(monkeypatch) as ends:
         monkeypatch.setattr(KioskStore, "scan_waiting", a_scan_at_the_third_look)
         apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=100)
-    assert ends == ["rollback", "commit", "commit", "commit"]  # 30 rows rolled back; then 100 + 20; the note
+    assert ends == ["rollback", "commit", "commit"]  # 30 rows rolled back; then 100 + 20
     assert len(bookings_table(store)) == 120
     with store.reading() as connection:
         assert state.cursor(connection) == many.cursor
@@ -343,7 +340,7 @@ def test_a_gate_that_never_rests_slows_a_page_but_never_stops_it(
     with counted_transactions(monkeypatch) as ends, store.scanning():  # a scan in progress all along
         apply.apply_page(store, many, None, NOW, NOW, rows_per_transaction=100)
     # each transaction: rolled back twice, then one step of 10 rows committed (ending it early)
-    assert ends == ["rollback", "rollback", "commit"] * 3 + ["commit"]  # and the owed entry's note cleared
+    assert ends == ["rollback", "rollback", "commit"] * 3
     assert len(bookings_table(store)) == 25
     with store.reading() as connection:
         assert state.cursor(connection) == many.cursor
