@@ -279,22 +279,25 @@ class KioskStore:
                 self._feed_engines[synchronous] = engine
             return engine
 
-    def checkpoint(self) -> bool:
-        """Copy the WAL into the database file and flush both to disk, now, on the caller's thread.
-        PASSIVE: it neither waits for nor blocks any writer, so the gate's scans go on meanwhile. True
-        when the whole WAL was copied: then every commit made before the call, bulk_writing()'s
-        included, is on disk (and the audit head file may name it, write_anchor()).
+    def checkpoint(self, *, feed_only: bool = False) -> bool:
+        """Copy the WALs into their files and flush them to disk, now, on the caller's thread (the
+        booking file's only, with `feed_only`). PASSIVE: it neither waits for nor blocks any writer, so
+        the gate's scans go on meanwhile. True when the whole WAL was copied: then every commit made
+        before the call, bulk_writing()'s and feed_writing()'s included, is on disk (and the audit head
+        file may name it, write_anchor()).
 
-        The sync calls it after each of its bulk transactions, outside them: so the WAL stays short,
-        and no scan's commit crosses SQLite's auto-checkpoint threshold (1,000 pages) and does this
-        copying, and the flushing of the sync's pages, while a person waits. When a reader still uses
-        an old snapshot part of the WAL stays; it is copied by a later call."""
+        The sync calls it after each of its transactions, outside them: so the WALs stay short, and no
+        scan's commit crosses SQLite's auto-checkpoint threshold (1,000 pages) and does this copying
+        while a person waits. The database file's (the scans' own pages) once per page is enough, and
+        less often means fewer flushes of the file a scan's commit is flushing too. When a reader
+        still uses an old snapshot part of a WAL stays; it is copied by a later call."""
         complete = True
+        files = (("feed", self.feed_path),) if feed_only else (("main", self.path), ("feed", self.feed_path))
         try:
             raw = self._bulk().raw_connection()
             try:
                 cursor = raw.cursor()
-                for schema, path in (("main", self.path), ("feed", self.feed_path)):
+                for schema, path in files:
                     busy, frames, copied = cursor.execute(f"PRAGMA {schema}.wal_checkpoint(PASSIVE)").fetchone()
                     if busy or frames < 0 or copied != frames:
                         log.debug("WAL checkpoint of %s incomplete: %s of %s frames", path, copied, frames)

@@ -190,7 +190,7 @@ def apply_page(
         stepped_aside = 0
         lock_ms = max(lock_ms, (time.perf_counter() - locked_at) * 1000)
         store.yield_to_scans()
-        store.checkpoint()
+        store.checkpoint(feed_only=True)  # small, frequent flushes: a short WAL, no long burst of writes
     settle_page_audit(store, flush=not page.has_more)
     return Applied(len(page.bookings), len(page.tombstones), page.cursor, not page.has_more, lock_ms)
 
@@ -248,8 +248,9 @@ def _owed_entry(store: KioskStore, page: PageBody, now: dt.datetime) -> dict[str
 
 def settle_page_audit(store: KioskStore, *, flush: bool = True) -> audit.Head | None:
     """Write the audit entry the last page applied noted with its cursor, unless the chain already
-    has it. Returns the entry's head when it was written now. `flush`: checkpoint at once and move
-    the audit head file to it (otherwise a later checkpoint flushes it, and a scan moves the file).
+    has it. Returns the entry's head when it was written now. A checkpoint follows (once per page for
+    the database file); `flush`: move the audit head file to the entry once that checkpoint has put
+    it on disk (otherwise the next scan moves the file).
 
     Why two steps: the page is in the feed's file and the chain in the database file, and no
     transaction spans both atomically (WAL mode); the note, kept until the next page replaces it,
@@ -268,7 +269,9 @@ def settle_page_audit(store: KioskStore, *, flush: bool = True) -> audit.Head | 
     with store.bulk_writing() as connection:
         if not _entry_written(connection, owed):
             head = audit.append(connection, owed["at"], "sync.page", owed["subject"], owed["digest"])
-    if head is not None and flush and store.checkpoint():  # on disk now: the head file may name it
+    store.yield_to_scans()
+    flushed = store.checkpoint()
+    if head is not None and flush and flushed:  # on disk now: the head file may name it
         store.write_anchor(head)
     return head
 
