@@ -17,6 +17,10 @@ server's database, in this process, nor those in the pauses between syncs); "idl
 right after, same database, no sync. The incremental sync runs 20 times (1,000 changes each: 900
 changed bookings, 100 cancellations) so that its latency percentiles rest on enough samples.
 Targets: first sync <= 10 s; incremental <= 1 s; decision p95 during a sync within 10 % of idle.
+
+`--phases` splits each recorded decision into its phases (from the call to BEGIN: the queue for the
+writer lock; the transaction's statements and Python; its commit and what follows), with the GUI-less
+gate thread's CPU time and involuntary context switches in the body: where a sync still slows a scan.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -35,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, event, text
 
 from kiosk.domain.decide import Presentation
 from kiosk.domain.payload import parse_payload
@@ -60,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-thread", action="store_true", help="sync on a thread of the kiosk's process (old way)")
     parser.add_argument("--sync-nice", type=int, default=NICE, help="niceness increment of the sync process")
     parser.add_argument("--server-nice", type=int, default=19, help="niceness of the reference server (0: none)")
+    parser.add_argument("--phases", action="store_true", help="time the phases of each recorded decision")
     args = parser.parse_args(argv)
     choice = args.backend or ("both" if os.environ.get(PG_ENV) else "sqlite")
     backends = ["sqlite", "postgres"] if choice == "both" else [choice]
@@ -140,9 +146,12 @@ def measure(
     """Decisions on one thread while the syncs run (in the sync process, or on another thread); then as
     many idle decisions."""
     with KioskStore.open(path) as gate_store, syncer(path, args) as sync_once:
+        phases = PhaseTrace(gate_store) if args.phases else None
         stop = threading.Event()
         sampled: dict[str, list[Any]] = {}
-        thread = threading.Thread(target=lambda: sampled.update(decisions(gate_store, codes, args.interval_ms, stop)))
+        thread = threading.Thread(
+            target=lambda: sampled.update(decisions(gate_store, codes, args.interval_ms, stop, phases=phases))
+        )
         seconds: list[float] = []
         syncing: list[tuple[float, float]] = []
         results: list[SyncResult] = []
@@ -165,8 +174,11 @@ def measure(
         sync_once()
         overlapping = [any(a < end and start < b for start, end in syncing) for a, b in sampled["at"]]
         during = {kind: [v for v, keep in zip(sampled[kind], overlapping, strict=True) if keep] for kind in KINDS}
-        idle = decisions(gate_store, codes, args.interval_ms, count=len(during["record"]))
-    return {"seconds": seconds, "results": results, "idle": idle, "during": during, "ratio": ratio(idle, during)}
+        idle = decisions(gate_store, codes, args.interval_ms, count=len(during["record"]), phases=phases)
+    measured = {"seconds": seconds, "results": results, "idle": idle, "during": during, "ratio": ratio(idle, during)}
+    if phases is not None:
+        measured["phases"] = phases.split(syncing)
+    return measured
 
 
 @contextmanager
@@ -203,6 +215,8 @@ def report(name: str, measured: dict[str, Any], target: float) -> None:
             f"      {label} ms  p50/p95/max  idle {_summary(idle[kind])}  during {_summary(during[kind])}"
             f"  p95 ratio {p95(during[kind]) / p95(idle[kind]):.2f}  (n={len(during[kind])})"
         )
+    if "phases" in measured:
+        PhaseTrace.report(*measured["phases"])
 
 
 KINDS = ("record", "lookup")
@@ -214,6 +228,7 @@ def decisions(
     interval_ms: float,
     stop: threading.Event | None = None,
     count: int | None = None,
+    phases: PhaseTrace | None = None,
 ) -> dict[str, list[Any]]:
     """Milliseconds per decision ("record") and per lookup + decide ("lookup"); "at": when each
     sample began and ended (time.perf_counter())."""
@@ -228,12 +243,82 @@ def decisions(
         store.decide_only(presentation, now)
         lookup.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
+        if phases is not None:
+            phases.started(started)
         store.record(presentation, now, source="bench")
         ended = time.perf_counter()
+        if phases is not None:
+            phases.ended(ended)
         record.append((ended - started) * 1000)
         at.append((began, ended))
         time.sleep(interval_ms / 1000)
     return {"record": record, "lookup": lookup, "at": at}
+
+
+class PhaseTrace:
+    """--phases: each recorded decision of the gate store split at its BEGIN and at its COMMIT (events
+    of its engine, on the deciding thread), with the thread's CPU time and involuntary context
+    switches (the CPU taken away: by another thread, process or the kernel) between the two."""
+
+    PHASES = ("to BEGIN", "body", "commit+", "body CPU", "body preempted")
+
+    def __init__(self, store: KioskStore) -> None:
+        self.rows: list[tuple[float, ...]] = []
+        self._marks: dict[str, float] = {}
+        self._thread = 0
+        event.listen(store.engine, "begin", self._begun)
+        event.listen(store.engine, "commit", self._committing)
+
+    def started(self, at: float) -> None:
+        self._thread = threading.get_ident()
+        self._marks = {"start": at}
+
+    def _begun(self, _connection: Connection) -> None:
+        if threading.get_ident() == self._thread and "start" in self._marks:
+            self._marks.update(begun=time.perf_counter(), cpu=time.thread_time(), ivcsw=_preempted())
+
+    def _committing(self, _connection: Connection) -> None:
+        if threading.get_ident() == self._thread and "begun" in self._marks:
+            self._marks.update(committing=time.perf_counter(), cpu_end=time.thread_time(), ivcsw_end=_preempted())
+
+    def ended(self, at: float) -> None:
+        m = self._marks
+        if {"begun", "committing"} <= m.keys():
+            self.rows.append(
+                (
+                    m["start"],
+                    (m["begun"] - m["start"]) * 1000,
+                    (m["committing"] - m["begun"]) * 1000,
+                    (at - m["committing"]) * 1000,
+                    (m["cpu_end"] - m["cpu"]) * 1000,
+                    m["ivcsw_end"] - m["ivcsw"],
+                )
+            )
+        self._marks = {}
+
+    def split(self, syncing: list[tuple[float, float]]) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]]]:
+        """(idle, during): during if the decision began while a sync ran; idle if after the last one (as
+        the bench's own idle decisions are)."""
+        during = [row for row in self.rows if any(a <= row[0] <= b for a, b in syncing)]
+        last = max(b for _a, b in syncing)
+        idle = [row for row in self.rows if row[0] > last]
+        self.rows = []
+        return idle, during
+
+    @classmethod
+    def report(cls, idle: list[tuple[float, ...]], during: list[tuple[float, ...]]) -> None:
+        for index, name in enumerate(cls.PHASES, start=1):
+            unit = "" if name == "body preempted" else " ms"
+            pick = [row[index] for row in idle], [row[index] for row in during]
+            print(
+                f"         {name:15s} p50/p95/max  idle {_summary(pick[0])}  during {_summary(pick[1])}{unit}"
+                if pick[0] and pick[1]
+                else f"         {name:15s} (no samples)"
+            )
+
+
+def _preempted() -> int:
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_nivcsw
 
 
 def ratio(idle: dict[str, list[Any]], during: dict[str, list[float]]) -> float:

@@ -23,17 +23,20 @@ Not collected by pytest (no test_ prefix).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import multiprocessing
 import multiprocessing.process
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -48,6 +51,7 @@ from kiosk.workers.sync_worker import SyncThread, SyncWorker
 
 TICK_MS = 5
 BUDGET_MS = 16.0
+LATE_LOG_MS = 8.0
 WARMUP_S = 5.0
 
 
@@ -69,7 +73,10 @@ class LatenessProbe:
 
     BIN_MS, BINS = 0.1, 20_000
 
-    def __init__(self) -> None:
+    def __init__(self, late_log: TextIO | None = None) -> None:
+        #: With a log: one line per tick later than LATE_LOG_MS, with what the GUI thread did meanwhile.
+        self.late_log = late_log
+        self._usage = (0.0, 0, 0)
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -97,7 +104,25 @@ class LatenessProbe:
             self.total += late
             self.worst = max(self.worst, late)
             self.over_budget += late > BUDGET_MS
+            if self.late_log is not None:
+                self._note(now, late)
         self._last = now
+
+    def _note(self, now: int, late: float) -> None:
+        """For a late tick: the GUI thread's CPU time since the last tick and its context switches.
+        CPU time near the interval: our own work kept it busy; involuntary switches: the CPU was taken
+        by another thread or process; voluntary ones: it waited (for the GIL, a lock, the disk)."""
+        usage = resource.getrusage(resource.RUSAGE_THREAD)
+        current = (time.thread_time(), usage.ru_nvcsw, usage.ru_nivcsw)
+        cpu, voluntary, involuntary = (current[0] - self._usage[0]) * 1000, *(
+            c - p for c, p in zip(current[1:], self._usage[1:], strict=True)
+        )
+        self._usage = current
+        if late > LATE_LOG_MS and self.late_log is not None:
+            self.late_log.write(
+                f"{now / 1e9:9.3f} s  late {late:5.1f} ms  interval {TICK_MS + late:5.1f} ms  gui cpu {cpu:5.1f} ms  "
+                f"voluntary {voluntary:3d}  involuntary {involuntary:3d}  load {os.getloadavg()[0]:.2f}\n"
+            )
 
     def percentile(self, share: float) -> float:
         wanted, seen = share * self.count, 0
@@ -173,11 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--grab", type=Path, help="save a screen grab of each window here at the end")
     parser.add_argument(
+        "--late-log",
+        type=Path,
+        help=f"write a line for each tick later than {LATE_LOG_MS:g} ms (GUI thread CPU time, context switches)",
+    )
+    parser.add_argument(
         "--in-process-decoder", action="store_true", help="decode on a thread of this process (the old way)"
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    with tempfile.TemporaryDirectory(prefix="kiosk-bench-ui-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-ui-") as scratch, contextlib.ExitStack() as files:
+        args.late_file = files.enter_context(args.late_log.open("w", buffering=1)) if args.late_log else None
         folder = Path(scratch)
         if args.no_sync:
             return run(folder, args, None)
@@ -218,7 +249,7 @@ def run(
     kiosk.console.resize(1600, 1000)
     kiosk.console.show()
     kiosk.applicant.warm_up()  # as _run() does in `kiosk demo`
-    probe = LatenessProbe()
+    probe = LatenessProbe(args.late_file)
     rss: list[tuple[float, float]] = []
     child_rss: list[float] = []
     started = time.monotonic()
