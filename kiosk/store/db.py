@@ -122,6 +122,9 @@ class KioskStore:
         self._bulk_engine_lock = threading.Lock()
         #: yield_to_scans() does not wait before this time.monotonic() (see MAX_YIELD_S).
         self._yield_holdoff_until = 0.0
+        #: This process has the files open while a store is on them (see open()).
+        _OPEN_HERE.add(path)
+        self._forget_open = weakref.finalize(self, _OPEN_HERE.remove, path)
 
     # --- opening ------------------------------------------------------------------------------------
 
@@ -137,12 +140,20 @@ class KioskStore:
         existed = path.exists()
         if not existed and not create:
             raise StoreError(f"no kiosk database at {path}")
-        if existed:
-            _preflight(path)
+        if _OPEN_HERE.holds(path):
+            # Already open in this process, and checked then. The checks below would open and close
+            # the files outside SQLite, which drops the POSIX locks SQLite holds on them here (closing
+            # any descriptor of a file does), and then another program that opens and closes the
+            # database takes itself for the last one on it and deletes its log: the kiosk goes on
+            # writing in the deleted log, the other program in a new one.
+            engine = make_engine(path, busy_timeout_ms, feed=feed_path_for(path))
         else:
-            _forget_stale_anchor(path)
-        current = _check_before_the_feed(path, busy_timeout_ms, upgrade)
-        engine = _open_feed_then_engine(path, busy_timeout_ms, current)
+            if existed:
+                _preflight(path)
+            else:
+                _forget_stale_anchor(path)
+            current = _check_before_the_feed(path, busy_timeout_ms, upgrade)
+            engine = _open_feed_then_engine(path, busy_timeout_ms, current)
         try:
             if migrate.needs_upgrade(engine):
                 migrate.upgrade(engine)
@@ -168,6 +179,7 @@ class KioskStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._forget_open()
         self._release_locks()
         self._release_feed_locks()
         with self._bulk_engine_lock:
@@ -661,6 +673,35 @@ class KioskStore:
                     f"the code key file {key_path_for(self.path)} does not belong to this database "
                     "(its fingerprint differs). Put back the key made with this database."
                 )
+
+
+class _OpenFiles:
+    """The databases this process has open through a KioskStore, counted (resolved paths)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count: dict[Path, int] = {}
+
+    def add(self, path: Path) -> None:
+        with self._lock:
+            key = path.resolve()
+            self._count[key] = self._count.get(key, 0) + 1
+
+    def remove(self, path: Path) -> None:
+        with self._lock:
+            key = path.resolve()
+            left = self._count.get(key, 0) - 1
+            if left > 0:
+                self._count[key] = left
+            else:
+                self._count.pop(key, None)
+
+    def holds(self, path: Path) -> bool:
+        with self._lock:
+            return self._count.get(path.resolve(), 0) > 0
+
+
+_OPEN_HERE = _OpenFiles()
 
 
 def _check_before_the_feed(path: Path, busy_timeout_ms: int | None, upgrade: bool) -> bool:

@@ -13,6 +13,7 @@ import random
 import shutil
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -406,3 +407,44 @@ def test_a_naive_time_is_a_caller_error(store: KioskStore) -> None:
 def test_the_key_file_stays_beside_the_database(store: KioskStore, db_path: Path) -> None:
     assert key_path_for(db_path).exists()
     assert raw_sql(db_path, "SELECT count(*) FROM settings WHERE value LIKE '%0102030405%'") == [(0,)]
+
+
+# --- several programs on one database ------------------------------------------------------------------
+
+_OTHER_PROGRAM = """
+import sys, datetime as dt
+sys.path.insert(0, sys.argv[2])
+from kiosk.store.db import KioskStore
+with KioskStore.open(sys.argv[1], create=False) as store:
+    store.add_guard("Dewi from the other program", "735019", dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
+"""
+
+
+def test_a_second_store_in_one_process_keeps_the_log_shared_with_other_programs(
+    store: KioskStore, db_path: Path
+) -> None:
+    """Found in the GUI bench: the kiosk opened a second store on its database (the sync worker's),
+    whose checks read the file's header with a plain open() and close(). Closing any descriptor of a
+    file drops every POSIX lock the process holds on it, SQLite's included; the next program to open
+    and close the database then found no one else on it, took its log for its own, checkpointed and
+    deleted it, and started a new one: the kiosk wrote on in the deleted log, the other program in the
+    new one, two chains from one database. A second store in a process must leave the file alone."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    store.record(present(CODE), NOW)
+    log_file = wal.stat().st_ino
+    second = KioskStore.open(db_path, create=False)  # as the sync worker opens its own
+    try:
+        subprocess.run(
+            [sys.executable, "-c", _OTHER_PROGRAM, str(db_path), str(Path(__file__).resolve().parents[2])],
+            check=True,
+            timeout=120,
+        )
+        store.record(present(FAMILY_CODE), NOW)
+        assert wal.stat().st_ino == log_file  # the same log all along
+        assert "Dewi from the other program" in [guard.name for guard in store.guards()]
+        report = store.verify_audit()
+        assert report.ok, report.problems
+        kinds = [row[0] for row in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
+        assert kinds[-2:] == ["guard.add", "event.scan"]  # one chain: the other program's entry, then ours
+    finally:
+        second.close()
