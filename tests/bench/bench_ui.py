@@ -114,8 +114,9 @@ class LatenessProbe:
         by another thread or process; voluntary ones: it waited (for the GIL, a lock, the disk)."""
         usage = resource.getrusage(resource.RUSAGE_THREAD)
         current = (time.thread_time(), usage.ru_nvcsw, usage.ru_nivcsw)
-        cpu, voluntary, involuntary = (current[0] - self._usage[0]) * 1000, *(
-            c - p for c, p in zip(current[1:], self._usage[1:], strict=True)
+        cpu, voluntary, involuntary = (
+            (current[0] - self._usage[0]) * 1000,
+            *(c - p for c, p in zip(current[1:], self._usage[1:], strict=True)),
         )
         self._usage = current
         if late > LATE_LOG_MS and self.late_log is not None:
