@@ -28,6 +28,7 @@ import datetime as dt
 import multiprocessing
 import multiprocessing.process
 import os
+import queue
 import random
 import resource
 import sys
@@ -76,7 +77,7 @@ class LatenessProbe:
     def __init__(self, late_log: TextIO | None = None) -> None:
         #: With a log: one line per tick later than LATE_LOG_MS, with what the GUI thread did meanwhile.
         self.late_log = late_log
-        self._usage = (0.0, 0, 0)
+        self._usage: tuple[float, int, int, int] = (0.0, 0, 0, 0)
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -109,20 +110,20 @@ class LatenessProbe:
         self._last = now
 
     def _note(self, now: int, late: float) -> None:
-        """For a late tick: the GUI thread's CPU time since the last tick and its context switches.
-        CPU time near the interval: our own work kept it busy; involuntary switches: the CPU was taken
-        by another thread or process; voluntary ones: it waited (for the GIL, a lock, the disk)."""
+        """For a late tick: the GUI thread's CPU time since the last tick, its context switches and page
+        faults served from disk. CPU time near the interval: our own work kept it busy; involuntary
+        switches: the CPU was taken by another thread or process; voluntary ones: it waited (for the
+        GIL, a lock, the disk; a page fault from disk is such a wait)."""
         usage = resource.getrusage(resource.RUSAGE_THREAD)
-        current = (time.thread_time(), usage.ru_nvcsw, usage.ru_nivcsw)
-        cpu, voluntary, involuntary = (
-            (current[0] - self._usage[0]) * 1000,
-            *(c - p for c, p in zip(current[1:], self._usage[1:], strict=True)),
-        )
-        self._usage = current
+        current = (time.thread_time(), usage.ru_nvcsw, usage.ru_nivcsw, usage.ru_majflt)
+        before, self._usage = self._usage, current
+        cpu = (current[0] - before[0]) * 1000
+        voluntary, involuntary, faults = (int(c - p) for c, p in zip(current[1:], before[1:], strict=True))
         if late > LATE_LOG_MS and self.late_log is not None:
             self.late_log.write(
                 f"{now / 1e9:9.3f} s  late {late:5.1f} ms  interval {TICK_MS + late:5.1f} ms  gui cpu {cpu:5.1f} ms  "
-                f"voluntary {voluntary:3d}  involuntary {involuntary:3d}  load {os.getloadavg()[0]:.2f}\n"
+                f"voluntary {voluntary:3d}  involuntary {involuntary:3d}  page faults from disk {faults}  "
+                f"load {os.getloadavg()[0]:.2f}\n"
             )
 
     def percentile(self, share: float) -> float:
@@ -169,6 +170,46 @@ def sync_server(
             changer.join(30)
         server.stop()
         admin.close()
+
+
+def control_sleeper(seconds: float, results: object) -> None:
+    """The baseline of the stall figure, in its own process: a loop that only sleeps TICK_MS at a time
+    and notes how late it wakes, for `seconds`. No Qt, no work: what it sees late is the machine (other
+    processes, the hypervisor taking the virtual CPU), which the kiosk's ticks see too."""
+    worst, over, count, late_ticks = 0.0, 0, 0, []
+    end = time.monotonic() + seconds
+    last = time.monotonic()
+    while last < end:
+        time.sleep(TICK_MS / 1000)
+        now = time.monotonic()
+        late = max((now - last) * 1000 - TICK_MS, 0.0)
+        worst, count = max(worst, late), count + 1
+        if late > BUDGET_MS:
+            over += 1
+            late_ticks.append(round(late, 1))
+        last = now
+    results.put((count, worst, over, late_ticks[:20]))  # type: ignore[attr-defined]
+
+
+class Control:
+    """control_sleeper() started with the measurement and read at its end."""
+
+    def __init__(self, seconds: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.results = context.Queue()
+        self.process = context.Process(target=control_sleeper, args=(seconds, self.results), daemon=True)
+
+    def start(self) -> None:
+        self.process.start()
+
+    def result(self) -> tuple[int, float, int, list[float]] | None:
+        try:
+            value = self.results.get(timeout=30)
+        except queue.Empty:  # a missing baseline is reported, not fatal
+            return None
+        finally:
+            self.process.join(5)
+        return value  # type: ignore[no-any-return]
 
 
 class Stopper:
@@ -269,7 +310,9 @@ def run(
     settle()  # as _run() does in `kiosk demo`
     QTimer.singleShot(1500, lambda: login(kiosk))  # once the guard list has come from the reader
     probe.start()
+    control = Control(args.seconds - WARMUP_S)
     QTimer.singleShot(int(WARMUP_S * 1000), warm)
+    QTimer.singleShot(int(WARMUP_S * 1000), control.start)
     sampler = QTimer()
     sampler.timeout.connect(sample)
     sampler.start(10_000 if args.seconds <= 600 else 60_000)
@@ -292,6 +335,16 @@ def run(
     store.close()
     decoder = kiosk.scanner.core.pipeline.name if kiosk.scanner else "none"
     report(args, probe, rss, events, len(syncs), kiosk.scanner.stats if kiosk.scanner else None, decoder)
+    baseline = control.result()
+    if baseline is None:
+        print("baseline: the control process gave no result")
+    else:
+        count, worst, over, late = baseline
+        print(
+            f"baseline, a process on the same machine that only sleeps {TICK_MS} ms at a time, same period: "
+            f"{count} ticks, worst {worst:.1f} ms late, {over} later than {BUDGET_MS:.0f} ms {late}; "
+            f"kiosk/baseline worst ratio {probe.worst / max(worst, 0.1):.2f}"
+        )
     if child_rss:
         print(f"decoder process RSS MB: first {child_rss[0]:.1f}, last {child_rss[-1]:.1f}, max {max(child_rss):.1f}")
     return 0
