@@ -130,10 +130,9 @@ def test_activity_in_the_console_keeps_the_guard_logged_in(
     assert console.queue_page.manual.text() == "aaaa"  # the keys reached the focused field
 
 
-@pytest.mark.parametrize("activity", sorted(ACTIVITIES))
-def test_activity_in_a_console_dialog_keeps_the_guard_logged_in(
-    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot, activity: str
-) -> None:
+def note_dialog_open(make_kiosk: MakeKiosk, store: KioskStore) -> tuple[Kiosk, NoteDialog]:
+    """A kiosk whose console is shown, a guard logged in (idle logout after 1 s) and the note dialog open
+    on a fresh scan."""
     kiosk = make_kiosk(store, idle_logout_s=1)
     console = kiosk.console
     console.show()
@@ -142,6 +141,15 @@ def test_activity_in_a_console_dialog_keeps_the_guard_logged_in(
     console.queue_page.note.click()
     dialog = console.dialog
     assert isinstance(dialog, NoteDialog)
+    return kiosk, dialog
+
+
+@pytest.mark.parametrize("activity", sorted(ACTIVITIES))
+def test_activity_in_a_console_dialog_keeps_the_guard_logged_in(
+    make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot, activity: str
+) -> None:
+    kiosk, dialog = note_dialog_open(make_kiosk, store)
+    console = kiosk.console
     dialog.note.edit.setFocus()
     for _ in range(4):
         qtbot.wait(400)
@@ -199,14 +207,8 @@ def test_the_idle_logout_comes_after_a_dialog_was_closed(
     make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot
 ) -> None:
     """A closed dialog is deleted: the logout must not try to close it again."""
-    kiosk = make_kiosk(store, idle_logout_s=1)
+    kiosk, dialog = note_dialog_open(make_kiosk, store)
     console = kiosk.console
-    console.show()
-    login(console, GUARD_A, PIN_A)
-    kiosk.controller.code_seen(present(UNKNOWN_CODE))
-    console.queue_page.note.click()
-    dialog = console.dialog
-    assert isinstance(dialog, NoteDialog)
     dialog.reject()
     assert console.dialog is None
     with qtbot.waitSignal(console.loggedOut, timeout=3000):
