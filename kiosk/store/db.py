@@ -730,9 +730,18 @@ def _open_feed_then_engine(path: Path, busy_timeout_ms: int | None, current: boo
     if feed_path.exists():
         header = _read_header(feed_path)
         if header and header[:16] != _SQLITE_MAGIC:
-            raise StoreError(f"{feed_path} (the kiosk's booking file) is not an SQLite database; move it away")
+            raise StoreError(
+                f"{feed_path} (the kiosk's booking file) is not an SQLite database: move it away, and the kiosk "
+                "makes a new, empty one (an enrolled kiosk fetches its bookings at the next sync; bookings "
+                "imported by hand must be imported again)"
+            )
     elif current:
-        log.warning("the booking file %s is missing: a new empty one is made (a sync fetches all again)", feed_path)
+        log.warning(
+            "the booking file %s is missing: a new, empty one is made. An enrolled kiosk fetches all bookings "
+            "at its next sync (until then unknown codes go to the officer); bookings imported by hand must be "
+            "imported again (`kiosk import`)",
+            feed_path,
+        )
     feed = make_feed_engine(feed_path, busy_timeout_ms, synchronous="FULL")
     try:
         migrate.upgrade_feed(feed)
