@@ -45,6 +45,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,10 @@ START_TIMEOUT_S = 60.0  # spawn and imports on a slow, busy kiosk
 IDLE_TIMEOUT_S = 300.0
 CALL_TIMEOUT_S = 60.0  # status, check_clock: a few reads, at worst a wait for the write lock
 CLOSE_TIMEOUT_S = 5.0
-POLL_S = 0.1  # how often a waiting call looks at interrupt()
+POLL_S = 0.1  # how often a waiting call looks at interrupt() where it cannot be woken (no pipes)
+#: The child's progress notes, at most one per this many seconds, or per a quarter of the idle
+#: timeout if that is shorter (see _Sender.progress()).
+PROGRESS_EVERY_S = 1.0
 PROCESS_NAME = "kiosk-sync"
 #: The child's GIL switch interval (Python's default: 5 ms). Its main thread writes to the database,
 #: holding the file's writer lock that the gate's scans wait for, while its prefetch thread reads the
@@ -159,6 +163,14 @@ class SyncProcess:
         self._conn: multiprocessing.connection.Connection | None = None
         self._seq = 0
         self._interrupted = threading.Event()
+        #: interrupt() writes a byte here, so that a waiting call wakes at once instead of looking at
+        #: the event every `poll_s`: each look would wake a thread of the kiosk's process, which then
+        #: takes the GIL from a scan being decided. (Without pipes, as on Windows, it still polls.)
+        self._wake: tuple[int, int] | None = None
+        if os.name == "posix":
+            self._wake = os.pipe()
+            os.set_blocking(self._wake[1], False)
+            weakref.finalize(self, _close_fds, self._wake)
 
     # --- commands -----------------------------------------------------------------------------------
 
@@ -193,7 +205,16 @@ class SyncProcess:
         context = multiprocessing.get_context("spawn")
         parent_end, child_end = context.Pipe()
         levels = {"": logging.getLogger().getEffectiveLevel(), "kiosk": logging.getLogger("kiosk").getEffectiveLevel()}
-        arguments = (child_end, str(self.db_path), self._options, self._busy_timeout_ms, self._nice, levels)
+        progress_every_s = min(PROGRESS_EVERY_S, self._idle_timeout_s / 4)
+        arguments = (
+            child_end,
+            str(self.db_path),
+            self._options,
+            self._busy_timeout_ms,
+            self._nice,
+            levels,
+            progress_every_s,
+        )
         process = context.Process(target=_serve, args=arguments, name=PROCESS_NAME, daemon=True)
         try:
             process.start()
@@ -213,6 +234,9 @@ class SyncProcess:
         """From any thread: end the call under way at once (the child is ended) and refuse later
         calls. For shutting the kiosk down; close() afterwards."""
         self._interrupted.set()
+        if self._wake is not None:
+            with contextlib.suppress(OSError):  # full (interrupted before) or closed: it is set either way
+                os.write(self._wake[1], b"!")
 
     def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
         """Ask the child to close its store and end; end it if it does not within `timeout_s`."""
@@ -259,8 +283,8 @@ class SyncProcess:
                 self._end()
                 what = "start" if starting else "answer"
                 raise SyncProcessError(f"the sync process did not {what} within {timeout_s:.0f} s; it was ended")
-            ready = multiprocessing.connection.wait([conn, process.sentinel], min(self._poll_s, left))
-            if conn in ready or (ready and conn.poll()):
+            ready = self._ready(conn, process.sentinel, left)
+            if conn in ready or (process.sentinel in ready and conn.poll()):
                 try:
                     kind, number, value = conn.recv()
                 except (EOFError, OSError):
@@ -276,8 +300,16 @@ class SyncProcess:
                     return value
                 elif kind == "error":
                     raise value.rebuild()
-            elif ready:  # only the sentinel: the child ended without a word
+            elif process.sentinel in ready:  # the child ended without a word
                 self._died(starting)
+
+    def _ready(self, conn: multiprocessing.connection.Connection, sentinel: int, left: float) -> list[Any]:
+        """Which of the child's pipe and sentinel are ready within `left` seconds; none when
+        interrupt() was called meanwhile, which wakes this at once (see _wake)."""
+        if self._wake is None:
+            return multiprocessing.connection.wait([conn, sentinel], min(self._poll_s, left))
+        ready = multiprocessing.connection.wait([conn, sentinel, self._wake[0]], left)
+        return [] if self._interrupted.is_set() else ready
 
     def _died(self, starting: bool) -> NoReturn:
         process = self._process
@@ -318,16 +350,41 @@ def _handle_record(fields: dict[str, Any]) -> None:
 # --- the child ----------------------------------------------------------------------------------------
 
 
+def _close_fds(fds: tuple[int, ...]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
 class _Sender:
     """The child's one way to the kiosk: answers, progress notes and log records, from any thread."""
 
-    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
+    def __init__(
+        self,
+        conn: multiprocessing.connection.Connection,
+        *,
+        progress_every_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._conn = conn
         self._lock = threading.Lock()
+        self._progress_every_s = progress_every_s
+        self._clock = clock
+        self._progress_sent_at: float | None = None
 
     def send(self, kind: str, number: int, value: Any) -> None:
         with self._lock:
             self._conn.send((kind, number, value))
+
+    def progress(self) -> None:
+        """A progress note, at most one per `progress_every_s`. It only keeps the kiosk's idle timeout
+        (minutes; the kiosk gives a quarter of it at most) from running out, and each note wakes a
+        thread of the kiosk's process, which then takes the GIL from a scan being decided: a first
+        sync makes progress some 30 times a second."""
+        now = self._clock()
+        if self._progress_sent_at is None or now - self._progress_sent_at >= self._progress_every_s:
+            self._progress_sent_at = now
+            self.send("progress", 0, None)
 
 
 class _PipeHandler(logging.Handler):
@@ -357,11 +414,12 @@ def _serve(
     busy_timeout_ms: int | None,
     nice: int,
     levels: dict[str, int],
+    progress_every_s: float = 0.0,
 ) -> None:
     """The child's main: open the store and the client, then answer commands until "close" or until
     the kiosk's end of the pipe closes (the kiosk ended)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is for the kiosk, which ends this
-    sender = _Sender(conn)
+    sender = _Sender(conn, progress_every_s=progress_every_s)
     handler = _PipeHandler(sender)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.raiseExceptions = False  # a record that cannot be sent is dropped quietly
@@ -377,7 +435,7 @@ def _serve(
         with contextlib.suppress(OSError, ValueError):
             sender.send("error", 0, _Failure.of(exc))
         return
-    client = SyncClient(store, **options, progress=lambda: sender.send("progress", 0, None))
+    client = SyncClient(store, **options, progress=sender.progress)
     try:
         watch = ClockWatch(store)
         try:

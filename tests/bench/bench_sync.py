@@ -11,11 +11,14 @@ side runs as in the app: the sync client in its own process at the lowest priori
 `--in-thread` on a thread of the kiosk's process, as before), decisions on a thread of the kiosk's
 process with the gate's KioskStore, both on one database file. A decision is the whole gate path, store.record():
 lookup, decide, and the commit of event + outbox + audit entry (WAL, synchronous=FULL); "lookup" is
-decide_only(), the read path alone. One decision every 20 ms; "during" counts the decisions that
-overlap a running sync (not those taken while the bench itself loads the next changes into the
-server's database, in this process, nor those in the pauses between syncs); "idle" as many decisions
-right after, same database, no sync. The incremental sync runs 20 times (1,000 changes each: 900
-changed bookings, 100 cancellations) so that its latency percentiles rest on enough samples.
+decide_only(), the read path alone. One decision every 20 ms, on one thread, all through; "during"
+counts the decisions that overlap a running sync; "idle", the baseline, those of the same run that lie
+wholly in a quiet window: the `--gap-s` before each sync (once the bench has loaded the next changes
+into the server's database, which it does in this process: decisions meanwhile count for neither) and
+a pause after the last one (as long as the sync, after the first sync). Interleaved so, both sets see
+the machine in the same state; a baseline measured after all the syncs drifted with the machine's
+load from run to run. The incremental sync runs 40 times (1,000 changes each: 900 changed bookings,
+100 cancellations) so that its latency percentiles rest on enough samples.
 Targets: first sync <= 10 s; incremental <= 1 s; decision p95 during a sync within 10 % of idle.
 
 `--phases` splits each recorded decision into its phases (from the call to BEGIN: the queue for the
@@ -50,7 +53,10 @@ from kiosk.sync.process import NICE, SyncProcess
 from tests.server.support import PG_ENV, WIB, Admin, ServerProcess
 
 TARGET_FIRST_S, TARGET_INCREMENTAL_S, TARGET_P95_RATIO = 10.0, 1.0, 1.10
-INCREMENTAL_ROUNDS = 20
+INCREMENTAL_ROUNDS = 40
+#: After the bench's own work in this process (loading changes into the server), before a quiet
+#: window counts as one.
+SETTLE_S = 0.05
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,12 +67,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-limit", type=int, default=500, help="bookings per page (server and client)")
     parser.add_argument("--steady-page-limit", type=int, default=250, help="page size once the data is complete")
     parser.add_argument("--interval-ms", type=float, default=20.0, help="time between measured decisions")
+    parser.add_argument("--gap-s", type=float, default=0.4, help="quiet time before each sync (idle baseline)")
     parser.add_argument("--incremental-rounds", type=int, default=INCREMENTAL_ROUNDS, help="incremental syncs measured")
     parser.add_argument("--in-thread", action="store_true", help="sync on a thread of the kiosk's process (old way)")
     parser.add_argument("--sync-nice", type=int, default=NICE, help="niceness increment of the sync process")
     parser.add_argument("--server-nice", type=int, default=19, help="niceness of the reference server (0: none)")
     parser.add_argument("--phases", action="store_true", help="time the phases of each recorded decision")
+    parser.add_argument(
+        "--trace-marks",
+        metavar="FILE",
+        help="write each decision's and sync's start and end to FILE, the kernel's trace_marker "
+        "(/sys/kernel/tracing/trace_marker, as root), for tests/bench/trace_decisions.py",
+    )
     args = parser.parse_args(argv)
+    if args.trace_marks:
+        _MARKS.append(open(args.trace_marks, "w", buffering=1))  # noqa: SIM115 - open for the whole run
     choice = args.backend or ("both" if os.environ.get(PG_ENV) else "sqlite")
     backends = ["sqlite", "postgres"] if choice == "both" else [choice]
     print(
@@ -143,8 +158,11 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
 def measure(
     path: Path, codes: list[str], args: argparse.Namespace, batches: list[Any], admin: Admin | None = None
 ) -> dict[str, Any]:
-    """Decisions on one thread while the syncs run (in the sync process, or on another thread); then as
-    many idle decisions."""
+    """Decisions on one thread, one every `interval_ms`, from before the first sync to after the last.
+    "during": those that overlap a running sync. "idle", the baseline: those that lie wholly in a quiet
+    window of the same run, between syncs (after the bench has loaded the next changes into the
+    server, which it does in this process) and after the last one, so that both sets see the machine
+    in the same state; the first sync is followed by a quiet window as long as itself."""
     with KioskStore.open(path) as gate_store, syncer(path, args) as sync_once:
         phases = PhaseTrace(gate_store) if args.phases else None
         stop = threading.Event()
@@ -154,30 +172,37 @@ def measure(
         )
         seconds: list[float] = []
         syncing: list[tuple[float, float]] = []
+        quiet: list[tuple[float, float]] = []
         results: list[SyncResult] = []
         if admin is not None:
             sync_once()  # upload what earlier measurements recorded, outside the timing
-        time.sleep(0.5)
         thread.start()
         for batch in batches:
             if batch is not None and admin is not None:
                 admin.load(batch)
-            time.sleep(0.3)
+            calm = time.perf_counter() + SETTLE_S
+            time.sleep(args.gap_s)
             started = time.perf_counter()
+            quiet.append((calm, started))
+            _mark("sync-start")
             results.append(sync_once())
+            _mark("sync-end")
             ended = time.perf_counter()
             seconds.append(ended - started)
             syncing.append((started, ended))
-        time.sleep(0.3)
+        calm = time.perf_counter() + SETTLE_S
+        time.sleep(SETTLE_S + max(args.gap_s, sum(seconds) if len(seconds) == 1 else args.gap_s))
+        quiet.append((calm, time.perf_counter()))
         stop.set()
         thread.join()
         sync_once()
-        overlapping = [any(a < end and start < b for start, end in syncing) for a, b in sampled["at"]]
-        during = {kind: [v for v, keep in zip(sampled[kind], overlapping, strict=True) if keep] for kind in KINDS}
-        idle = decisions(gate_store, codes, args.interval_ms, count=len(during["record"]), phases=phases)
+    during_mask = [any(a < end and start < b for start, end in syncing) for a, b in sampled["at"]]
+    idle_mask = [any(start <= a and b <= end for start, end in quiet) for a, b in sampled["at"]]
+    during = {kind: [v for v, keep in zip(sampled[kind], during_mask, strict=True) if keep] for kind in KINDS}
+    idle = {kind: [v for v, keep in zip(sampled[kind], idle_mask, strict=True) if keep] for kind in KINDS}
     measured = {"seconds": seconds, "results": results, "idle": idle, "during": during, "ratio": ratio(idle, during)}
     if phases is not None:
-        measured["phases"] = phases.split(syncing)
+        measured["phases"] = phases.split(syncing, quiet)
     return measured
 
 
@@ -213,7 +238,7 @@ def report(name: str, measured: dict[str, Any], target: float) -> None:
     for kind, label in (("record", "decision (record)"), ("lookup", "lookup + decide  ")):
         print(
             f"      {label} ms  p50/p95/max  idle {_summary(idle[kind])}  during {_summary(during[kind])}"
-            f"  p95 ratio {p95(during[kind]) / p95(idle[kind]):.2f}  (n={len(during[kind])})"
+            f"  p95 ratio {p95(during[kind]) / p95(idle[kind]):.2f}  (n={len(idle[kind])}/{len(during[kind])})"
         )
     if "phases" in measured:
         PhaseTrace.report(*measured["phases"])
@@ -240,6 +265,7 @@ def decisions(
         presentation = Presentation(parse_payload(rng.choice(codes)))
         now = dt.datetime.now(dt.UTC)
         began = started = time.perf_counter()
+        _mark(f"dec-start {threading.get_native_id()}")
         store.decide_only(presentation, now)
         lookup.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
@@ -250,9 +276,19 @@ def decisions(
         if phases is not None:
             phases.ended(ended)
         record.append((ended - started) * 1000)
+        _mark(f"dec-end {(ended - started) * 1000:.2f}")
         at.append((began, ended))
         time.sleep(interval_ms / 1000)
     return {"record": record, "lookup": lookup, "at": at}
+
+
+#: --trace-marks: the kernel's trace_marker, open for the whole run (see tests/bench/trace_decisions.py).
+_MARKS: list[Any] = []
+
+
+def _mark(text: str) -> None:
+    for marks in _MARKS:
+        marks.write(text + "\n")
 
 
 class PhaseTrace:
@@ -296,12 +332,13 @@ class PhaseTrace:
             )
         self._marks = {}
 
-    def split(self, syncing: list[tuple[float, float]]) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]]]:
-        """(idle, during): during if the decision began while a sync ran; idle if after the last one (as
-        the bench's own idle decisions are)."""
+    def split(
+        self, syncing: list[tuple[float, float]], quiet: list[tuple[float, float]]
+    ) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]]]:
+        """(idle, during): during if the decision began while a sync ran; idle if it began in a quiet
+        window (as measure() sorts them)."""
         during = [row for row in self.rows if any(a <= row[0] <= b for a, b in syncing)]
-        last = max(b for _a, b in syncing)
-        idle = [row for row in self.rows if row[0] > last]
+        idle = [row for row in self.rows if any(a <= row[0] <= b for a, b in quiet)]
         self.rows = []
         return idle, during
 

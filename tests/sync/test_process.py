@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import os
+import resource
 import signal
 import threading
 import time
@@ -21,6 +23,7 @@ from kiosk.domain.model import Verdict
 from kiosk.domain.payload import parse_payload
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.times import to_text
+from kiosk.sync import process
 from kiosk.sync.client import NotEnrolledError, SyncResult, TransientError, enrol
 from kiosk.sync.process import NICE, PROCESS_NAME, RemoteError, SyncProcess, SyncProcessError, _Failure
 from tests.server.support import Admin, ServerProcess, booking, codes, now
@@ -180,6 +183,30 @@ def test_interrupt_ends_a_sync_at_once_and_refuses_more(
             runner.status()
 
 
+def test_a_waiting_call_sleeps_until_the_child_speaks(
+    calm_server: ServerProcess, admin: Admin, tmp_path: Path
+) -> None:
+    """While the child works on a page held for HOLD_S, the kiosk's waiting thread does not wake to
+    look at interrupt() (it used to every 0.1 s, each time taking the GIL from the scans); only the
+    child's notes and its answer wake it."""
+    path, _ = enrolled_path(tmp_path, calm_server, admin)
+    wakes: list[int] = []
+
+    def sync_and_count() -> None:
+        before = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
+        runner.sync_once()
+        wakes.append(resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw - before)
+
+    with SyncProcess(path, client_options={"timeout_s": 30}) as runner:
+        runner.start()
+        with held_pages(calm_server):
+            thread = threading.Thread(target=sync_and_count)
+            thread.start()
+            thread.join(30)
+    assert len(wakes) == 1
+    assert wakes[0] <= 12  # polling: 40 or more in the hold of 4 s
+
+
 def test_close_of_an_idle_child_is_prompt(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.db"
     KioskStore.open(path).close()
@@ -193,3 +220,23 @@ def test_close_of_an_idle_child_is_prompt(tmp_path: Path) -> None:
     assert runner.pid is None
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+def test_progress_notes_are_sent_at_most_once_per_interval() -> None:
+    """Each note wakes the kiosk's process (and takes the GIL from a scan): a first sync makes
+    progress some 30 times a second, the idle timeout it feeds is minutes long."""
+    kiosk_end, child_end = multiprocessing.Pipe()
+    now = [100.0]
+    sender = process._Sender(child_end, progress_every_s=1.0, clock=lambda: now[0])
+    for _ in range(50):
+        sender.progress()
+        now[0] += 0.01  # 50 pages in 0.5 s
+    now[0] = 101.0
+    sender.progress()
+    sender.progress()
+    received = []
+    while kiosk_end.poll(0.1):
+        received.append(kiosk_end.recv())
+    assert received == [("progress", 0, None), ("progress", 0, None)]
+    kiosk_end.close()
+    child_end.close()
