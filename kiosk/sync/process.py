@@ -3,7 +3,8 @@
 In the kiosk's process the sync competes with every scan for the GIL (parsing a page of 500 bookings
 holds it some 2.5 ms; the cyclic garbage collector stops every thread for its full collections) and
 for the CPU. In a child process started with multiprocessing's "spawn", at a lower priority
-(os.nice(NICE)), it has its own interpreter and runs when the gate does not need the CPU. What stays
+(os.nice(NICE)) and kept to one CPU (kiosk/store/cpus.py: the deciding thread keeps to the others),
+it has its own interpreter and runs when the gate does not need the CPU. What stays
 shared is the database file; its writer queue and "scan running" signal work across processes
 (kiosk/store/locks.py), so scans still go first.
 
@@ -51,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from kiosk.store import cpus
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.sync.client import (
     KioskRevokedError,
@@ -428,6 +430,7 @@ def _serve(
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
     _lower_priority(nice)
+    cpus.confine_this_thread("background")  # before any other thread starts: they inherit it
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         store = KioskStore.open(db_path, create=False, busy_timeout_ms=busy_timeout_ms)

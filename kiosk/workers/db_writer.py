@@ -13,6 +13,8 @@ registers a never-ending "dummy" thread with the threading module (in Python 3.1
 there logs, which would count as a leaked thread; a Python thread is joined for real by `stop()`.
 Results cross to the GUI thread through queued signal connections all the same.
 
+The thread keeps to the CPUs the sync's process does not use (kiosk/store/cpus.py).
+
 `synchronous=True` runs each job at once in the caller's thread (tests, command-line tools).
 """
 
@@ -29,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 
 from kiosk.domain.decide import Presentation
+from kiosk.store import cpus
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.recorder import Recorded
 
@@ -137,6 +140,7 @@ class DbWriter(QObject):
         return ticket
 
     def _run(self) -> None:
+        cpus.confine_this_thread("foreground")  # scans are decided here: off the sync's CPU
         while True:
             item = self._queue.get()
             if item is None:

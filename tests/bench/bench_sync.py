@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import os
 import random
 import resource
@@ -47,8 +48,9 @@ from sqlalchemy import Connection, create_engine, event, text
 
 from kiosk.domain.decide import Presentation
 from kiosk.domain.payload import parse_payload
+from kiosk.store import cpus
 from kiosk.store.db import KioskStore
-from kiosk.sync.client import SyncClient, SyncResult, enrol
+from kiosk.sync.client import FIRST_SYNC_PAGE_LIMIT, STEADY_PAGE_LIMIT, SyncClient, SyncResult, enrol
 from kiosk.sync.process import NICE, SyncProcess
 from tests.server.support import PG_ENV, WIB, Admin, ServerProcess
 
@@ -64,8 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default=None)
     parser.add_argument("--bookings", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=1_000)
-    parser.add_argument("--page-limit", type=int, default=500, help="bookings per page (server and client)")
-    parser.add_argument("--steady-page-limit", type=int, default=250, help="page size once the data is complete")
+    parser.add_argument(
+        "--page-limit", type=int, default=FIRST_SYNC_PAGE_LIMIT, help="bookings per page (server and client)"
+    )
+    parser.add_argument(
+        "--steady-page-limit", type=int, default=STEADY_PAGE_LIMIT, help="page size once the data is complete"
+    )
     parser.add_argument("--interval-ms", type=float, default=20.0, help="time between measured decisions")
     parser.add_argument("--gap-s", type=float, default=0.4, help="quiet time before each sync (idle baseline)")
     parser.add_argument("--incremental-rounds", type=int, default=INCREMENTAL_ROUNDS, help="incremental syncs measured")
@@ -74,12 +80,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-nice", type=int, default=19, help="niceness of the reference server (0: none)")
     parser.add_argument("--phases", action="store_true", help="time the phases of each recorded decision")
     parser.add_argument(
+        "--no-partition",
+        action="store_true",
+        help=f"run without the kiosk's CPU partition ({cpus.ENV_SWITCH}=off for the whole run)",
+    )
+    parser.add_argument(
+        "--no-control",
+        dest="control",
+        action="store_false",
+        help="skip the control (bursts of two computing processes instead of the syncs)",
+    )
+    parser.add_argument(
         "--trace-marks",
         metavar="FILE",
         help="write each decision's and sync's start and end to FILE, the kernel's trace_marker "
         "(/sys/kernel/tracing/trace_marker, as root), for tests/bench/trace_decisions.py",
     )
     args = parser.parse_args(argv)
+    if args.no_partition:
+        os.environ[cpus.ENV_SWITCH] = "off"  # the sync's process and the control's inherit it
     if args.trace_marks:
         _MARKS.append(open(args.trace_marks, "w", buffering=1))  # noqa: SIM115 - open for the whole run
     choice = args.backend or ("both" if os.environ.get(PG_ENV) else "sqlite")
@@ -96,6 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"sync client on {where}; decisions on a thread of the kiosk's process; reference server niced "
         f"+{args.server_nice} (it stands in for another machine but shares these CPUs)"
+    )
+    available = cpus.available_cpus()
+    background = cpus.background_cpus(available) if cpus.partition_on() else None
+    print(
+        "CPU partition: "
+        + (
+            f"background work (the sync's process, the reference server, the control) on CPU {_listed(background)}, "
+            f"decisions on CPU {_listed(cpus.foreground_cpus(available) or set())}"
+            if background is not None
+            else "none (one CPU, or --no-partition): every process on every CPU"
+        )
     )
     print(
         f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
@@ -121,6 +151,7 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
         server = ServerProcess(url, directory / "server.log", page_limit=args.page_limit).start()
         if args.server_nice > 0:
             os.setpriority(os.PRIO_PROCESS, server._process.pid, args.server_nice)  # type: ignore[union-attr]
+        confine_to_background(server._process.pid)  # type: ignore[union-attr]
         try:
             path = directory / "kiosk.db"
             with KioskStore.open(path) as store:
@@ -143,6 +174,11 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
                 incremental,
                 TARGET_INCREMENTAL_S,
             )
+            if args.control:
+                burst_s = statistics.mean(incremental["seconds"])
+                with control_load(burst_s) as burst:
+                    control = measure(path, codes, args, [None] * args.incremental_rounds, load=burst)
+                report_control(control, burst_s)
         finally:
             server.stop()
             admin.close()
@@ -155,15 +191,39 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
     return missed
 
 
+def _listed(numbers: set[int]) -> str:
+    return ", ".join(str(number) for number in sorted(numbers))
+
+
+def confine_to_background(pid: int) -> None:
+    """Every thread of process `pid` on the background CPU, as the sync's process keeps itself
+    (kiosk/store/cpus.py): the server stands in for another machine, and of this one it gets what the
+    kiosk gives background work."""
+    background = cpus.background_cpus(cpus.available_cpus()) if cpus.partition_on() else None
+    if background is None:
+        return
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), background)
+
+
+def _overlaps(start: float, end: float, windows: list[tuple[float, float]]) -> bool:
+    return any(a < end and start < b for a, b in windows)
+
+
 def measure(
-    path: Path, codes: list[str], args: argparse.Namespace, batches: list[Any], admin: Admin | None = None
+    path: Path,
+    codes: list[str],
+    args: argparse.Namespace,
+    batches: list[Any],
+    admin: Admin | None = None,
+    load: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Decisions on one thread, one every `interval_ms`, from before the first sync to after the last.
     "during": those that overlap a running sync. "idle", the baseline: those that lie wholly in a quiet
     window of the same run, between syncs (after the bench has loaded the next changes into the
     server, which it does in this process) and after the last one, so that both sets see the machine
     in the same state; the first sync is followed by a quiet window as long as itself."""
-    with KioskStore.open(path) as gate_store, syncer(path, args) as sync_once:
+    with KioskStore.open(path) as gate_store, syncer(path, args, load) as sync_once:
         phases = PhaseTrace(gate_store) if args.phases else None
         stop = threading.Event()
         sampled: dict[str, list[Any]] = {}
@@ -173,13 +233,16 @@ def measure(
         seconds: list[float] = []
         syncing: list[tuple[float, float]] = []
         quiet: list[tuple[float, float]] = []
+        loading: list[tuple[float, float]] = []  # the bench's own work in this process (GIL)
         results: list[SyncResult] = []
         if admin is not None:
             sync_once()  # upload what earlier measurements recorded, outside the timing
         thread.start()
         for batch in batches:
             if batch is not None and admin is not None:
+                loading_from = time.perf_counter()
                 admin.load(batch)
+                loading.append((loading_from, time.perf_counter() + SETTLE_S))
             calm = time.perf_counter() + SETTLE_S
             time.sleep(args.gap_s)
             started = time.perf_counter()
@@ -196,20 +259,23 @@ def measure(
         stop.set()
         thread.join()
         sync_once()
-    during_mask = [any(a < end and start < b for start, end in syncing) for a, b in sampled["at"]]
+    during_mask = [_overlaps(a, b, syncing) and not _overlaps(a, b, loading) for a, b in sampled["at"]]
     idle_mask = [any(start <= a and b <= end for start, end in quiet) for a, b in sampled["at"]]
     during = {kind: [v for v, keep in zip(sampled[kind], during_mask, strict=True) if keep] for kind in KINDS}
     idle = {kind: [v for v, keep in zip(sampled[kind], idle_mask, strict=True) if keep] for kind in KINDS}
     measured = {"seconds": seconds, "results": results, "idle": idle, "during": during, "ratio": ratio(idle, during)}
     if phases is not None:
-        measured["phases"] = phases.split(syncing, quiet)
+        measured["phases"] = phases.split(syncing, quiet, loading)
     return measured
 
 
 @contextmanager
-def syncer(path: Path, args: argparse.Namespace) -> Iterator[Callable[[], SyncResult]]:
+def syncer(path: Path, args: argparse.Namespace, load: Callable[[], Any] | None = None) -> Iterator[Callable[[], Any]]:
     """sync_once() of the kiosk's sync as the app runs it: a started SyncProcess, or a SyncClient on the
-    caller's thread with its own store (--in-thread)."""
+    caller's thread with its own store (--in-thread); or `load` instead (the control)."""
+    if load is not None:
+        yield load
+        return
     options = {"page_limit": args.page_limit, "steady_page_limit": args.steady_page_limit, "timeout_s": 60}
     if args.in_thread:
         with KioskStore.open(path) as store, SyncClient(store, **options) as client:  # type: ignore[arg-type]
@@ -247,6 +313,54 @@ def report(name: str, measured: dict[str, Any], target: float) -> None:
 KINDS = ("record", "lookup")
 
 
+@contextmanager
+def control_load(burst_s: float, processes: int = 2) -> Iterator[Callable[[], None]]:
+    """The control: `processes` processes at the lowest priority that only compute (no files, no
+    network, no locks), as busy as the server and the sync are while a sync runs; burst() lets them
+    run for `burst_s`. What their bursts cost the gate's decisions is what any background work costs
+    on this machine, whatever it does: the floor under the sync's own figure."""
+    context = multiprocessing.get_context("spawn")
+    running, stop = context.Event(), context.Event()
+    workers = [context.Process(target=_burn, args=(running, stop), daemon=True) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+
+    def burst() -> None:
+        running.set()
+        time.sleep(burst_s)
+        running.clear()
+
+    try:
+        yield burst
+    finally:
+        stop.set()
+        running.set()
+        for worker in workers:
+            worker.join(10)
+
+
+def _burn(running: Any, stop: Any) -> None:
+    os.nice(19)
+    cpus.confine_this_thread("background")  # as the sync's process
+    while not stop.is_set():
+        if running.wait(0.1):
+            total = 0
+            for number in range(20_000):
+                total += number * number
+
+
+def report_control(measured: dict[str, Any], burst_s: float) -> None:
+    idle, during = measured["idle"], measured["during"]
+    print(
+        f"   control: {len(measured['seconds'])} bursts of {burst_s:.2f} s of two processes that only compute (nice "
+        "+19; no files, network or locks): what any background work costs the decisions on this machine"
+    )
+    print(
+        f"      decision (record) ms  p50/p95/max  idle {_summary(idle['record'])}  during {_summary(during['record'])}"
+        f"  p95 ratio {measured['ratio']:.2f}  (n={len(idle['record'])}/{len(during['record'])})"
+    )
+
+
 def decisions(
     store: KioskStore,
     codes: list[str],
@@ -261,6 +375,7 @@ def decisions(
     record: list[float] = []
     lookup: list[float] = []
     at: list[tuple[float, float]] = []
+    cpus.confine_this_thread("foreground")  # as the kiosk's database writer thread does
     while not (stop is not None and stop.is_set()) and (count is None or len(record) < count):
         presentation = Presentation(parse_payload(rng.choice(codes)))
         now = dt.datetime.now(dt.UTC)
@@ -333,11 +448,16 @@ class PhaseTrace:
         self._marks = {}
 
     def split(
-        self, syncing: list[tuple[float, float]], quiet: list[tuple[float, float]]
+        self, syncing: list[tuple[float, float]], quiet: list[tuple[float, float]], loading: list[tuple[float, float]]
     ) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]]]:
-        """(idle, during): during if the decision began while a sync ran; idle if it began in a quiet
-        window (as measure() sorts them)."""
-        during = [row for row in self.rows if any(a <= row[0] <= b for a, b in syncing)]
+        """(idle, during): during if the decision began while a sync ran and did not overlap the
+        bench's own loading; idle if it began in a quiet window (as measure() sorts them)."""
+        during = [
+            row
+            for row in self.rows
+            if any(a <= row[0] <= b for a, b in syncing)
+            and not _overlaps(row[0], row[0] + sum(row[1:4]) / 1000, loading)
+        ]
         idle = [row for row in self.rows if any(a <= row[0] <= b for a, b in quiet)]
         self.rows = []
         return idle, during

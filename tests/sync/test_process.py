@@ -21,6 +21,7 @@ import pytest
 from kiosk.domain.decide import Presentation
 from kiosk.domain.model import Verdict
 from kiosk.domain.payload import parse_payload
+from kiosk.store import cpus
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.times import to_text
 from kiosk.sync import process
@@ -183,9 +184,18 @@ def test_interrupt_ends_a_sync_at_once_and_refuses_more(
             runner.status()
 
 
-def test_a_waiting_call_sleeps_until_the_child_speaks(
-    calm_server: ServerProcess, admin: Admin, tmp_path: Path
-) -> None:
+def test_the_child_keeps_to_the_background_cpu(tmp_path: Path) -> None:
+    """The sync's process keeps to the last CPU (with two CPUs or more), off the deciding thread's."""
+    path = tmp_path / "kiosk.db"
+    KioskStore.open(path).close()
+    available = cpus.available_cpus()
+    with SyncProcess(path) as runner:
+        runner.start()
+        assert runner.pid is not None
+        assert os.sched_getaffinity(runner.pid) == (cpus.background_cpus(available) or available)
+
+
+def test_a_waiting_call_sleeps_until_the_child_speaks(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
     """While the child works on a page held for HOLD_S, the kiosk's waiting thread does not wake to
     look at interrupt() (it used to every 0.1 s, each time taking the GIL from the scans); only the
     child's notes and its answer wake it."""

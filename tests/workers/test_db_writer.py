@@ -3,6 +3,7 @@ a failed write is reported (never silently dropped); the GUI thread never waits;
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.domain.model import Reason, Verdict
+from kiosk.store import cpus
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.recorder import Recorded
 from kiosk.workers.db_writer import DbWriter
@@ -86,6 +88,17 @@ def test_jobs_run_one_at_a_time_off_the_gui_thread(writer: DbWriter, qtbot: QtBo
     qtbot.waitUntil(lambda: len(results) == 10, timeout=5000)
     assert running["most"] == 1
     assert threads == {"kiosk-db-writer"}
+
+
+def test_the_writer_thread_keeps_off_the_sync_process_cpu(writer: DbWriter, qtbot: QtBot) -> None:
+    """Scans are decided on this thread: it keeps to the CPUs the sync's process leaves (with two
+    CPUs or more; with one, it may use it)."""
+    available = cpus.available_cpus()
+    results: list[set[int]] = []
+    writer.submit(lambda _store: os.sched_getaffinity(0), results.append)
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
+    assert results[0] == (cpus.foreground_cpus(available) or available)
+    assert os.sched_getaffinity(0) == available  # the GUI thread keeps every CPU
 
 
 def test_the_gui_thread_never_waits_for_a_slow_write(writer: DbWriter, qtbot: QtBot) -> None:
