@@ -5,11 +5,14 @@ and on PostgreSQL, with the gate's decision latency measured while the syncs run
     eval "$(scripts/start-postgres --durable)"; python -m tests.bench.bench_sync --backend both
 
 The server runs as its own process on loopback, standing in for another machine; here it shares the
-kiosk's CPUs and disk, so it runs niced (`--server-nice`, default 19; said in the output). The kiosk
-side runs as in the app: the sync client in its own process at the lowest priority
-(kiosk.sync.process.SyncProcess, started before the measurement as the app starts it once; with
+kiosk's CPUs and disk, so it runs niced (`--server-nice`, default 19) and, with its PostgreSQL (the
+cluster of scripts/start-postgres), gets what the kiosk gives background work: the background CPU of
+the kiosk's CPU partition (kiosk/store/cpus.py; `--no-partition` runs without it). The kiosk side
+runs as in the app: the sync client in its own process at the lowest priority, kept to the background
+CPU (kiosk.sync.process.SyncProcess, started before the measurement as the app starts it once; with
 `--in-thread` on a thread of the kiosk's process, as before), decisions on a thread of the kiosk's
-process with the gate's KioskStore, both on one database file. A decision is the whole gate path, store.record():
+process kept to the other CPUs, as the app's database writer thread, with the gate's KioskStore, both
+on one database file. All of it is said in the output. A decision is the whole gate path, store.record():
 lookup, decide, and the commit of event + outbox + audit entry (WAL, synchronous=FULL); "lookup" is
 decide_only(), the read path alone. One decision every 20 ms, on one thread, all through; "during"
 counts the decisions that overlap a running sync; "idle", the baseline, those of the same run that lie
@@ -19,6 +22,10 @@ a pause after the last one (as long as the sync, after the first sync). Interlea
 the machine in the same state; a baseline measured after all the syncs drifted with the machine's
 load from run to run. The incremental sync runs 40 times (1,000 changes each: 900 changed bookings,
 100 cancellations) so that its latency percentiles rest on enough samples.
+
+The control, last: the same measurement with bursts of two processes that only compute (lowest
+priority, kept where the sync's process is kept) in place of the syncs: what any background work
+costs the decisions on this machine, the floor under the sync's own figure.
 Targets: first sync <= 10 s; incremental <= 1 s; decision p95 during a sync within 10 % of idle.
 
 `--phases` splits each recorded decision into its phases (from the call to BEGIN: the queue for the
@@ -29,6 +36,7 @@ gate thread's CPU time and involuntary context switches in the body: where a syn
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -121,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "CPU partition: "
         + (
-            f"background work (the sync's process, the reference server, the control) on CPU {_listed(background)}, "
+            f"background work (the sync's process, the reference server and its PostgreSQL, the control) on CPU "
+            f"{_listed(background)}, "
             f"decisions on CPU {_listed(cpus.foreground_cpus(available) or set())}"
             if background is not None
             else "none (one CPU, or --no-partition): every process on every CPU"
@@ -195,15 +204,39 @@ def _listed(numbers: set[int]) -> str:
     return ", ".join(str(number) for number in sorted(numbers))
 
 
-def confine_to_background(pid: int) -> None:
-    """Every thread of process `pid` on the background CPU, as the sync's process keeps itself
-    (kiosk/store/cpus.py): the server stands in for another machine, and of this one it gets what the
-    kiosk gives background work."""
+def confine_to_background(*pids: int) -> None:
+    """Every thread of processes `pids` on the background CPU, as the sync's process keeps itself
+    (kiosk/store/cpus.py): the server (and its PostgreSQL) stands in for another machine, and of this
+    one it gets what the kiosk gives background work. Processes they start later inherit it."""
     background = cpus.background_cpus(cpus.available_cpus()) if cpus.partition_on() else None
-    if background is None:
-        return
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        os.sched_setaffinity(int(task.name), background)
+    if background is not None:
+        _set_cpus(pids, background)
+
+
+def restore_cpus(*pids: int) -> None:
+    _set_cpus(pids, cpus.available_cpus() or set())
+
+
+def _set_cpus(pids: tuple[int, ...], chosen: set[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a process that ended meanwhile
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                os.sched_setaffinity(int(task.name), chosen)
+
+
+def _postgres_processes() -> list[int]:
+    """The PostgreSQL cluster of scripts/start-postgres (KIOSK_TEST_PG_DIR): its postmaster and the
+    processes it has started; none when the bench does not know the cluster."""
+    pid_file = Path(os.environ.get("KIOSK_TEST_PG_DIR", "/nonexistent")) / "data" / "postmaster.pid"
+    if not pid_file.exists():
+        return []
+    postmaster = int(pid_file.read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(stat.parent.name))
+    return [postmaster, *children]
 
 
 def _overlaps(start: float, end: float, windows: list[tuple[float, float]]) -> bool:
@@ -500,7 +533,9 @@ def database(backend: str, directory: Path) -> Iterator[str]:
         raise SystemExit(f'{PG_ENV} is not set: run eval "$(scripts/start-postgres --durable)" first')
     name = f"kiosk_bench_{os.getpid()}"
     admin = create_engine(dsn, isolation_level="AUTOCOMMIT")
+    postgres = _postgres_processes()
     try:
+        confine_to_background(*postgres)  # the central database stands in for another machine too
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
             connection.execute(text(f"CREATE DATABASE {name}"))
@@ -509,6 +544,7 @@ def database(backend: str, directory: Path) -> Iterator[str]:
         print(f"\nPostgreSQL {version}, fsync={fsync}")
         yield dsn.rsplit("/", 1)[0] + f"/{name}"
     finally:
+        restore_cpus(*_postgres_processes())  # the cluster may serve the tests next
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
