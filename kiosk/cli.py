@@ -1076,7 +1076,12 @@ def cmd_db_status(ctx: Context) -> int:
         identity, rules = store.identity(), store.rules()
         ctx.say(f"kiosk:          {identity.kiosk_id}, gate {identity.gate}, office {identity.office_code}")
         ctx.say(f"office zone:    {rules.zone} ({rules.zone_abbreviation})")
-        ctx.say(f"bookings:       {store.booking_count():,}")
+        lost = (
+            " (the booking file was lost: import the bookings again; until then unknown codes go to the officer)"
+            if store.booking_data_lost()
+            else ""
+        )
+        ctx.say(f"bookings:       {store.booking_count():,}{lost}")
         ctx.say(f"guards:         {len(store.guards())}")
         ctx.say(f"not uploaded:   {store.outbox_size():,} event(s)")
         ctx.say(f"audit head:     entry {store.audit_head().seq}")

@@ -25,7 +25,7 @@ from kiosk import cli
 from kiosk.domain.model import Reason
 from kiosk.store import migrate
 from kiosk.store.db import KioskStore
-from kiosk.store.engine import make_engine
+from kiosk.store.engine import feed_path_for, make_engine
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = "2027-03-15"  # after the build date: the clock is trusted
@@ -246,6 +246,15 @@ def test_interrupt_exits_130(kiosk_cli: Kiosk, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(cli, "cmd_purge", interrupted)
     result = kiosk_cli("purge")
     assert (result.code, result.err.strip()) == (130, "kiosk: interrupted")
+
+
+def test_db_status_says_the_booking_file_was_lost_until_bookings_are_imported_again(db: Path, kiosk_cli: Kiosk) -> None:
+    assert "lost" not in kiosk_cli("db", "status", "--db", str(db)).out
+    for path in db.parent.glob(feed_path_for(db).name + "*"):
+        path.unlink()
+    status = kiosk_cli("db", "status", "--db", str(db))
+    assert status.code == 0
+    assert "bookings:       0 (the booking file was lost: import the bookings again;" in status.out
 
 
 # --- where the database is ------------------------------------------------------------------------------

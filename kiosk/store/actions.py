@@ -718,6 +718,8 @@ class StoreStatus:
     audit_problem: str
     free_disk_bytes: int
     bookings: int
+    #: The booking file was lost and the bookings not imported again (KioskStore.booking_data_lost()).
+    bookings_lost: bool = False
 
 
 def store_status(store: KioskStore, now: dt.datetime, verify: bool = False) -> StoreStatus:
@@ -742,4 +744,5 @@ def store_status(store: KioskStore, now: dt.datetime, verify: bool = False) -> S
         audit_problem=(report.problems[0] if report and report.problems else ""),
         free_disk_bytes=free,
         bookings=store.booking_count(),
+        bookings_lost=store.booking_data_lost(),
     )

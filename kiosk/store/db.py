@@ -64,7 +64,12 @@ MAX_CLOCK_BEHIND_DATA = dt.timedelta(minutes=5)
 DEFAULT_RETENTION_DAYS = 7
 
 
-_SETTINGS_KEYS = (settings.RULES_KEY, settings.IDENTITY_KEY, SYNC_ENROLLED)
+#: Set when the booking file was found missing and made again empty: {"at": when}. Until bookings
+#: are imported again, unknown codes go to the officer (STALE_DATA) instead of being denied as not
+#: registered: the kiosk knows its list is incomplete. (An enrolled kiosk refers them anyway until
+#: its next full download: its data has no age.)
+FEED_LOST = "feed.lost"
+_SETTINGS_KEYS = (settings.RULES_KEY, settings.IDENTITY_KEY, SYNC_ENROLLED, FEED_LOST)
 _SYNC_STATE_SQL = f"SELECT server_offset_s, data_as_of FROM {SyncStateRow.__tablename__} WHERE id = 1"
 _BUILD_DATE = dt.date.fromisoformat(kiosk.BUILD_DATE)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -90,6 +95,7 @@ class _Settings:
     rules: OfficeRules
     identity: settings.Identity
     enrolled: bool
+    feed_lost: bool = False
 
 
 #: The longest a step of bulk work waits for scans to finish; after such a wait the next steps, for as
@@ -140,6 +146,7 @@ class KioskStore:
         existed = path.exists()
         if not existed and not create:
             raise StoreError(f"no kiosk database at {path}")
+        feed_lost = False
         if _OPEN_HERE.holds(path):
             # Already open in this process, and checked then. The checks below would open and close
             # the files outside SQLite, which drops the POSIX locks SQLite holds on them here (closing
@@ -153,6 +160,7 @@ class KioskStore:
             else:
                 _forget_stale_anchor(path)
             current = _check_before_the_feed(path, busy_timeout_ms, upgrade)
+            feed_lost = current and not feed_path_for(path).exists()
             engine = _open_feed_then_engine(path, busy_timeout_ms, current)
         try:
             if migrate.needs_upgrade(engine):
@@ -161,6 +169,8 @@ class KioskStore:
             create_key = not existed or (not key_path.exists() and _has_no_bookings(engine))
             store = cls(path, engine, load_or_create_key(key_path, create=create_key), busy_timeout_ms)
             store._check_key()
+            if feed_lost:
+                store._note_feed_lost(dt.datetime.now(dt.UTC))
         except (migrate.SchemaError, CodeKeyError) as exc:
             engine.dispose()
             raise StoreError(str(exc)) from exc
@@ -394,7 +404,7 @@ class KioskStore:
         cached = self._settings_cache
         if cached is not None and cached[0] == raw:
             return cached[1]
-        rules_text, identity_text, enrolled_text = raw
+        rules_text, identity_text, enrolled_text, lost_text = raw
         try:
             identity = settings.identity_from_json(_json(identity_text))
             rules_data = _json(rules_text)
@@ -402,9 +412,10 @@ class KioskStore:
                 settings.rules_from_json(rules_data) if rules_data else OfficeRules(office_code=identity.office_code)
             )
             enrolled = bool(_json(enrolled_text))
+            feed_lost = bool(_json(lost_text))
         except ValueError as exc:
             raise StoreError(f"the stored office settings are invalid ({exc}); configure the kiosk again") from exc
-        parsed = _Settings(rules, identity, enrolled)
+        parsed = _Settings(rules, identity, enrolled, feed_lost)
         self._settings_cache = (raw, parsed)
         return parsed
 
@@ -474,6 +485,8 @@ class KioskStore:
         data_age: dt.timedelta | None = None
         if current.enrolled:
             data_age = now - as_of if as_of else dt.timedelta.max
+        elif current.feed_lost:
+            data_age = dt.timedelta.max  # bookings imported by hand were lost with the file: an incomplete list
         trusted = clock_trusted(now, _BUILD_DATE, offset, MAX_CLOCK_OFFSET_S)
         if as_of is not None and now < as_of - MAX_CLOCK_BEHIND_DATA:
             trusted = False  # the clock was set back since the data came (ClockWatch may not have run yet)
@@ -488,8 +501,27 @@ class KioskStore:
             applied = booking_repo.upsert(connection, self.hasher, incoming)
             digest = audit.canonical_digest({"source": source, "applied": applied})
             audit.append(connection, to_text(now), "import", f"bookings:{applied}", digest)
+            if settings.get(connection, FEED_LOST):
+                settings.delete(connection, FEED_LOST)  # imported again: the list is the office's again
+                log.info("bookings imported again after the booking file was lost: unknown codes are denied again")
+        self._settings_cache = None
         self.write_anchor()
         return applied
+
+    def booking_data_lost(self) -> bool:
+        """The booking file was lost and bookings have not been imported again since (see FEED_LOST)."""
+        with self.reading() as connection:
+            return self._settings(connection).feed_lost
+
+    def _note_feed_lost(self, now: dt.datetime) -> None:
+        """Evidence that the booking file was made again empty, and the flag that makes unknown codes
+        go to the officer until bookings are imported again."""
+        with self.writing() as connection:
+            settings.put(connection, FEED_LOST, {"at": to_text(now)})
+            digest = audit.canonical_digest({"file": self.feed_path.name})
+            audit.append(connection, to_text(now), "feed.lost", f"file:{self.feed_path.name}", digest)
+        self._settings_cache = None
+        self.write_anchor()
 
     def booking_count(self) -> int:
         with self.reading() as connection:
@@ -738,8 +770,8 @@ def _open_feed_then_engine(path: Path, busy_timeout_ms: int | None, current: boo
     elif current:
         log.warning(
             "the booking file %s is missing: a new, empty one is made. An enrolled kiosk fetches all bookings "
-            "at its next sync (until then unknown codes go to the officer); bookings imported by hand must be "
-            "imported again (`kiosk import`)",
+            "at its next sync; bookings imported by hand must be imported again (`kiosk import`). Until then "
+            "unknown codes go to the officer",
             feed_path,
         )
     feed = make_feed_engine(feed_path, busy_timeout_ms, synchronous="FULL")

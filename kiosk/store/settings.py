@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.domain.model import Category, OfficeRules, PartyAdmission, ReentryPolicy, zone_named
@@ -30,6 +31,10 @@ class Identity:
 def get(connection: Connection, key: str) -> Any | None:
     value = connection.execute(select(SettingRow.value).where(SettingRow.key == key)).scalar()
     return None if value is None else json.loads(value)
+
+
+def delete(connection: Connection, key: str) -> None:
+    connection.execute(sa_delete(SettingRow).where(SettingRow.key == key))
 
 
 def put(connection: Connection, key: str, value: Any) -> None:

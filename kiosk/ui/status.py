@@ -229,7 +229,11 @@ class StatusPage(QWidget):
             self._set("data_age", *self._age(status.data_age))
             self._set("last_sync", self._when(status.last_sync) if status.last_sync else self.tr("never"))
             self._set("sync_error", status.last_sync_error or "—", "warn" if status.last_sync_error else "")
-            self._set("bookings", str(status.bookings))
+            if status.bookings_lost:
+                lost = self.tr("booking file lost: import the bookings again")
+                self._set("bookings", f"{status.bookings} — {lost}", "error")
+            else:
+                self._set("bookings", str(status.bookings))
             self._set("pending", str(status.pending_uploads), "warn" if status.pending_uploads > 500 else "")
             self._set("audit_head", str(status.audit_head_seq))
             self._set("disk", *self._disk(status.free_disk_bytes))

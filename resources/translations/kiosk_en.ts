@@ -794,6 +794,10 @@ entry</translation>
         <translation>never</translation>
     </message>
     <message>
+        <source>booking file lost: import the bookings again</source>
+        <translation>booking file lost: import the bookings again</translation>
+    </message>
+    <message>
         <source>not checked yet</source>
         <translation>not checked yet</translation>
     </message>

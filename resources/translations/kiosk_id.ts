@@ -785,6 +785,10 @@ pertama</translation>
         <translation>belum pernah</translation>
     </message>
     <message>
+        <source>booking file lost: import the bookings again</source>
+        <translation>berkas jadwal hilang: impor ulang data jadwal</translation>
+    </message>
+    <message>
         <source>not checked yet</source>
         <translation>belum diperiksa</translation>
     </message>

@@ -321,3 +321,4 @@ def test_store_status_figures(store: KioskStore) -> None:
     assert status.audit_ok is True and status.audit_head_seq == store.audit_head().seq
     assert status.data_age is None and status.last_sync is None  # standalone: imported data
     assert status.free_disk_bytes > 0 and status.bookings == 10
+    assert status.bookings_lost is False

@@ -199,6 +199,44 @@ def test_a_missing_booking_file_is_made_again_empty_and_said(db_path: Path, capl
     assert "booking file" in caplog.text and "missing" in caplog.text
 
 
+def test_a_lost_booking_file_sends_unknown_codes_to_the_officer_until_imported_again(db_path: Path) -> None:
+    """A kiosk whose bookings were imported by hand cannot know which codes its lost file held: an
+    unknown code is referred (STALE_DATA), not denied as not registered, until the bookings are
+    imported again; the loss is in the audit chain."""
+    with KioskStore.open(db_path) as store:
+        store.configure(IDENTITY, RULES, SETUP)
+        store.import_bookings(incoming(BOOKINGS), SETUP, "test")
+        assert store.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+        assert store.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
+    for path in feed_path_for(db_path).parent.glob(feed_path_for(db_path).name + "*"):
+        path.unlink()
+    with KioskStore.open(db_path) as store:
+        assert store.booking_data_lost()
+        for code in (CODE, "MPNOTBOOKED9"):  # a booked code and one never booked: both unknown now
+            decision = store.decide_only(present(code), NOW)
+            assert (decision.verdict, decision.reason) == (Verdict.REFER, Reason.STALE_DATA)
+        assert store.record(present(CODE), NOW).decision.reason is Reason.STALE_DATA
+        kinds = [row[0] for row in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
+        assert "feed.lost" in kinds
+        assert store.verify_audit().ok
+    with KioskStore.open(db_path) as store:  # opened again: still lost, and noted only once
+        assert store.booking_data_lost()
+        store.import_bookings(incoming(BOOKINGS), SETUP, "test again")
+        assert not store.booking_data_lost()
+        assert store.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+        assert store.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
+        assert store.verify_audit().ok
+    kinds = [row[0] for row in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
+    assert kinds.count("feed.lost") == 1
+
+
+def test_a_new_kiosk_has_no_lost_booking_file(db_path: Path) -> None:
+    with KioskStore.open(db_path) as store:
+        store.configure(IDENTITY, RULES, SETUP)
+        assert not store.booking_data_lost()
+        assert store.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
+
+
 def test_a_booking_file_from_a_newer_kiosk_is_refused(db_path: Path) -> None:
     KioskStore.open(db_path).close()
     with closing(sqlite3.connect(feed_path_for(db_path), isolation_level=None)) as connection:

@@ -5,6 +5,7 @@ report, leaving kiosk mode."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,7 @@ from kiosk.ui.resources import install_language
 from kiosk.ui.status import CameraStatus
 from kiosk.workers.gate import FakeRelay
 from tests.ui.conftest import FakeTime, MakeKiosk
-from tests.ui.fixtures import GUARD_A, GUARD_B, PIN_A, PIN_B, UNKNOWN_CODE, guard_id, present
+from tests.ui.fixtures import GUARD_A, GUARD_B, NOW, PIN_A, PIN_B, UNKNOWN_CODE, guard_id, present
 
 
 def login(console: GuardConsole, name: str, pin: str) -> None:
@@ -408,6 +409,17 @@ def test_status_panel_and_daily_report_export(kiosk: Kiosk, store: KioskStore, t
     table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
     assert any(r[1:4] == [GUARD_A, "override", "PRIORITY_ELDERLY"] for r in table if len(r) > 4)
     assert str(pdf_path) in console.stats_page.export_result.text()
+
+
+def test_the_status_panel_says_when_the_booking_file_was_lost(kiosk: Kiosk) -> None:
+    status = kiosk.console.status_page
+    figures = actions.store_status(kiosk.store, NOW)
+    status.set_store(dataclasses.replace(figures, bookings=0, bookings_lost=True), NOW)
+    label = status.values["bookings"]
+    assert label.text() == "0 — berkas jadwal hilang: impor ulang data jadwal"
+    assert label.objectName() == "error"
+    status.set_store(dataclasses.replace(figures, bookings=7), NOW)
+    assert label.text() == "7" and label.objectName() == ""
 
 
 def test_leaving_kiosk_mode_needs_the_guards_pin(kiosk: Kiosk, qtbot: QtBot) -> None:
