@@ -727,6 +727,7 @@ def store_status(store: KioskStore, now: dt.datetime, verify: bool = False) -> S
     with store.reading() as connection:
         state = connection.execute(select(SyncStateRow).where(SyncStateRow.id == 1)).first()
     circumstances = store.circumstances(now)
+    lost = store.booking_data_lost()
     pending = store.outbox_size()
     report = store.verify_audit() if verify else None
     try:
@@ -737,12 +738,12 @@ def store_status(store: KioskStore, now: dt.datetime, verify: bool = False) -> S
         data_as_of=from_text(state.data_as_of) if state and state.data_as_of else None,
         last_sync=from_text(state.last_success_at) if state and state.last_success_at else None,
         last_sync_error=(state.last_error or "") if state else "",
-        data_age=circumstances.data_age,
+        data_age=None if lost else circumstances.data_age,  # imported by hand: no age, whatever the loss
         pending_uploads=pending,
         audit_head_seq=store.audit_head().seq,
         audit_ok=None if report is None else report.ok,
         audit_problem=(report.problems[0] if report and report.problems else ""),
         free_disk_bytes=free,
         bookings=store.booking_count(),
-        bookings_lost=store.booking_data_lost(),
+        bookings_lost=lost,
     )

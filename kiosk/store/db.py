@@ -509,9 +509,11 @@ class KioskStore:
         return applied
 
     def booking_data_lost(self) -> bool:
-        """The booking file was lost and bookings have not been imported again since (see FEED_LOST)."""
+        """The booking file was lost and the bookings, imported by hand, have not been imported again
+        since (see FEED_LOST). An enrolled kiosk's lost bookings come back with its next sync: False."""
         with self.reading() as connection:
-            return self._settings(connection).feed_lost
+            current = self._settings(connection)
+        return current.feed_lost and not current.enrolled
 
     def _note_feed_lost(self, now: dt.datetime) -> None:
         """Evidence that the booking file was made again empty, and the flag that makes unknown codes

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, text
 
 from kiosk.domain.model import Circumstances, Reason, Verdict
-from kiosk.store import audit, migrate, settings
+from kiosk.store import actions, audit, migrate, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import key_path_for, load_or_create_key
 from kiosk.store.db import KioskStore, StoreError
@@ -219,6 +219,9 @@ def test_a_lost_booking_file_sends_unknown_codes_to_the_officer_until_imported_a
         kinds = [row[0] for row in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
         assert "feed.lost" in kinds
         assert store.verify_audit().ok
+        status = actions.store_status(store, NOW)
+        assert status.bookings_lost and status.bookings == 0
+        assert status.data_age is None  # a kiosk without a sync: "imported locally", not "never synced"
     with KioskStore.open(db_path) as store:  # opened again: still lost, and noted only once
         assert store.booking_data_lost()
         store.import_bookings(incoming(BOOKINGS), SETUP, "test again")
