@@ -160,8 +160,7 @@ class KioskStore:
             else:
                 _forget_stale_anchor(path)
             current = _check_before_the_feed(path, busy_timeout_ms, upgrade)
-            feed_lost = current and not feed_path_for(path).exists()
-            engine = _open_feed_then_engine(path, busy_timeout_ms, current)
+            engine, feed_lost = _open_feed_then_engine(path, busy_timeout_ms, current)
         try:
             if migrate.needs_upgrade(engine):
                 migrate.upgrade(engine)
@@ -757,10 +756,12 @@ def _check_before_the_feed(path: Path, busy_timeout_ms: int | None, upgrade: boo
         probe.dispose()
 
 
-def _open_feed_then_engine(path: Path, busy_timeout_ms: int | None, current: bool) -> Engine:
+def _open_feed_then_engine(path: Path, busy_timeout_ms: int | None, current: bool) -> tuple[Engine, bool]:
     """Bring the feed's file up to date (made new when missing), then the engine with it attached.
-    `current`: the database's schema is the newest (then a missing feed file is worth a warning)."""
+    `current`: the database's schema is the newest (then a missing feed file was lost: a warning, and
+    True beside the engine, so that the loss is noted; see FEED_LOST)."""
     feed_path = feed_path_for(path)
+    lost = False
     if feed_path.exists():
         header = _read_header(feed_path)
         if header and header[:16] != _SQLITE_MAGIC:
@@ -770,6 +771,7 @@ def _open_feed_then_engine(path: Path, busy_timeout_ms: int | None, current: boo
                 "imported by hand must be imported again)"
             )
     elif current:
+        lost = True
         log.warning(
             "the booking file %s is missing: a new, empty one is made. An enrolled kiosk fetches all bookings "
             "at its next sync; bookings imported by hand must be imported again (`kiosk import`). Until then "
@@ -785,7 +787,7 @@ def _open_feed_then_engine(path: Path, busy_timeout_ms: int | None, current: boo
         raise StoreError(_explain_sqlite_error(feed_path, exc)) from exc
     finally:
         feed.dispose()
-    return make_engine(path, busy_timeout_ms, feed=feed_path)
+    return make_engine(path, busy_timeout_ms, feed=feed_path), lost
 
 
 def _has_no_bookings(engine: Engine) -> bool:
