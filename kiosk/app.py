@@ -33,11 +33,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk import demo_data
 from kiosk.config import KioskConfig, resolve_db_path
-from kiosk.domain.decide import Presentation
 from kiosk.domain.explain import Lang
 from kiosk.domain.model import OfficeRules, Reason, Verdict
-from kiosk.domain.payload import parse_payload
 from kiosk.domain.screen import Fault, Timeouts
+from kiosk.door import Door, DoorSettings, Sighting, Source
 from kiosk.store import actions
 from kiosk.store.actions import OverrideReason
 from kiosk.store.db import KioskStore, StoreError
@@ -91,6 +90,7 @@ class Kiosk:
     controller: KioskController
     relay: GateRelay
     player: TonePlayer
+    door: Door | None = None
     scanner: ScanWorker | None = None
     wedge: KeyboardWedge | None = None
     sync: SyncThread | None = None
@@ -122,6 +122,8 @@ class Kiosk:
         self.console.shutdown()
         self.writer.stop()
         self.reader.stop()
+        if self.door is not None:
+            self.door.close()  # after the writer: the door runs on its thread
         self.applicant.allow_close()
         self.console.set_kiosk_mode(False)
         self.applicant.close()
@@ -164,6 +166,7 @@ def assemble(
     idle_logout_s: int = IDLE_LOGOUT_S,
     wedge: bool = True,
     timeouts: Timeouts | None = None,
+    door: DoorSettings | None = None,
 ) -> Kiosk:
     """Build and wire every part around an open store. Nothing runs until `Kiosk.start()`.
 
@@ -171,7 +174,8 @@ def assemble(
     the guard's "sync now" goes to it, and each sync refreshes the data age and the status panel.
     Without it "sync now" is disabled. `decoder` (an object, in this process) wins over
     `decoder_choice` (a backend name); `decoder_process` decodes in a child process (IsolatedPipeline),
-    as the real kiosk and the demo do, so that a decode never stalls the screens."""
+    as the real kiosk and the demo do, so that a decode never stalls the screens. `door` sets the
+    online check across gates (on by default; it only asks when the kiosk is enrolled)."""
     app = qt_app(lang)
     rules, identity = store.rules(), store.identity()
     writer = DbWriter(store, synchronous=synchronous, name="kiosk-db-writer")
@@ -182,6 +186,8 @@ def assemble(
     console = GuardConsole(jobs, clock, lang=lang, idle_logout_s=idle_logout_s)
     console.set_zone(rules.tz)
     console.set_identity(identity)
+    door_settings = door or DoorSettings()
+    the_door = Door(store, door_settings)
     relay = relay if relay is not None else FakeRelay()
     player = player if player is not None else QtTonePlayer()
     controller = KioskController(
@@ -195,21 +201,23 @@ def assemble(
         monotonic=monotonic,
         timeouts=dataclasses.replace(timeouts or Timeouts(), deny_needs_ack=rules.deny_needs_ack),
         debounce_s=rules.debounce_seconds,
+        door=the_door,
+        online_check=door_settings.online_check,
         default_lang=lang,
         reports_dir=reports_dir or store.path.parent / "reports",
         sync_now=sync.sync_now if sync is not None else None,
     )
-    kiosk = Kiosk(app, store, writer, reader, applicant, console, controller, relay, player, sync=sync)
+    kiosk = Kiosk(app, store, writer, reader, applicant, console, controller, relay, player, the_door, sync=sync)
     if sync is not None:
         sync.worker.sync_finished.connect(lambda _outcome: _after_sync(kiosk))
     applicant.guardRequested.connect(lambda: _show_console(kiosk))
     applicant.closeRequested.connect(lambda: _show_console(kiosk))
     console.leaveKiosk.connect(app.quit)
     if source is not None:
-        kiosk.scanner = _scanner(kiosk, source, rules, decoder, decoder_choice, decoder_process)
+        kiosk.scanner = _scanner(kiosk, source, decoder, decoder_choice, decoder_process)
     if wedge:
         kiosk.wedge = KeyboardWedge()
-        kiosk.wedge.codeTyped.connect(lambda text: controller.code_seen(Presentation(parse_payload(text)), "wedge"))
+        kiosk.wedge.codeTyped.connect(lambda text: controller.code_seen([text], Source.WEDGE))
     return kiosk
 
 
@@ -221,13 +229,12 @@ def _after_sync(kiosk: Kiosk) -> None:
 def _scanner(
     kiosk: Kiosk,
     source: FrameSource,
-    rules: OfficeRules,
     decoder: Decoder | None,
     choice: DecoderChoice,
     in_process: bool,
 ) -> ScanWorker | None:
     controller, applicant = kiosk.controller, kiosk.applicant
-    settings = ScanSettings(debounce_s=rules.debounce_seconds)
+    settings = ScanSettings()
     try:
         if decoder is None and in_process:
             pipeline = IsolatedPipeline(choice)
@@ -244,8 +251,7 @@ def _scanner(
     faulted = {"now": False}
 
     def on_code(event: CodeSeen) -> None:
-        presentation = Presentation(parse_payload(event.codes[0].raw), other_codes=len(event.codes) - 1)
-        controller.code_seen(presentation, "camera")
+        controller.code_seen([code.raw for code in event.codes], Source.CAMERA)
 
     def on_preview(frame: Frame) -> None:
         if not worker.preview_fitted:
@@ -439,6 +445,7 @@ def run_demo(
                 clock=setup.clock,
                 lang=language,
                 timeouts=DEMO_TIMEOUTS,
+                door=DoorSettings(online_check=False),  # the demo has no server
             )
             say(f"Kiosk demo: office {office} ({setup.rules.zone_abbreviation}), database {path}")
             say(f"Demo clock starts at {setup.start.astimezone(setup.rules.tz):%H.%M} office time.")
@@ -529,6 +536,7 @@ def run_kiosk(
             lang=Lang(lang),
             reports_dir=reports_dir,
             sync=sync,
+            door=DoorSettings(config.online.check, config.online.budget_ms / 1000),
         )
         return _run(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
 
@@ -562,6 +570,7 @@ def save_screenshots(out_dir: Path, lang: Lang | str = Lang.ID) -> list[Path]:
             synchronous=True,
             player=SilentPlayer(),
             wedge=False,
+            door=DoorSettings(online_check=False),
         )
         try:
             return _shoot(kiosk, setup, out_dir, time_line)
@@ -585,12 +594,13 @@ def _simulate_morning(store: KioskStore, setup: DemoSetup) -> None:
         if office_open <= at < setup.start and rng.random() < 0.8:
             scans.append((at, item.code))
     scans += [(office_open + dt.timedelta(minutes=rng.randint(0, 120)), demo_data.new_code(rng)) for _ in range(4)]
-    for n, (at, code) in enumerate(sorted(scans)):
-        recorded = store.record(Presentation(parse_payload(code)), at, source="camera")
-        if recorded.decision.verdict is not Verdict.ADMIT and n % 3 == 0:
-            who = guard.id if n % 2 else demo_guard
-            reason = OverrideReason.PRIORITY_ELDERLY if n % 2 else OverrideReason.ID_CHECKED
-            actions.override(store, recorded.event_uuid, who, reason, at + dt.timedelta(minutes=2))
+    with Door(store, DoorSettings(online_check=False)) as door:
+        for n, (at, code) in enumerate(sorted(scans)):
+            recorded = door.present(Sighting(code, at, Source.CAMERA))
+            if recorded.decision.verdict is not Verdict.ADMIT and n % 3 == 0:
+                who = guard.id if n % 2 else demo_guard
+                reason = OverrideReason.PRIORITY_ELDERLY if n % 2 else OverrideReason.ID_CHECKED
+                actions.override(store, recorded.event_uuid, who, reason, at + dt.timedelta(minutes=2))
 
 
 class _ScreenshotTime:
@@ -627,7 +637,7 @@ def _shoot(kiosk: Kiosk, setup: DemoSetup, out: Path, time_line: _ScreenshotTime
 
     def present(title: str | Reason) -> None:
         sample = by_reason[title] if isinstance(title, Reason) else samples[title]
-        controller.code_seen(Presentation(parse_payload(sample.text)), "camera")
+        controller.code_seen([sample.text], Source.CAMERA)
 
     applicant.resize(*APPLICANT_SIZE)
     applicant.show()

@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import kiosk
 from kiosk import config as kiosk_config
 from kiosk import demo_data
-from kiosk.domain.decide import Presentation, format_time
+from kiosk.domain.decide import format_time
 from kiosk.domain.explain import explain_both
 from kiosk.domain.model import (
     ZONE_ABBREVIATION,
@@ -41,7 +41,8 @@ from kiosk.domain.model import (
     ReentryPolicy,
     zone_named,
 )
-from kiosk.domain.payload import MAX_PAYLOAD_BYTES, parse_payload
+from kiosk.domain.payload import MAX_PAYLOAD_BYTES
+from kiosk.door import Door, DoorSettings, Sighting, Source, decided_text
 from kiosk.store import migrate
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.guards import GuardError
@@ -78,23 +79,41 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
 
 
 #: Command groups with parsers of their own (the central server, the sync client), loaded only when used.
-DELEGATED = {"server": "kiosk.server.cli", "sync": "kiosk.sync.cli"}
+DELEGATED = {"server": "kiosk.server.cli", "sync": "kiosk.cli_sync"}
+#: The global options that take a value (before a command group they are skipped with their value).
+_VALUE_OPTIONS = frozenset({"--db", "--config"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return the exit code (the console script passes it to sys.exit)."""
+    """Run one command; return the exit code (the console script passes it to sys.exit).
+
+    Output piped into a reader that leaves early (`kiosk guard list | head -1`) ends the command
+    quietly with exit code 1, never with a traceback: the Python docs' recipe for SIGPIPE (stdout
+    flushed inside the try, then pointed at devnull, since Python flushes it again at exit)."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_FAILED
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in DELEGATED:
-        return _delegate(argv[0], argv[1:])
+    group = _delegated_group(argv)
+    if group is not None:
+        at = argv.index(group)
+        return _delegate(group, argv[:at] + argv[at + 1 :])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has already printed
         return EXIT_OK if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    handler = _start_logging(args.verbose)
+    handler = _start_logging(args.verbose + getattr(args, "verbose_after", 0))
     try:
         ctx = Context(args, kiosk_config.load_config(args.config))
-        if args.verbose == 0:
+        if args.verbose + getattr(args, "verbose_after", 0) == 0:
             handler.setLevel(ctx.config.log_level)
             logging.getLogger("kiosk").setLevel(min(handler.level, logging.WARNING))
         result: int = args.run(ctx)
@@ -116,12 +135,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         _stop_logging(handler)
 
 
+def _delegated_group(argv: list[str]) -> str | None:
+    """The command group with a parser of its own that `argv` names (`kiosk sync ...`, also after
+    options: `kiosk --db X sync now`), or None."""
+    at = 0
+    while at < len(argv):
+        token = argv[at]
+        if token in DELEGATED:
+            return token
+        if token == "--" or not token.startswith("-"):
+            return None
+        at += 2 if token in _VALUE_OPTIONS else 1
+    return None
+
+
 def _delegate(group: str, argv: list[str]) -> int:
-    """`kiosk server ...` and `kiosk sync ...`: their own parsers, imported only when asked for."""
+    """`kiosk server ...` and `kiosk sync ...`: their own parsers, imported only when asked for. Options
+    given before the group's name are the group's own: `kiosk --db X sync now` is `kiosk sync --db X now`."""
     import importlib
 
     module = importlib.import_module(DELEGATED[group])
-    result: int = module.main(argv)
+    try:
+        result: int = module.main(argv)
+    except SystemExit as exc:  # --help, usage errors: the group's parser has already printed
+        return EXIT_OK if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_USAGE
     return result
 
 
@@ -173,6 +210,7 @@ The booking QR gate kiosk for Indonesian immigration offices.
 Most commands work on the kiosk database: --db PATH, else $KIOSK_DB, else the configuration file's
 [database] path, else ~/.local/share/kiosk/kiosk.db ($XDG_DATA_HOME). The configuration file is
 --config, else $KIOSK_CONFIG, else ~/.config/kiosk/kiosk.toml ($XDG_CONFIG_HOME); see `kiosk config show`.
+--db, --config and -v go before or after the command (`kiosk --db X db status`, `kiosk db status --db X`).
 """
 _EPILOG = """\
 exit codes: 0 done; 1 failed (the message says why; for import: some rows were refused; for audit
@@ -198,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"kiosk {kiosk.__version__}")
-    parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (TOML; also after the command)")
     parser.add_argument("--db", metavar="PATH", help="kiosk database file (also after the command)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -238,7 +276,7 @@ def _add_run(commands: Any, db: argparse.ArgumentParser) -> None:
 
 
 def _add_screenshots(commands: Any) -> None:
-    parser = _command(commands, "screenshots", cmd_screenshots, "save a PNG of every screen state")
+    parser = _command(commands, "screenshots", cmd_screenshots, "save a PNG of every screen state", _db_option())
     parser.add_argument("out_dir", metavar="DIR", help="folder for the PNG files")
     parser.add_argument("--lang", choices=["id", "en"], default="id", help="first language on screen")
 
@@ -250,6 +288,26 @@ def _db_option() -> argparse.ArgumentParser:
     return parent
 
 
+def _global_options() -> argparse.ArgumentParser:
+    """--config and -v after the command too (every command and command group takes them, as --db):
+    default=SUPPRESS keeps a value given before the command from being reset. -v counts into a name of
+    its own, added to the -v count given before the command (main())."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="configuration file (TOML)")
+    parent.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbose_after",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="more log output (-vv: debug)",
+    )
+    return parent
+
+
+_GLOBAL_OPTIONS = _global_options()
+
+
 def _command(
     commands: Any, name: str, run: Callable[[Context], int], help_text: str, *parents: argparse.ArgumentParser
 ) -> argparse.ArgumentParser:
@@ -257,7 +315,7 @@ def _command(
         name,
         help=help_text,
         description=help_text[0].upper() + help_text[1:] + ".",
-        parents=list(parents),
+        parents=[_GLOBAL_OPTIONS, *parents],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(run=run)
@@ -277,7 +335,12 @@ def _add_demo(commands: Any) -> None:
     parser.add_argument("--text", action="store_true", help="text mode: read codes from standard input")
     parser.add_argument("--lang", choices=["id", "en"], default="id", help="first language on screen")
     parser.add_argument("--seconds", type=float, help="end the demo by itself after this many seconds")
-    parser.add_argument("--db", metavar="PATH", help="demo database (default: demo/kiosk-demo.db in the data folder)")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,  # as for every command: a --db before the command is not reset
+        help="demo database (default: demo/kiosk-demo.db in the data folder)",
+    )
     parser.add_argument("--office", default=demo_data.DEFAULT_OFFICE, help="office code (default: %(default)s)")
     parser.add_argument("--zone", default=demo_data.DEFAULT_ZONE, help="WIB, WITA or WIT (default: %(default)s)")
     parser.add_argument("--at", metavar="TIME", help="start the demo clock here (ISO-8601 or HH:MM, office time)")
@@ -288,7 +351,9 @@ def _add_demo(commands: Any) -> None:
 
 
 def _add_demo_data(commands: Any) -> None:
-    parser = _command(commands, "demo-data", cmd_demo_data, "write demo bookings (CSV, JSON lines) and a QR sheet")
+    parser = _command(
+        commands, "demo-data", cmd_demo_data, "write demo bookings (CSV, JSON lines) and a QR sheet", _db_option()
+    )
     parser.epilog = (
         "Writes bookings.csv, bookings.jsonl, qr-sheet.pdf and qr-sheet-N.png (A4, 12 codes a page) to --out.\n"
         "The names are made up; the sheet shows them to help compare with the guard's view."
@@ -362,13 +427,13 @@ def _add_check(commands: Any, db: argparse.ArgumentParser) -> None:
 
 
 def _add_audit(commands: Any, db: argparse.ArgumentParser) -> None:
-    parser = _command(commands, "audit", _needs_subcommand, "the audit chain")
+    parser = _command(commands, "audit", _needs_subcommand, "the audit chain", db)
     sub = parser.add_subparsers(title="audit commands", metavar="ACTION", required=True)
     _command(sub, "verify", cmd_audit_verify, "verify the hash chain and the recorded events (exit 1 if broken)", db)
 
 
 def _add_guard(commands: Any, db: argparse.ArgumentParser) -> None:
-    parser = _command(commands, "guard", _needs_subcommand, "guards and their personal PINs")
+    parser = _command(commands, "guard", _needs_subcommand, "guards and their personal PINs", db)
     sub = parser.add_subparsers(title="guard commands", metavar="ACTION", required=True)
     pin_help = "read the PIN from standard input (the default when it is not a terminal)"
     add = _command(sub, "add", cmd_guard_add, "add a guard; the PIN is asked twice", db)
@@ -395,14 +460,14 @@ def _add_pii_inventory(commands: Any, db: argparse.ArgumentParser) -> None:
 
 
 def _add_db(commands: Any, db: argparse.ArgumentParser) -> None:
-    parser = _command(commands, "db", _needs_subcommand, "the database file")
+    parser = _command(commands, "db", _needs_subcommand, "the database file", db)
     sub = parser.add_subparsers(title="db commands", metavar="ACTION", required=True)
     _command(sub, "status", cmd_db_status, "show the schema version and what the database holds", db)
     _command(sub, "upgrade", cmd_db_upgrade, "upgrade the database to this kiosk's schema version", db)
 
 
 def _add_config(commands: Any, db: argparse.ArgumentParser) -> None:
-    parser = _command(commands, "config", _needs_subcommand, "the configuration")
+    parser = _command(commands, "config", _needs_subcommand, "the configuration", db)
     sub = parser.add_subparsers(title="config commands", metavar="ACTION", required=True)
     _command(sub, "show", cmd_config_show, "show the configuration in effect and where each part comes from", db)
 
@@ -576,6 +641,7 @@ class DemoSession:
     rules: OfficeRules
     samples: list[demo_data.Sample]
     clock: Callable[[], dt.datetime]
+    door: Door
 
 
 def run_text_demo(ctx: Context) -> int:
@@ -636,7 +702,8 @@ def _prepare_demo(ctx: Context, store: KioskStore) -> DemoSession:
     background = _demo_background(args.count, office, rules, start, rng)
     demo_data.fill_demo_store(store, samples, background, start)
     started = time.monotonic()
-    return DemoSession(store, rules, samples, lambda: start + dt.timedelta(seconds=time.monotonic() - started))
+    clock = lambda: start + dt.timedelta(seconds=time.monotonic() - started)  # noqa: E731
+    return DemoSession(store, rules, samples, clock, Door(store, DoorSettings(online_check=False)))
 
 
 def _demo_start(at: str | None, rules: OfficeRules, real_now: dt.datetime) -> dt.datetime:
@@ -669,7 +736,7 @@ def _print_demo_table(ctx: Context, session: DemoSession, path: Path) -> None:
     ctx.say("Sample codes (type or paste one per line; Ctrl-D ends):")
     width = max(len(sample.text) for sample in session.samples)
     for sample in session.samples:
-        decision = session.store.decide_only(Presentation(parse_payload(sample.text)), session.clock())
+        decision = session.door.preview(sample.text, session.clock())
         if decision.reason is not sample.expect:
             log.warning("sample %r gives %s, not %s", sample.title, decision.reason, sample.expect)
         answer = f"{decision.verdict.value} {decision.reason.value}"
@@ -688,7 +755,7 @@ def _demo_loop(ctx: Context, session: DemoSession) -> int:
         checked += 1
         ctx.say(f"> {shown_input(raw)}")
         try:
-            recorded = session.store.record(Presentation(parse_payload(raw)), session.clock(), source="stdin")
+            recorded = session.door.present(Sighting(raw, session.clock(), Source.TEXT_DEMO))
         except StoreError as exc:  # the kiosk shows OUT OF ORDER and keeps running
             ctx.say(f"  OUT OF ORDER: {exc}")
             continue
@@ -920,19 +987,22 @@ class _progress_bar:  # noqa: N801 - used like a function in a with statement
 
 
 def cmd_check(ctx: Context) -> int:
+    """One code through the same door as the running kiosk's (the online check across gates when the
+    kiosk is enrolled and `[online] check` is on); --at and --dry-run decide locally, record nothing."""
     args = ctx.args
-    presentation = Presentation(parse_payload(args.code))
-    with ctx.open_store() as store:
+    online = ctx.config.online
+    with ctx.open_store() as store, Door(store, DoorSettings(online.check, online.budget_ms / 1000)) as door:
         rules = store.rules()
         now = now_utc()
         at = parse_at(args.at, rules.tz, now) if args.at else now
         if args.at or args.dry_run:
-            decision = store.decide_only(presentation, at)
+            decision = door.preview(args.code, at)
             note = "not recorded (--at: a what-if)" if args.at else "not recorded (--dry-run)"
         else:
-            recorded = store.record(presentation, at, source="cli")
+            recorded = door.present(Sighting(args.code, at, Source.CLI))
             decision = recorded.decision
             note = f"recorded as event {recorded.event_uuid}, audit entry {recorded.audit_seq}"
+            note += "; " + decided_text(recorded)
     for line in decision_lines(decision):
         ctx.say(line)
     ctx.say(f"time:    {local_text(at, rules)}; {note}")
@@ -1084,6 +1154,9 @@ def cmd_db_status(ctx: Context) -> int:
         ctx.say(f"bookings:       {store.booking_count():,}{lost}")
         ctx.say(f"guards:         {len(store.guards())}")
         ctx.say(f"not uploaded:   {store.outbox_size():,} event(s)")
+        refused = store.refused_uploads()
+        if refused:
+            ctx.say(f"refused:        {refused:,} upload(s) refused for good, kept for IT (kiosk sync status)")
         ctx.say(f"audit head:     entry {store.audit_head().seq}")
         intact = store.integrity_ok()
         ctx.say(f"file integrity: {'ok' if intact else 'DAMAGED (restore from backup, or re-create and sync)'}")

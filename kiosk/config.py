@@ -34,6 +34,10 @@ Example (every key optional; this is also what the defaults are, apart from the 
     decoder = "zxing"          # "zxing" (default), "zbar" (needs libzbar0) or "auto"
     decoder_process = true     # decode in a child process, so the screens never wait for a decode
 
+    [online]            # the check across gates, when the kiosk is enrolled with a server
+    check = true        # ask the server first; false: every scan is decided from local data
+    budget_ms = 300     # wait at most this long for its answer, then decide locally (same event id)
+
     [log]
     level = "WARNING"
 
@@ -81,6 +85,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "refer_categories": list,
     },
     "camera": {"index": int, "width": int, "height": int, "decoder": str, "decoder_process": bool},
+    "online": {"check": bool, "budget_ms": int},
     "log": {"level": str},
 }
 
@@ -99,6 +104,12 @@ class CameraConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class OnlineConfig:
+    check: bool = True
+    budget_ms: int = 300
+
+
+@dataclass(frozen=True, slots=True)
 class KioskConfig:
     """What the configuration file says, with defaults for everything it leaves out."""
 
@@ -111,6 +122,7 @@ class KioskConfig:
     #: `[office]` as given (zone normalised to its IANA name); turned into OfficeRules by `rules_for`.
     rules: Mapping[str, Any] = field(default_factory=dict)
     camera: CameraConfig = field(default_factory=CameraConfig)
+    online: OnlineConfig = field(default_factory=OnlineConfig)
     log_level: str = "WARNING"
 
     def identity(self, base: Identity | None = None) -> Identity:
@@ -204,7 +216,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
     """Check every section and key against the schema, then build a KioskConfig."""
     _check_schema(data, source)
     database, kiosk, office = data.get("database", {}), data.get("kiosk", {}), data.get("office", {})
-    camera, log = data.get("camera", {}), data.get("log", {})
+    camera, log, online = data.get("camera", {}), data.get("log", {}), data.get("online", {})
     config = KioskConfig(
         source=source,
         db_path=_config_relative(source, database["path"]) if "path" in database else None,
@@ -221,6 +233,10 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
             height=_in_range(source, "camera.height", camera.get("height", 720), 120, 4320),
             decoder=_decoder(source, camera.get("decoder", "zxing")),
             decoder_process=camera.get("decoder_process", True),
+        ),
+        online=OnlineConfig(
+            check=online.get("check", True),
+            budget_ms=_in_range(source, "online.budget_ms", online.get("budget_ms", 300), 50, 5000),
         ),
         log_level=_log_level(source, log.get("level", "WARNING")),
     )

@@ -24,10 +24,11 @@ from zoneinfo import ZoneInfo
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk.domain.decide import Presentation, format_time
+from kiosk.domain.decide import format_time
 from kiosk.domain.explain import Lang, format_date
 from kiosk.domain.model import ZONE_ABBREVIATION, Booking, Category, OfficeRules, Reason, Status, zone_named
 from kiosk.domain.payload import parse_payload
+from kiosk.door import Door, DoorSettings, Sighting, Source
 from kiosk.store.bookings import IncomingBooking
 from kiosk.store.db import KioskStore
 from kiosk.store.importer import ALL_FIELDS
@@ -516,9 +517,10 @@ def fill_demo_store(
     that must already have been used. Returns the number of bookings imported."""
     incoming = [s.booking.incoming() for s in samples if s.booking] + [b.incoming() for b in background]
     imported = store.import_bookings(incoming, now, source="demo")
-    for sample in samples:
-        if sample.use_once:
-            store.record(Presentation(parse_payload(sample.text)), now, source="demo")
+    with Door(store, DoorSettings(online_check=False)) as door:
+        for sample in samples:
+            if sample.use_once:
+                door.present(Sighting(sample.text, now, Source.DEMO))
     return imported
 
 

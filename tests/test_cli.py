@@ -8,8 +8,10 @@ terminal sees. Every test has its own data and config folders: nothing touches t
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -268,6 +270,104 @@ def test_db_comes_from_the_flag_before_or_after_the_command_or_kiosk_db(
     monkeypatch.setenv("KIOSK_DB", str(db))
     assert f"database:       {db}" in kiosk_cli("db", "status").out
     assert "from KIOSK_DB" in kiosk_cli("config", "show").out
+
+
+def leaf_commands() -> list[tuple[tuple[str, ...], list[str]]]:
+    """Every command that runs (not a group), with a value for each of its positional arguments."""
+    import argparse
+
+    leaves = []
+    for command in all_commands():
+        parser = cli.build_parser()
+        for name in command:
+            action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+            parser = action.choices[name]
+        actions = parser._actions
+        if any(isinstance(a, argparse._SubParsersAction) for a in actions):
+            continue
+        positionals = ["X" for a in actions if not a.option_strings]
+        leaves.append((command, positionals))
+    return leaves
+
+
+def test_global_options_go_before_or_after_every_command_and_command_group() -> None:
+    """--db, --config and -v at any level: `kiosk --db X guard list`, `kiosk guard --db X list`,
+    `kiosk guard list --db X`; one given before the command is not reset by the command's parser."""
+    leaves = leaf_commands()
+    assert len(leaves) >= 18
+    for command, positionals in leaves:
+        for at in range(len(command) + 1):
+            for options, given in (
+                (["--db", "there.db", "--config", "there.toml", "-v"], ("there.db", "there.toml", 1)),
+                (["--db=there.db", "--config=there.toml", "-vv"], ("there.db", "there.toml", 2)),
+            ):
+                argv = [*command[:at], *options, *command[at:], *positionals]
+                args = cli.build_parser().parse_args(argv)
+                found = (args.db, args.config, args.verbose + getattr(args, "verbose_after", 0))
+                assert found == given, argv
+        args = cli.build_parser().parse_args(["--db", "before.db", "-v", *command, *positionals, "-v"])
+        assert (args.db, args.config, args.verbose + args.verbose_after) == ("before.db", None, 2), command
+
+
+def test_verbose_counts_before_and_after_the_command(
+    db: Path, kiosk_cli: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    levels: list[int] = []
+    start = cli._start_logging
+
+    def noted(verbosity: int) -> logging.Handler:
+        levels.append(verbosity)
+        return start(verbosity)
+
+    monkeypatch.setattr(cli, "_start_logging", noted)
+    for argv in (["-v", "guard", "list", "-v"], ["guard", "-v", "list"], ["guard", "list", "-vv"], ["guard", "list"]):
+        assert kiosk_cli(*argv, "--db", str(db)).code == 0
+    assert levels == [2, 1, 2, 0]
+
+
+def test_global_options_after_the_command_work_for_real(db: Path, tmp_path: Path, kiosk_cli: Kiosk) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[database]\npath = "{db}"\n', encoding="utf-8")
+    for argv in (
+        ["guard", "list", "--db", str(db)],
+        ["guard", "--db", str(db), "list"],
+        ["audit", "--config", str(config), "verify"],
+        ["audit", "verify", "--config", str(config)],
+        ["--config", str(config), "db", "status"],
+    ):
+        result = kiosk_cli(*argv)
+        assert result.code == 0, (argv, result.err)
+    assert "no configuration file at" in error_line(kiosk_cli("db", "status", "--config", str(tmp_path / "none.toml")))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sync", "enrol", "--db", "{db}", "--server", "http://127.0.0.1:9", "--token", "T" * 20, "--gate", "G1"],
+        ["sync", "--db", "{db}", "enrol", "--server", "http://127.0.0.1:9", "--token", "T" * 20, "--gate", "G1"],
+        ["--db", "{db}", "sync", "enrol", "--server", "http://127.0.0.1:9", "--token", "T" * 20, "--gate", "G1"],
+    ],
+    ids=["db-after-the-command", "db-before-the-command", "db-before-the-group"],
+)
+def test_sync_enrol_as_the_readme_writes_it(db: Path, kiosk_cli: Kiosk, argv: list[str]) -> None:
+    """Nothing listens on port 9: the command gets as far as the network, past the command line."""
+    result = kiosk_cli(*[part.replace("{db}", str(db)) for part in argv])
+    assert result.code == 1
+    assert result.err.startswith("error: cannot reach http://127.0.0.1:9: "), result.err
+
+
+def test_sync_commands_take_db_before_or_after(db: Path, tmp_path: Path, kiosk_cli: Kiosk) -> None:
+    for argv in (
+        ["sync", "status", "--db", str(db)],
+        ["sync", "--db", str(db), "status"],
+        ["--db", str(db), "sync", "status"],
+        ["sync", "--db", str(tmp_path / "other.db"), "status", "--db", str(db)],  # the last one given counts
+    ):
+        result = kiosk_cli(*argv)
+        assert result.code == 0, (argv, result.err)
+        assert result.out.startswith("Not enrolled") and "  outbox_pending: 0\n  outbox_refused: 0\n" in result.out
+    assert not (tmp_path / "other.db").exists()
+    assert kiosk_cli("sync", "status", "--db", str(db), "--bogus").code == 2
 
 
 def test_the_default_database_is_in_the_data_folder(tmp_path: Path, kiosk_cli: Kiosk) -> None:
@@ -787,6 +887,89 @@ def test_as_a_program_refused_import_rows_exit_1(tmp_path: Path) -> None:
         True,
     )
     assert "Traceback" not in done.stderr
+
+
+#: `python -m MODULE ARGS`: the kiosk command, and the sync group's module on its own.
+PIPED = [
+    ["kiosk", "--help"],
+    ["kiosk", "sync", "--help"],
+    ["kiosk", "sync", "status", "--db", "{db}"],
+    ["kiosk", "--db", "{db}", "sync", "status"],
+    ["kiosk", "db", "status", "--db", "{db}"],
+    ["kiosk", "guard", "list", "--db", "{db}"],
+    ["kiosk", "audit", "verify", "--db", "{db}"],
+    ["kiosk", "check", "ADMT-2345-WXYZ", "--dry-run", "--db", "{db}"],
+    ["kiosk", "pii-inventory", "--db", "{db}"],
+    ["kiosk.cli_sync", "status", "--db", "{db}"],
+    ["kiosk.cli_sync", "--help"],
+]
+
+
+def piped_env(tmp_path: Path, unbuffered: bool) -> dict[str, str]:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env.pop("KIOSK_DB", None)
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("argv", PIPED, ids=[" ".join(a).replace("{db}", "DB") for a in PIPED])
+def test_output_into_a_reader_that_is_gone_ends_quietly(
+    db: Path, tmp_path: Path, argv: list[str], unbuffered: bool
+) -> None:
+    """stdout is a pipe whose reader has already left: every write fails (EPIPE). Python's default
+    would be a BrokenPipeError traceback, or "Exception ignored ... BrokenPipeError" at exit."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", *[part.replace("{db}", str(db)) for part in argv]],
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=piped_env(tmp_path, unbuffered),
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode in (0, 1)
+
+
+def test_piped_into_head_there_is_no_traceback(db: Path, tmp_path: Path) -> None:
+    """`kiosk guard list | head -1`, `kiosk sync status | head -1` as someone types them. The guard list
+    is longer than a pipe holds (2,000 guards, some 200 KB), so it is still writing when head has
+    left: a broken pipe for certain (the short sync status may finish before head reads)."""
+    with closing(sqlite3.connect(db, isolation_level=None)) as connection:
+        connection.executemany(
+            "INSERT INTO guards (name, pin_hash, active, created_at, failed_attempts) VALUES (?, 'x', 1, ?, 0)",
+            [(f"guard {index:04d} " + "x" * 60, "2027-03-01T00:00:00+00:00") for index in range(2000)],
+        )
+    for command, first in (
+        (f"guard list --db {shlex.quote(str(db))}", "NAME"),
+        (f"sync status --db {shlex.quote(str(db))}", "Not enrolled"),
+        (f"--db {shlex.quote(str(db))} sync status", "Not enrolled"),
+    ):
+        done = subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {shlex.quote(sys.executable)} -m kiosk {command} | head -1"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=piped_env(tmp_path, unbuffered=True),
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+        assert done.stdout.startswith(first) and len(done.stdout.splitlines()) == 1, command
+        assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+        assert done.stderr == "", command
+        # pipefail: the kiosk's exit code. 1: it noticed the reader leave (always, for the long list).
+        assert done.returncode == 1 if command.startswith("guard") else done.returncode in (0, 1), command
 
 
 def test_demo_opens_the_windows_when_there_is_a_screen(tmp_path: Path) -> None:

@@ -86,6 +86,23 @@ def mask_code(code: str) -> str:
     return f"{code[:2]}{'*' * (len(code) - 4)}{code[-2:]}"
 
 
+#: The longest masked code anywhere: on the kiosk, on the wire and in the server's tables.
+MAX_MASKED_CHARS = 40
+
+
+def mask_evidence(code: str, digest_hex: str) -> str:
+    """The masked code an event keeps as evidence, never longer than MAX_MASKED_CHARS.
+
+    A booking code (at most 32 characters) is masked as the guard sees it. A longer text (a signed
+    code, genuine or forged, is ~150 characters) keeps a few characters from each end, its length
+    and the first 8 hex digits of a keyed hash of the whole text (`digest_hex`, made by the caller
+    with its own key), so two reports of the same forged code can be matched without storing it:
+    ``KS1.AB..WXYZ/152#1a2b3c4d``."""
+    if len(code) <= MAX_CODE_CHARS:
+        return mask_code(code)
+    return f"{code[:6]}..{code[-4:]}/{len(code)}#{digest_hex[:8]}"[:MAX_MASKED_CHARS]
+
+
 def _empty(text: str) -> Payload | None:
     # `text` has already lost its ASCII edge whitespace; str.strip() here would also call a lone
     # control character (\x1c-\x1f, \x0b, \x0c) or a Unicode space "empty".

@@ -115,21 +115,36 @@ def verify(text: str, keyring: Keyring) -> Verified | None:
         return None
 
 
-def present(raw: bytes | str, keyring: Keyring, other_codes: int = 0) -> tuple[Presentation, SignedFields | None]:
-    """Turn what the reader saw into the decision's Presentation.
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a payload says once any signature on it is checked: the payload to decide on (for a
+    genuine signed code, the inner booking code, so the local lookup finds it by its code's hash),
+    whether the signature held (None: not a signed code), and a genuine code's signed fields."""
 
-    A plain code passes through. A KS1 code is verified: if genuine, the presentation carries the inner
-    booking code (so the local lookup finds the booking by its code's hash) with signature_valid=True,
-    and its signed fields are returned for a kiosk that does not hold the booking; otherwise
-    signature_valid=False, which decide() answers with FORGED."""
+    payload: Payload
+    signature_valid: bool | None = None
+    fields: SignedFields | None = None
+
+
+def read(raw: bytes | str, keyring: Keyring) -> Reading:
+    """Parse what the reader saw and verify a KS1 code. Total: never raises.
+
+    A plain code passes through. A genuine signed code gives its inner booking code and signed fields;
+    a bad, truncated, padded or extended one, or one under an unknown key, gives signature_valid=False,
+    which the decision answers with FORGED."""
     payload = parse_payload(raw)
     if payload.kind is not PayloadKind.SIGNED_CODE:
-        return Presentation(payload, other_codes), None
+        return Reading(payload)
     verified = verify(payload.code, keyring)
     if verified is None:
-        return Presentation(payload, other_codes, signature_valid=False), None
-    inner = Payload(PayloadKind.SIGNED_CODE, verified.fields.code)
-    return Presentation(inner, other_codes, signature_valid=True), verified.fields
+        return Reading(payload, signature_valid=False)
+    return Reading(Payload(PayloadKind.SIGNED_CODE, verified.fields.code), True, verified.fields)
+
+
+def present(raw: bytes | str, keyring: Keyring, other_codes: int = 0) -> tuple[Presentation, SignedFields | None]:
+    """The server's presentation of a reading (the kiosk's are built by its door, kiosk/door)."""
+    reading = read(raw, keyring)
+    return Presentation(reading.payload, other_codes, reading.signature_valid), reading.fields
 
 
 def _unbase32(text: str) -> bytes | None:

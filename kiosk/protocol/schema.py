@@ -9,35 +9,44 @@ characters, times are aware); anything else is refused before it reaches a datab
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from kiosk.domain.model import MAX_PARTY_SIZE, Category, Reason, Status, Verdict
+from kiosk.domain.payload import MAX_MASKED_CHARS
 
 # --- field shapes ---------------------------------------------------------------------------------
 
 #: A canonical booking code: what parse_payload() returns (upper case, no hyphens).
-Code = Annotated[str, Field(pattern=r"^[A-Z0-9]{8,32}$", examples=["MP7K2Q9T3M"])]
-BookingRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$", examples=["MP-2026-000123"])]
-OfficeCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["JKT-SELATAN"])]
-Gate = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", examples=["G1"])]
-KioskId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", examples=["K-7F3A9C21"])]
-KeyId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", examples=["k-20261128-1a2b"])]
-SlotTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:30"])]
+Code = Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9]{8,32}$", examples=["MP7K2Q9T3M"])]
+BookingRef = Annotated[
+    str, Field(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$", examples=["MP-2026-000123"])
+]
+OfficeCode = Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["JKT-SELATAN"])]
+Gate = Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", examples=["G1"])]
+KioskId = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", examples=["K-7F3A9C21"])]
+KeyId = Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", examples=["k-20261128-1a2b"])]
+SlotTime = Annotated[str, Field(max_length=5, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:30"])]
 #: Printable text for the guard's screen: no control characters, no bidi overrides or isolates.
 GuardText = Annotated[str, Field(max_length=120, pattern="^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$")]
-NikLast4 = Annotated[str, Field(pattern=r"^([0-9]{4})?$")]
+NikLast4 = Annotated[str, Field(max_length=4, pattern=r"^([0-9]{4})?$")]
 Uuid = Annotated[
     str,
     Field(
+        max_length=36,
         pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
         examples=["0b7e5a0e-8a8f-4b59-9a53-2f0e6b6f2d11"],
     ),
 ]
-Cursor = Annotated[str, Field(pattern=r"^[0-9a-f]{8}\.[0-9]{1,18}$", examples=["3f9a0c1d.120345"])]
-Hash64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-ShortText = Annotated[str, Field(max_length=40, pattern="^[^\x00-\x1f\x7f]*$")]
+Cursor = Annotated[str, Field(max_length=27, pattern=r"^[0-9a-f]{8}\.[0-9]{1,18}$", examples=["3f9a0c1d.120345"])]
+Hash64 = Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]{64}$")]
+#: One line of text without control characters (C0, DEL): a NUL, for one, no PostgreSQL text can hold.
+_PRINTABLE = "^[^\x00-\x1f\x7f]*$"
+#: A masked booking code (kiosk.domain.payload.mask_evidence): at most MAX_MASKED_CHARS, on the kiosk,
+#: on the wire and in the server's tables alike.
+ShortText = Annotated[str, Field(max_length=MAX_MASKED_CHARS, pattern=_PRINTABLE)]
 Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Seq = Annotated[int, Field(ge=0, le=2**62)]
@@ -57,6 +66,26 @@ PartySize = Annotated[int, Field(ge=1, le=MAX_PARTY_SIZE)]
 
 MAX_EVENTS_PER_BATCH = 500
 MAX_PAGE_LIMIT = 5000
+MAX_NOTE_CHARS = 2000
+MAX_FACTS = 64
+MAX_EXTRA = 32
+MAX_EXTRA_BYTES = 4096
+
+#: An event's facts: short names, values of at most a thousand characters (and no NUL).
+FactKey = Annotated[str, Field(max_length=64)]
+FactValue = Annotated[str, Field(max_length=1000, pattern="^[^\x00]*$")]
+
+
+def _bounded_extra(value: dict[str, Any]) -> dict[str, Any]:
+    """Refuse an `extra` whose JSON is larger than MAX_EXTRA_BYTES, or that is no UTF-8 text at all
+    (a lone surrogate). Its shape is free: it holds outbox fields this protocol version does not name."""
+    try:
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+    except (UnicodeEncodeError, RecursionError, ValueError) as exc:
+        raise ValueError(f"extra is not JSON text: {type(exc).__name__}") from exc
+    if size > MAX_EXTRA_BYTES:
+        raise ValueError(f"extra holds {size} bytes of JSON; at most {MAX_EXTRA_BYTES}")
+    return value
 
 
 class _Model(BaseModel):
@@ -183,29 +212,34 @@ class AuditHead(_Model):
 
 class WireEvent(_Model):
     """A scan event or guard action from the kiosk's outbox. `event_uuid` is made by the kiosk and makes
-    the upload idempotent. No names, no NIK digits, no codes (only the masked form)."""
+    the upload idempotent. No names, no NIK digits, no codes (only the masked form).
+
+    Every field is bounded so that it fits the server's column (kiosk/server/models.py EventRow) and
+    holds nothing a database refuses: a refusal is a 422 for the batch, never a server error."""
 
     event_uuid: Uuid
     occurred_at: Timestamp
-    kind: Annotated[str, Field(pattern=r"^[a-z][a-z_.]{0,15}$")]
-    kiosk_id: Annotated[str, Field(max_length=64)]
-    gate: Annotated[str, Field(max_length=32)]
-    office_code: Annotated[str, Field(max_length=32)]
+    kind: Annotated[str, Field(max_length=16, pattern=r"^[a-z][a-z_.]{0,15}$")]
+    kiosk_id: Annotated[str, Field(max_length=64, pattern=_PRINTABLE)]
+    gate: Annotated[str, Field(max_length=32, pattern=_PRINTABLE)]
+    office_code: Annotated[str, Field(max_length=32, pattern=_PRINTABLE)]
     booking_ref: BookingRef | None = None
     code_masked: ShortText = ""
-    payload_kind: Annotated[str, Field(max_length=24)] = ""
-    verdict: Annotated[str, Field(max_length=8)] = ""
-    reason: Annotated[str, Field(max_length=24)] = ""
+    payload_kind: Annotated[str, Field(max_length=24, pattern=_PRINTABLE)] = ""
+    verdict: Annotated[str, Field(max_length=8, pattern=_PRINTABLE)] = ""
+    reason: Annotated[str, Field(max_length=24, pattern=_PRINTABLE)] = ""
     persons: Annotated[int, Field(ge=0, le=50)] = 0
     service_date: dt.date | None = None
     guard_id: Count | None = None
     ref_event: Uuid | None = None
-    note: Annotated[str, Field(max_length=2000)] | None = None
-    facts: dict[str, str] = Field(default_factory=dict, max_length=64)
+    #: A guard's note (the kiosk cleans it to one line); anything but NUL is kept.
+    note: Annotated[str, Field(max_length=MAX_NOTE_CHARS, pattern="^[^\x00]*$")] | None = None
+    facts: dict[FactKey, FactValue] = Field(default_factory=dict, max_length=MAX_FACTS)
     audit_seq: Seq | None = None
     audit_hash: Hash64 | None = None
-    #: Outbox fields this protocol version does not name, kept rather than refused.
-    extra: dict[str, Any] = Field(default_factory=dict, max_length=32)
+    #: Outbox fields this protocol version does not name, kept rather than refused: at most MAX_EXTRA
+    #: keys and MAX_EXTRA_BYTES of JSON (UTF-8) in all.
+    extra: Annotated[dict[str, Any], AfterValidator(_bounded_extra)] = Field(default_factory=dict, max_length=MAX_EXTRA)
 
 
 class EventBatch(_Model):

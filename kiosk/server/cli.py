@@ -13,7 +13,8 @@
     kiosk server cancel --code MP7K2Q9T3M           cancel a booking (revokes its signed code)
     kiosk server openapi --out docs/openapi.json
 
-The database is --db, else $KIOSK_SERVER_DB, else sqlite:///kiosk-server.db.
+The database is --db, else $KIOSK_SERVER_DB, else sqlite:///kiosk-server.db. --db may come before
+the command or after it (`kiosk server --db URL init` and `kiosk server init --db URL` are the same).
 """
 
 from __future__ import annotations
@@ -39,15 +40,28 @@ from kiosk.server.faults import KINDS, FaultPlan
 from kiosk.server.models import BookingRow
 from kiosk.store.times import from_text
 
+#: The exit status of a command whose reader went away (`kiosk server events ... | head -1`): what a
+#: shell reports for a process ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 2
+        return _handle(args)
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader left (`| head -1`): nothing more to say, and no traceback
+        return EXIT_BROKEN_PIPE
+
+
+def _handle(args: argparse.Namespace) -> int:
     try:
         result: int = args.handler(args)
+        sys.stdout.flush()  # a pipe closed early shows here, inside main(), rather than at exit
     except (
         offices.OfficeError,
         kiosks.KioskError,
@@ -62,6 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if engine is not None:
             engine.dispose()
     return result
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that what is still buffered is not written (and fails again) at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,7 +111,19 @@ def _parser() -> argparse.ArgumentParser:
     _office_commands(commands)
     _kiosk_commands(commands)
     _key_commands(commands)
+    _share_options(parser)
     return parser
+
+
+def _share_options(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command the group's --db too, so that it may follow the command. The copies
+    default to SUPPRESS: absent, they leave the value the group's own option set (flag, $KIOSK_SERVER_DB
+    or the default) alone."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.add_argument("--db", default=argparse.SUPPRESS, help="database URL (also before the command)")
+                _share_options(sub)
 
 
 def _office_commands(commands: Any) -> None:

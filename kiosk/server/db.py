@@ -2,14 +2,16 @@
 
 The same code runs on both. Differences are kept here: SQLite writers take the write lock at BEGIN
 (BEGIN IMMEDIATE, so two writers never deadlock on a lock upgrade) and PostgreSQL writers lock the
-rows that order them (`FOR UPDATE`, advisory locks). `server_meta` holds the schema version; a
-database written by a newer server is refused.
+rows that order them (`FOR UPDATE`, advisory locks). `server_meta` holds the schema version (a
+database written by a newer server is refused) and the evidence key: the secret that keyed hashes of
+presented texts are made with (see evidence_key()).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +26,8 @@ from kiosk.server.models import SCHEMA_VERSION, Base, MetaRow
 
 DEFAULT_URL = "sqlite:///kiosk-server.db"
 WRITER_LOCK = "writer"
+#: The server's secret for keyed hashes of presented texts (masked evidence); 32 random bytes, hex.
+EVIDENCE_KEY = "evidence_key"
 _IMMEDIATE = "kiosk_server_immediate"
 
 
@@ -82,6 +86,31 @@ def init_schema(engine: Engine) -> None:
             )
         statement = insert_for(connection, MetaRow).values(key=WRITER_LOCK, value="")
         connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+        _ensure_evidence_key(connection)
+
+
+def evidence_key(connection: Connection) -> bytes:
+    """The server's evidence key, made once (at init, or here for a database made before it existed)
+    and never changed: two reports of one forged code get the same keyed hash on this server, and
+    nobody without the database can tell which text a hash stands for. Kept in `server_meta`, so every
+    instance over one database uses the same key; protect the database and its backups accordingly."""
+    value = _stored_evidence_key(connection)
+    if value is None:
+        _ensure_evidence_key(connection)
+        value = _stored_evidence_key(connection)
+    if value is None:  # pragma: no cover - the row was just written in this transaction
+        raise ServerDbError("the server database has no evidence key; run `kiosk server init`")
+    return bytes.fromhex(value)
+
+
+def _stored_evidence_key(connection: Connection) -> str | None:
+    value = connection.execute(select(MetaRow.value).where(MetaRow.key == EVIDENCE_KEY)).scalar()
+    return None if value is None else str(value)
+
+
+def _ensure_evidence_key(connection: Connection) -> None:
+    statement = insert_for(connection, MetaRow).values(key=EVIDENCE_KEY, value=secrets.token_hex(32))
+    connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
 
 
 def insert_for(connection: Connection, table: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -19,12 +20,12 @@ from sqlalchemy import Connection, insert, select, update
 
 from kiosk.domain.decide import decide
 from kiosk.domain.model import Booking, Category, Circumstances, Decision, Entry, Status
-from kiosk.domain.payload import mask_code
+from kiosk.domain.payload import mask_code, mask_evidence
 from kiosk.protocol.codes import present
 from kiosk.protocol.schema import AuditHead, CheckRequest, EventBatch, EventResult, WireEvent
 from kiosk.protocol.wire import keyring_of
 from kiosk.server import keys, offices
-from kiosk.server.db import insert_for, lock_booking, utc_text
+from kiosk.server.db import evidence_key, insert_for, lock_booking, utc_text
 from kiosk.server.models import AuditReportRow, BookingRow, EventRow, KioskRow
 
 UPLOAD, ONLINE = "upload", "online"
@@ -145,7 +146,7 @@ def check(connection: Connection, kiosk_row: Any, request: CheckRequest, now: dt
                 occurred_at=utc_text(now),
                 received_at=utc_text(now),
                 booking_ref=booking.booking_ref if booking else None,
-                code_masked=mask_code(code) if code else "",
+                code_masked=masked_evidence(connection, code) if code else "",
                 payload_kind=presentation.payload.kind.value,
                 verdict=decision.verdict.value,
                 reason=decision.reason.value,
@@ -158,6 +159,14 @@ def check(connection: Connection, kiosk_row: Any, request: CheckRequest, now: dt
             .on_conflict_do_nothing(index_elements=["event_uuid"])
         )
     return decision
+
+
+def masked_evidence(connection: Connection, code: str) -> str:
+    """What an event keeps of a presented code: its masked form, never longer than the column
+    (mask_evidence). A long text (a signed code, genuine or forged) keeps its ends, its length and a
+    hash keyed with the server's evidence key, so two reports of one forged code match on this server."""
+    digest = hmac.new(evidence_key(connection), code.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return mask_evidence(code, digest)
 
 
 def events_of(connection: Connection, office_code: str, gate: str | None = None, day: str | None = None) -> list[Any]:

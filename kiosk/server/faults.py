@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import math
 import random
 import threading
 from collections import Counter
@@ -88,19 +89,28 @@ class FaultPlan:
                     return kind
         return None
 
-    def replace(self, data: dict[str, Any]) -> None:
-        rules = [Rule(**rule) for rule in data.get("rules", [])]
+    def replace(self, data: Any) -> None:
+        """Take a new plan from the control request's JSON. Raises ValueError or TypeError, with the
+        plan unchanged, for anything that is not a plan."""
+        if not isinstance(data, dict) or not isinstance(data.get("rules", []), list):
+            raise ValueError("a fault plan is a JSON object whose rules are a list")
+        rules = [_rule(rule) for rule in data.get("rules", [])]
         kinds = tuple(data.get("random_kinds", KINDS))
         for kind in (*[r.kind for r in rules], *kinds):
             if kind not in KINDS:
                 raise ValueError(f"unknown fault {kind!r}")
+        rate = _number(data.get("rate", 0.0))
+        timeout_s = _number(data.get("timeout_s", self.timeout_s))
+        seed = data.get("seed")
+        if seed is not None and not isinstance(seed, int | float | str):
+            raise TypeError("seed must be a number or a string")
         with self._lock:
             self.rules = rules
-            self.rate = float(data.get("rate", 0.0))
+            self.rate = rate
             self.random_kinds = kinds
-            self.timeout_s = float(data.get("timeout_s", self.timeout_s))
+            self.timeout_s = timeout_s
             if "seed" in data:
-                self._random.seed(data["seed"])
+                self._random.seed(seed)
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -115,6 +125,26 @@ class FaultPlan:
         if kind in PAGE:
             return method == "GET" and path.startswith("/v1/bookings")
         return True
+
+
+def _rule(data: Any) -> Rule:
+    if not isinstance(data, dict):
+        raise TypeError("a fault rule is a JSON object")
+    rule = Rule(**data)
+    if not isinstance(rule.kind, str) or not isinstance(rule.path, str):
+        raise TypeError("a fault rule's kind and path are strings")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (rule.count, rule.after)):
+        raise TypeError("a fault rule's count and after are integers")
+    return rule
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"not a number: {value!r:.40}")
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"not a finite number of at least 0: {value!r:.40}")
+    return number
 
 
 class FaultMiddleware:
@@ -159,9 +189,8 @@ class FaultMiddleware:
         else:
             previous = self._last_page.get(auth)
             self._last_page[auth] = (body, _page_headers(headers))
-            known = [
-                k for k in dict(scope["headers"]).get(KNOWN_KEYS_HEADER.lower().encode(), b"").decode().split(",") if k
-            ]
+            known_header = dict(scope["headers"]).get(KNOWN_KEYS_HEADER.lower().encode(), b"")
+            known = [k for k in known_header.decode("latin-1").split(",") if k]
             body, page_headers = self._spoil(kind, body, _page_headers(headers), previous, known)
             await _send(send, 200, _replace_page_headers(headers, page_headers, len(body)), body)
 
@@ -221,7 +250,7 @@ class FaultMiddleware:
         return status, headers, b"".join(chunks)
 
     async def _control(self, scope: Scope, receive: Any, send: Any) -> None:
-        token = dict(scope["headers"]).get(TOKEN_HEADER, b"").decode()
+        token = dict(scope["headers"]).get(TOKEN_HEADER, b"").decode("latin-1")
         if not self.plan.token or token != self.plan.token:
             await _send(send, 404, [(b"content-type", b"text/plain")], b"not found")
             return
@@ -234,10 +263,15 @@ class FaultMiddleware:
                     break
             try:
                 data = json.loads(body or b"{}")
+                shift = self.context.clock_shift
+                if isinstance(data, dict) and "clock_shift_s" in data:
+                    seconds = data["clock_shift_s"]
+                    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+                        raise TypeError("clock_shift_s must be a number of seconds")
+                    shift = dt.timedelta(seconds=seconds)
                 self.plan.replace(data)
-                if "clock_shift_s" in data:
-                    self.context.clock_shift = dt.timedelta(seconds=float(data["clock_shift_s"]))
-            except (ValueError, TypeError) as exc:
+                self.context.clock_shift = shift
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
                 await _send(send, 400, [(b"content-type", b"text/plain")], str(exc).encode())
                 return
         answer = {**self.plan.snapshot(), "clock_shift_s": self.context.clock_shift.total_seconds()}

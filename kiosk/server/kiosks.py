@@ -13,8 +13,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, func, insert, select, update
 
+from kiosk.protocol.schema import Gate, GuardText, KioskId
 from kiosk.server.db import utc_text
 from kiosk.server.models import EventRow, KioskRow
 from kiosk.server.offices import office
@@ -44,6 +46,9 @@ def create(
     """Register a kiosk for an office and hand out its one-time enrolment token."""
     office_row = office(connection, office_code)
     kiosk_id = kiosk_id or f"K-{secrets.token_hex(4).upper()}"
+    _check("kiosk id", _KIOSK_ID, kiosk_id)
+    _check("gate", _GATE, gate)
+    _check("label", _LABEL, label)
     if connection.execute(select(KioskRow.kiosk_id).where(KioskRow.kiosk_id == kiosk_id)).first():
         raise KioskError(f"kiosk {kiosk_id} exists already")
     token = secrets.token_urlsafe(32)
@@ -61,6 +66,20 @@ def create(
         )
     )
     return Enrolment(kiosk_id, token, expires)
+
+
+_KIOSK_ID: TypeAdapter[str] = TypeAdapter(KioskId)
+_GATE: TypeAdapter[str] = TypeAdapter(Gate)
+_LABEL: TypeAdapter[str] = TypeAdapter(GuardText)
+
+
+def _check(name: str, adapter: TypeAdapter[str], value: str) -> None:
+    """The same shapes the wire gives these fields (and no longer than their columns)."""
+    try:
+        adapter.validate_python(value)
+    except ValidationError as exc:
+        problem = exc.errors()[0].get("msg", "not allowed")
+        raise KioskError(f"{name} {value[:40]!r}{'...' if len(value) > 40 else ''}: {problem}") from None
 
 
 def redeem(connection: Connection, token: str, gate: str, label: str, now: dt.datetime) -> tuple[Any, str]:

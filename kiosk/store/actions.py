@@ -342,6 +342,10 @@ class QueueItem:
     booking_tampered: bool = False
     resolution: Resolution | None = None
     notes: tuple[GuardNote, ...] = ()
+    #: Which path decided (the door's facts): "server" (the online check across gates) or "local".
+    decided_by: str = "local"
+    #: Why this kiosk decided without the server's answer (timeout, unreachable, not enrolled, ...).
+    fallback: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -460,6 +464,8 @@ def _queue_item(row: dict[str, Any], rules: OfficeRules, booking: Any, actions: 
         booking_tampered=booking is _TAMPERED,
         resolution=resolution,
         notes=tuple(notes),
+        decided_by=facts.get("decided_by", "local"),
+        fallback=facts.get("fallback", ""),
     )
 
 
@@ -718,6 +724,8 @@ class StoreStatus:
     audit_problem: str
     free_disk_bytes: int
     bookings: int
+    #: Outbox rows the server refused for good, or that can never be sent: kept for the IT person.
+    refused_uploads: int = 0
     #: The booking file was lost and the bookings not imported again (KioskStore.booking_data_lost()).
     bookings_lost: bool = False
 
@@ -745,5 +753,6 @@ def store_status(store: KioskStore, now: dt.datetime, verify: bool = False) -> S
         audit_problem=(report.problems[0] if report and report.problems else ""),
         free_disk_bytes=free,
         bookings=store.booking_count(),
+        refused_uploads=store.refused_uploads(),
         bookings_lost=lost,
     )

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +48,7 @@ from kiosk.store.engine import (
     make_engine,
     make_feed_engine,
 )
-from kiosk.store.recorder import Recorded, decide_and_record, lookup
+from kiosk.store.recorder import Annotation, Recorded, decide_and_record, event_row, lookup, write_event
 from kiosk.store.schema import BookingRow, OutboxRow, ScanEventRow, SyncStateRow
 from kiosk.store.times import from_text, to_text
 
@@ -441,20 +441,21 @@ class KioskStore:
         return decide(presentation, booking, entries, current.rules, circumstances)
 
     def record(
-        self, presentation: Presentation, now: dt.datetime, source: str = "camera", event_uuid: str | None = None
+        self,
+        presentation: Presentation,
+        now: dt.datetime,
+        source: str = "camera",
+        event_uuid: str | None = None,
+        annotation: Annotation | None = None,
     ) -> Recorded:
         """Decide and make the decision durable. Raises StoreError if it could not be recorded: the
-        caller must then show OUT OF ORDER and keep the gate shut."""
+        caller must then show OUT OF ORDER and keep the gate shut. (The kiosk's code reaches this
+        through the door, kiosk/door, which builds the presentation.)"""
         _require_aware(now)
         with self._locks.scan():
-            return self._record(presentation, now, source, event_uuid)
-
-    def _record(self, presentation: Presentation, now: dt.datetime, source: str, event_uuid: str | None) -> Recorded:
-        try:
-            with self.writing() as connection:
-                current = self._settings(connection)
-                circumstances = self._circumstances(connection, now, current)
-                recorded = decide_and_record(
+            return self._recorded_in_one_transaction(
+                now,
+                lambda connection, current, circumstances: decide_and_record(
                     connection,
                     self.hasher,
                     presentation,
@@ -463,7 +464,40 @@ class KioskStore:
                     current.identity,
                     source,
                     event_uuid,
-                )
+                    annotation,
+                ),
+            )
+
+    def record_decided(
+        self,
+        presentation: Presentation,
+        decision: Decision,
+        now: dt.datetime,
+        source: str,
+        event_uuid: str,
+        annotation: Annotation | None = None,
+    ) -> Recorded:
+        """Record a decision made elsewhere (the server's, across gates) exactly as a local one is
+        recorded: event, outbox row and audit entry in one transaction."""
+        _require_aware(now)
+
+        def write(connection: Connection, current: _Settings, circumstances: Circumstances) -> Recorded:
+            identity = current.identity
+            row = event_row(self.hasher, presentation, decision, now, event_uuid, identity, source, annotation)
+            head = write_event(connection, row, identity)
+            return Recorded(event_uuid, decision, now, head.seq, head.hash)
+
+        with self._locks.scan():
+            return self._recorded_in_one_transaction(now, write)
+
+    def _recorded_in_one_transaction(
+        self, now: dt.datetime, write: Callable[[Connection, _Settings, Circumstances], Recorded]
+    ) -> Recorded:
+        try:
+            with self.writing() as connection:
+                current = self._settings(connection)
+                circumstances = self._circumstances(connection, now, current)
+                recorded = write(connection, current, circumstances)
                 new_head = audit.Head(recorded.audit_seq, recorded.audit_hash)
                 blocker, overtaken = self._anchor_check(connection, new_head)
         except booking_repo.TamperedRowError as exc:
@@ -664,8 +698,17 @@ class KioskStore:
             }
 
     def outbox_size(self) -> int:
+        """Outbox rows waiting to be uploaded (not those marked refused: see refused_uploads())."""
         with self.reading() as connection:
-            return int(connection.execute(select(func.count()).select_from(OutboxRow)).scalar_one())
+            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.refused_at.is_(None))
+            return int(connection.execute(query).scalar_one())
+
+    def refused_uploads(self) -> int:
+        """Outbox rows the server refused for good, or that can never be sent: kept for the IT person,
+        never sent again (kiosk/sync/apply.py; listed by `kiosk sync status`)."""
+        with self.reading() as connection:
+            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.refused_at.is_not(None))
+            return int(connection.execute(query).scalar_one())
 
     def event(self, event_uuid: str) -> dict[str, Any] | None:
         with self.reading() as connection:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert
 
 from kiosk.domain.decide import Presentation, decide
 from kiosk.domain.model import Booking, Circumstances, Decision, Entry, OfficeRules
-from kiosk.domain.payload import mask_code
+from kiosk.domain.payload import mask_evidence
 from kiosk.store import audit
 from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import CodeHasher
@@ -36,6 +36,12 @@ class Recorded:
     occurred_at: dt.datetime
     audit_seq: int
     audit_hash: str
+    #: Which path decided: "server" (the online check across gates) or "local" (this kiosk's data).
+    decided_by: str = "local"
+    #: Why the kiosk decided here although an online check was possible ("" when the server decided).
+    fallback: str = ""
+    #: How long the online check took, when one was made (ms).
+    online_ms: float | None = None
 
 
 def lookup(
@@ -50,6 +56,18 @@ def lookup(
     return code_hash, booking, entries
 
 
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """What the door adds to an event beyond the decision: who typed the code, and which path decided.
+
+    `facts` go into the event's facts (e.g. decided_by, fallback, entered_by); `guard_id` and `note`
+    name the guard who typed a code in by hand."""
+
+    facts: dict[str, str] = field(default_factory=dict)
+    guard_id: int | None = None
+    note: str | None = None
+
+
 def decide_and_record(
     connection: Connection,
     hasher: CodeHasher,
@@ -59,32 +77,58 @@ def decide_and_record(
     identity: Identity,
     source: str,
     event_uuid: str | None = None,
+    annotation: Annotation | None = None,
 ) -> Recorded:
     """Inside the caller's BEGIN IMMEDIATE transaction: decide, then write event, outbox row, audit entry."""
     code_hash, booking, entries = lookup(connection, hasher, presentation)
     decision = decide(presentation, booking, entries, rules, circumstances)
-    facts = {**decision.facts, "source": source}
-    row: dict[str, Any] = {
-        "event_uuid": event_uuid or str(uuid.uuid4()),
-        "occurred_at": to_text(circumstances.now),
+    uuid_ = event_uuid or str(uuid.uuid4())
+    row = event_row(hasher, presentation, decision, circumstances.now, uuid_, identity, source, annotation, code_hash)
+    row["gate"] = circumstances.gate
+    head = write_event(connection, row, identity)
+    return Recorded(uuid_, decision, circumstances.now, head.seq, head.hash)
+
+
+def event_row(
+    hasher: CodeHasher,
+    presentation: Presentation,
+    decision: Decision,
+    now: dt.datetime,
+    event_uuid: str,
+    identity: Identity,
+    source: str,
+    annotation: Annotation | None = None,
+    code_hash: bytes | None = None,
+) -> dict[str, Any]:
+    """The scan event's row, the same for a decision made here and one made by the server. The masked
+    code is bounded (mask_evidence): a long payload, such as a forged signed code, keeps its ends,
+    its length and a keyed hash, never its whole text."""
+    annotation = annotation or Annotation()
+    booking = decision.booking
+    payload = presentation.payload
+    if payload.is_code and code_hash is None:
+        code_hash = hasher.hash(payload.code)
+    masked = mask_evidence(payload.code, code_hash.hex()) if payload.is_code and code_hash else ""
+    facts = {**decision.facts, **annotation.facts, "source": source}
+    return {
+        "event_uuid": event_uuid,
+        "occurred_at": to_text(now),
         "kind": "scan",
         "kiosk_id": identity.kiosk_id,
-        "gate": circumstances.gate,
+        "gate": identity.gate,
         "booking_ref": booking.booking_ref if booking else None,
-        "code_hash": code_hash,
-        "code_masked": mask_code(presentation.payload.code) if presentation.payload.is_code else "",
-        "payload_kind": presentation.payload.kind.value,
+        "code_hash": code_hash if payload.is_code else None,
+        "code_masked": masked,
+        "payload_kind": payload.kind.value,
         "verdict": decision.verdict.value,
         "reason": decision.reason.value,
         "persons": decision.persons,
         "service_date": booking.service_date.isoformat() if booking else None,
-        "guard_id": None,
+        "guard_id": annotation.guard_id,
         "ref_event": None,
-        "note": None,
+        "note": annotation.note,
         "facts": json.dumps(facts, sort_keys=True),
     }
-    head = write_event(connection, row, identity)
-    return Recorded(row["event_uuid"], decision, circumstances.now, head.seq, head.hash)
 
 
 def write_event(connection: Connection, row: dict[str, Any], identity: Identity) -> audit.Head:

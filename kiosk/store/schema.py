@@ -93,7 +93,11 @@ class ScanEventRow(Base):
 
 
 class OutboxRow(Base):
-    """Events waiting to go to the central server; deleted only when the server has them."""
+    """Events waiting to go to the central server; deleted only when the server has them.
+
+    A row the server refused for good, or whose body can never be sent, is marked (`refused_at`,
+    `refused_reason`; migration 0004) and kept for the office's IT person: never sent again, not
+    counted as pending (kiosk/sync/apply.py)."""
 
     __tablename__ = "outbox"
 
@@ -103,6 +107,10 @@ class OutboxRow(Base):
     created_at: Mapped[str] = mapped_column(String(40))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: When the row was marked refused (None: pending, the uploader sends it).
+    refused_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: Why: the server's answer, or what makes the stored body unsendable.
+    refused_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditRow(Base):

@@ -27,6 +27,7 @@ from kiosk.protocol.schema import (
     EventBatch,
     EventBatchResult,
     RevokedBody,
+    WireEvent,
 )
 from kiosk.protocol.wire import (
     API_PREFIX,
@@ -95,7 +96,10 @@ class KioskRevokedError(SyncError):
 @dataclass(frozen=True, slots=True)
 class SyncResult:
     uploaded: int = 0
+    #: Outbox rows refused for good in this sync, marked and kept for the IT person (never sent again):
+    #: those the server refused (`conflict`) and those that can never be sent (`unsendable`).
     refused: int = 0
+    #: Of `refused`, the rows whose stored body fails the wire model (see kiosk/sync/apply.py).
     unsendable: int = 0
     pages: int = 0
     bookings: int = 0
@@ -217,18 +221,16 @@ class SyncClient:
     # --- upload -------------------------------------------------------------------------------------
 
     def _upload(self, http: httpx.Client, ring: Keyring, enrolled: Enrolment) -> tuple[int, int, int, str]:
-        uploaded = refused = 0
+        """Send the pending outbox in batches. Returns the events delivered, the rows refused for good
+        now (by the server, or because they can never be sent), of those the ones that can never be
+        sent, and the server's audit alert ("" when none)."""
+        uploaded = refused = unsendable = 0
         alert = ""
         rounds = self.store.outbox_size() // self._upload_batch + 2
-        unsendable: set[str] = set()
         for _ in range(rounds):
-            batch = apply.outbox_batch(self.store, self._upload_batch + len(unsendable))
-            for item in batch:
-                if item.event is None and item.event_uuid not in unsendable:
-                    unsendable.add(item.event_uuid)
-                    log.error("outbox event %s %s", item.event_uuid, item.problem)
-                    apply.outbox_failed(self.store, [item.event_uuid], item.problem)
-            events = [item.event for item in batch if item.event is not None][: self._upload_batch]
+            events, marked = self._next_batch()
+            refused += marked
+            unsendable += marked
             with self.store.reading() as connection:
                 cursor = state.cursor(connection)
             head = self.store.audit_head()
@@ -259,16 +261,31 @@ class SyncClient:
             answered = set(delivered) | {uuid for uuid, _ in refusals}
             if answered != sent:
                 raise ResponseRefusedError("the server did not answer for every event sent")
-            apply.outbox_done(self.store, delivered, refusals, self._clock())
+            refused += apply.outbox_done(self.store, delivered, refusals, self._clock())
             uploaded += len(delivered)
-            refused += len(refusals)
             self._progress()
             if answer.audit == "alert":
                 alert = answer.audit_detail
                 log.error("the server flags this kiosk's audit chain: %s", alert)
             if len(events) < self._upload_batch:
                 break
-        return uploaded, refused, len(unsendable), alert
+        return uploaded, refused, unsendable, alert
+
+    def _next_batch(self) -> tuple[list[WireEvent], int]:
+        """The oldest pending events, up to a batch. A row that can never be sent (its stored body fails
+        the wire model) is marked refused on the way, with its audit entry, and the batch is read again
+        without it, so a bad row neither blocks nor shrinks the batches. Returns the events and the
+        rows marked refused."""
+        marked = 0
+        seen: set[str] = set()
+        while True:
+            batch = apply.outbox_batch(self.store, self._upload_batch)
+            bad = [(item.event_uuid, item.problem) for item in batch if item.event is None]
+            new = [(uuid, problem) for uuid, problem in bad if uuid not in seen]
+            if not new:  # (`seen`: a row whose marking did not take is not tried twice in one sync)
+                return [item.event for item in batch if item.event is not None], marked
+            seen.update(uuid for uuid, _ in new)
+            marked += apply.outbox_refused(self.store, new, self._clock())
 
     # --- download -----------------------------------------------------------------------------------
 

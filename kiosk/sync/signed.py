@@ -1,7 +1,8 @@
 """Signed booking codes at the kiosk: verify against the synced keys, and decide on their own fields.
 
-Verification happens before decide() (crypto stays out of the domain): a genuine code's presentation
-carries the inner booking code and signature_valid=True; anything else signature_valid=False (FORGED).
+Verification happens in the door (kiosk/door, with kiosk.protocol.codes.read) before decide(): crypto
+stays out of the domain. A genuine code's presentation carries the inner booking code and
+signature_valid=True; anything else signature_valid=False (FORGED).
 
 Choice for a genuine code whose booking the kiosk does not hold (not synced yet, or the kiosk has no
 data at all): the kiosk "learns" the booking from the signed fields, inserting it into its local data
@@ -19,24 +20,12 @@ import datetime as dt
 
 from sqlalchemy import or_, select
 
-from kiosk.domain.decide import Presentation
 from kiosk.protocol import codes
 from kiosk.store import audit
 from kiosk.store import bookings as booking_repo
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import BookingRow
 from kiosk.store.times import to_text
-from kiosk.sync import state
-
-
-def presentation(store: KioskStore, raw: bytes | str, now: dt.datetime, other_codes: int = 0) -> Presentation:
-    """The presentation to decide for what the reader saw (learning a genuine signed booking if needed)."""
-    with store.reading() as connection:
-        ring = state.keyring(connection)
-    result, fields = codes.present(raw, ring, other_codes)
-    if fields is not None:
-        learn(store, fields, now)
-    return result
 
 
 def learn(store: KioskStore, fields: codes.SignedFields, now: dt.datetime) -> bool:

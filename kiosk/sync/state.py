@@ -55,6 +55,8 @@ class SyncStatus:
     last_error: str | None = None
     outbox_pending: int = 0
     syncing: bool = False
+    #: Outbox rows refused for good (by the server, or never sendable): kept, never sent again.
+    outbox_refused: int = 0
 
     def data_age(self, now: dt.datetime) -> dt.timedelta | None:
         return None if self.data_as_of is None else now - self.data_as_of
@@ -68,6 +70,8 @@ class SyncStatus:
         age = self.data_age(now)
         age_text = "no complete data yet" if age is None else f"data {_duration(age)} old"
         parts = [age_text, f"{self.outbox_pending} event(s) to upload"]
+        if self.outbox_refused:
+            parts.append(f"{self.outbox_refused} refused upload(s) kept for IT (kiosk sync status)")
         if self.server_offset_s is not None and abs(self.server_offset_s) >= 1:
             parts.append(f"clock {self.server_offset_s:+.0f} s from server")
         if self.syncing:
@@ -160,9 +164,11 @@ def status(store: KioskStore) -> SyncStatus:
     with store.reading() as connection:
         enrolled = enrolment(connection)
         row = connection.execute(select(SyncStateRow).where(SyncStateRow.id == 1)).first()
-        pending = int(connection.execute(select(func.count()).select_from(OutboxRow)).scalar_one())
+        outbox = select(func.count()).select_from(OutboxRow)
+        pending = int(connection.execute(outbox.where(OutboxRow.refused_at.is_(None))).scalar_one())
+        refused = int(connection.execute(outbox.where(OutboxRow.refused_at.is_not(None))).scalar_one())
     if enrolled is None:
-        return SyncStatus(enrolled=False, outbox_pending=pending)
+        return SyncStatus(enrolled=False, outbox_pending=pending, outbox_refused=refused)
 
     def when(value: str | None) -> dt.datetime | None:
         return from_text(value) if value else None
@@ -180,4 +186,5 @@ def status(store: KioskStore) -> SyncStatus:
         server_offset_s=row.server_offset_s if row else None,
         last_error=row.last_error if row else None,
         outbox_pending=pending,
+        outbox_refused=refused,
     )

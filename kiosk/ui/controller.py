@@ -7,7 +7,8 @@
 Only `DbWriter.recorded` ever leads to an ADMIT screen or a gate pulse (commit before show); a failed
 write, a slow database (CHECKING too long), a camera or relay fault all end in OUT OF ORDER. The screen
 rules themselves live in kiosk.domain.screen; this class drives them with a timer and the real clock.
-A code the guard types in takes the same path (source "manual") and gets a note naming the guard.
+Every code goes through the door (kiosk/door) on the writer thread: the camera's, the hand scanner's,
+and one the guard types in (source "manual"; the record names the guard).
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from kiosk.domain.debounce import Debouncer
-from kiosk.domain.decide import Presentation
 from kiosk.domain.explain import Lang
 from kiosk.domain.model import Verdict
-from kiosk.domain.payload import parse_payload
 from kiosk.domain.screen import Fault, Screen, ScreenMachine, ScreenState, Timeouts
+from kiosk.door import Door, DoorSettings, Intake, OnlineStats, Sighting, Source
 from kiosk.store import actions
 from kiosk.store.actions import ActionKind, ActionResult
 from kiosk.store.recorder import Recorded
@@ -49,7 +48,6 @@ CHECKING_TONE_DELAY_MS = 150
 #: Scans waiting for the writer beyond this are not decided (the screen already shows the problem).
 MAX_PENDING_SCANS = 8
 DATA_AGE_REFRESH_MS = 30_000
-MANUAL_NOTE = "manual code entry by this guard"
 
 
 def utc_now() -> dt.datetime:
@@ -74,6 +72,8 @@ class KioskController(QObject):
         monotonic: Callable[[], float] = time.monotonic,
         timeouts: Timeouts | None = None,
         debounce_s: float = 3.0,
+        door: Door | None = None,
+        online_check: bool = False,
         default_lang: Lang = Lang.ID,
         reports_dir: Path | None = None,
         sync_now: Callable[[], None] | None = None,
@@ -89,7 +89,9 @@ class KioskController(QObject):
         self.clock = clock
         self.monotonic = monotonic
         self.machine = ScreenMachine(timeouts or Timeouts())
-        self.debouncer = Debouncer(debounce_s)
+        self.intake = Intake(debounce_s)  # the kiosk's one debouncer
+        self.door = door if door is not None else Door(writer.store, DoorSettings(online_check=False))
+        self.online_stats = OnlineStats(online_check)
         self.default_lang = default_lang
         self.reports_dir = reports_dir
         self.sync_now = sync_now
@@ -134,11 +136,10 @@ class KioskController(QObject):
 
     # --- codes in -----------------------------------------------------------------------------------
 
-    def code_seen(self, presentation: Presentation, source: str = "camera") -> bool:
-        """A code from the camera or the hand scanner. True when it goes on to be decided."""
-        payload = presentation.payload
-        key = f"{payload.kind.value}:{payload.code}:{presentation.other_codes}"
-        if not self.debouncer.is_new_presentation(key, self.monotonic()):
+    def code_seen(self, raws: Sequence[bytes | str], source: Source = Source.CAMERA) -> bool:
+        """Codes read together (camera frame, hand scanner). True when they go on to be decided."""
+        sighting = self.intake.accept(raws, source, self.clock(), self.monotonic())
+        if sighting is None:
             return False
         if self._pending >= MAX_PENDING_SCANS:
             if not self._dropped_warned:
@@ -146,26 +147,26 @@ class KioskController(QObject):
                 log.error("the database writer is %d scans behind; new codes are not decided", self._pending)
             return False
         previous = self.machine.screen
-        if not self.machine.code_seen(self.monotonic(), camera=source == "camera"):
+        if not self.machine.code_seen(self.monotonic(), camera=source is Source.CAMERA):
             return False
         self._apply(self.machine.screen, previous)
-        self._record(presentation, source, None)
+        self._record(sighting)
         return True
 
     def manual_entry(self, text: str, guard_id: int) -> None:
-        """A code typed by a guard: the same decision path, whatever the screen shows."""
+        """A code typed by a guard: the same door, whatever the screen shows; the record names the guard."""
         previous = self.machine.screen
         self.machine.code_seen(self.monotonic(), by_guard=True)
         self._apply(self.machine.screen, previous)
-        self._record(Presentation(parse_payload(text)), "manual", guard_id)
+        self._record(Sighting(text, self.clock(), Source.MANUAL, guard_id=guard_id))
 
-    def _record(self, presentation: Presentation, source: str, guard_id: int | None) -> None:
+    def _record(self, sighting: Sighting) -> None:
         self._pending += 1
+        guard_id = sighting.guard_id
         self.writer.record(
-            presentation,
-            self.clock(),
-            source,
-            lambda recorded: self._recorded(recorded, source, guard_id),
+            self.door,
+            sighting,
+            lambda recorded: self._recorded(recorded, sighting.source, guard_id),
             lambda error: self._record_failed(failure_text(error), guard_id),
         )
 
@@ -179,14 +180,10 @@ class KioskController(QObject):
         self._apply(screen, previous)
         if recorded.decision.verdict is Verdict.ADMIT:
             self.relay.pulse(max(recorded.decision.persons, 1))
-        if guard_id is not None:
-            now = self.clock()
-            self.jobs.write(
-                lambda store: actions.add_note(store, recorded.event_uuid, guard_id, MANUAL_NOTE, now),
-                lambda _result: None,
-                lambda error: log.error("could not note the manual entry: %s", error),
-            )
-            if self.console is not None:
+        self.online_stats.add(recorded)
+        if self.console is not None:
+            self.console.status_page.set_online(self.online_stats.summary())
+            if guard_id is not None:
                 self.console.show_manual_result(recorded)
         self.scanRecorded.emit(recorded, source)
         self._faults_changed()

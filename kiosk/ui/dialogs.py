@@ -52,6 +52,7 @@ def scan_summary(item: QueueItem, with_result: bool = True) -> list[tuple[str, s
         rows.append((translate("ScanSummary", "Booking"), translate("ScanSummary", "not known to this kiosk")))
     if item.first_entry_time:
         rows.append((translate("ScanSummary", "First entry"), f"{item.first_entry_time} · {item.first_entry_gate}"))
+    rows.append((translate("ScanSummary", "Decided"), labels.decided(item.decided_by, item.fallback)))
     return rows
 
 

@@ -73,6 +73,21 @@ SOURCES: dict[str, str] = {
     "manual": QT_TRANSLATE_NOOP("Labels", "typed by guard"),
 }
 
+#: Why the kiosk decided a scan itself (kiosk/door, kiosk/sync/online: the phrase before any detail).
+FALLBACKS: dict[str, str] = {
+    "online check off": QT_TRANSLATE_NOOP("Labels", "online check off"),
+    "not a booking code": QT_TRANSLATE_NOOP("Labels", "not a booking code"),
+    "signature checked here": QT_TRANSLATE_NOOP("Labels", "signature checked here"),
+    "an entry here the server has not seen yet": QT_TRANSLATE_NOOP(
+        "Labels", "an entry here the server has not seen yet"
+    ),
+    "not enrolled": QT_TRANSLATE_NOOP("Labels", "not enrolled with a server"),
+    "enrolment revoked": QT_TRANSLATE_NOOP("Labels", "enrolment revoked"),
+    "timeout": QT_TRANSLATE_NOOP("Labels", "server too slow"),
+    "unreachable": QT_TRANSLATE_NOOP("Labels", "server unreachable"),
+    "unusable answer": QT_TRANSLATE_NOOP("Labels", "unusable answer from the server"),
+}
+
 FAULTS: dict[str, str] = {
     "camera": QT_TRANSLATE_NOOP("Labels", "camera"),
     "database": QT_TRANSLATE_NOOP("Labels", "database"),
@@ -116,3 +131,24 @@ def source(code: str) -> str:
 
 def fault(code: str) -> str:
     return _lookup(FAULTS, code)
+
+
+BY_SERVER = QT_TRANSLATE_NOOP("Labels", "by the server (all gates)")
+DECIDED_HERE = QT_TRANSLATE_NOOP("Labels", "offline: decided here")
+
+
+def decided(decided_by: str, fallback: str) -> str:
+    """Which path decided a scan, for the guard: the server across gates, or this kiosk and why."""
+    if decided_by == "server":
+        return QCoreApplication.translate(CONTEXT, BY_SERVER)
+    phrase, detail = _split_fallback(fallback)
+    why = _lookup(FALLBACKS, phrase) + (f" {detail}" if detail else "") if phrase else ""
+    here = QCoreApplication.translate(CONTEXT, DECIDED_HERE)
+    return f"{here} ({why})" if why else here
+
+
+def _split_fallback(fallback: str) -> tuple[str, str]:
+    for phrase in sorted(FALLBACKS, key=len, reverse=True):
+        if fallback.startswith(phrase):
+            return phrase, fallback[len(phrase) :].strip(" :")
+    return fallback, ""

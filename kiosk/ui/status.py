@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import kiosk
+from kiosk.door.stats import OnlineSummary
 from kiosk.store.actions import StoreStatus
 from kiosk.store.settings import Identity
 from kiosk.ui import labels
@@ -42,6 +43,8 @@ ROWS: dict[str, list[tuple[str, str]]] = {
         ("sync_error", QT_TRANSLATE_NOOP("StatusPage", "Sync problem")),
         ("bookings", QT_TRANSLATE_NOOP("StatusPage", "Bookings held")),
         ("pending", QT_TRANSLATE_NOOP("StatusPage", "Pending uploads")),
+        ("refused", QT_TRANSLATE_NOOP("StatusPage", "Refused uploads")),
+        ("online", QT_TRANSLATE_NOOP("StatusPage", "Online check")),
     ],
     "audit": [
         ("audit_state", QT_TRANSLATE_NOOP("StatusPage", "Audit chain")),
@@ -93,6 +96,7 @@ class StatusPage(QWidget):
         self.audit_problem = ""
         self.identity = Identity()
         self.sync_available = False
+        self.online = OnlineSummary(False, 0, 0, None)
         self.values: dict[str, QLabel] = {}
         self.names: dict[str, QLabel] = {}
         self.titles: dict[str, QLabel] = {}
@@ -159,6 +163,10 @@ class StatusPage(QWidget):
         self.identity = identity
         self._render()
 
+    def set_online(self, summary: OnlineSummary) -> None:
+        self.online = summary
+        self._render()
+
     def set_sync_available(self, available: bool) -> None:
         self.sync_available = available
         self._render()
@@ -213,6 +221,7 @@ class StatusPage(QWidget):
         else:
             self._set("kiosk_faults", self.tr("in service"), "ok")
         self._render_store()
+        self._set("online", *self._online())
         self._set("office", self.identity.office_code)
         self._set("kiosk_id", self.identity.kiosk_id)
         self._set("kiosk_gate", self.identity.gate)
@@ -223,7 +232,7 @@ class StatusPage(QWidget):
     def _render_store(self) -> None:
         status = self.store
         if status is None:
-            for key in ("data_age", "last_sync", "sync_error", "bookings", "pending", "audit_head", "disk"):
+            for key in ("data_age", "last_sync", "sync_error", "bookings", "pending", "refused", "audit_head", "disk"):
                 self._set(key, "…")
         else:
             self._set("data_age", *self._age(status.data_age))
@@ -235,6 +244,9 @@ class StatusPage(QWidget):
             else:
                 self._set("bookings", str(status.bookings))
             self._set("pending", str(status.pending_uploads), "warn" if status.pending_uploads > 500 else "")
+            refused = status.refused_uploads
+            hint = self.tr("%n kept for IT: kiosk sync status", "", refused) if refused else "0"
+            self._set("refused", hint, "warn" if refused else "")
             self._set("audit_head", str(status.audit_head_seq))
             self._set("disk", *self._disk(status.free_disk_bytes))
         if self.audit_ok is None:
@@ -244,6 +256,23 @@ class StatusPage(QWidget):
         else:
             self._set("audit_state", self.tr("BROKEN: %1").replace("%1", self.audit_problem), "error")
         self._set("audit_checked", self._when(self.audit_checked) if self.audit_checked else "—")
+
+    def _online(self) -> tuple[str, str]:
+        """On or off; of the recent scans that asked, how many the server answered in time, median time."""
+        online = self.online
+        if not online.enabled:
+            return self.tr("off: every scan is decided here"), ""
+        if not online.asked:
+            if online.last_fallback:
+                return self.tr("on: %1").replace("%1", labels.decided("local", online.last_fallback)), "warn"
+            return self.tr("on: no scan yet"), ""
+        text = self.tr("on: %1 of %2 answered, median %3 ms")
+        text = text.replace("%1", str(online.answered)).replace("%2", str(online.asked))
+        text = text.replace("%3", f"{online.median_ms:.0f}" if online.median_ms is not None else "—")
+        if online.last_fallback and online.answered < online.asked:
+            text += " · " + self.tr("last fallback: %1").replace("%1", labels.decided("local", online.last_fallback))
+        share = online.share or 0.0
+        return text, "" if share >= 0.9 else "warn"
 
     def _age(self, age: dt.timedelta | None) -> tuple[str, str]:
         if age is None:

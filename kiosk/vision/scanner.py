@@ -1,10 +1,12 @@
-"""The scan loop's logic, without threads or Qt: camera upkeep, idle gating, decoding, debounce, health.
+"""The scan loop's logic, without threads or Qt: camera upkeep, idle gating, decoding, health.
 
 Two halves, so the worker can run them on two threads with a latest-frame mailbox in between, and tests
 can run them in one: `step()` (capture side) opens the camera when due, reads one frame, checks it and
-feeds the watchdog; `process(frame, now)` (decode side) gates, decodes and debounces, returning a
-CodeSeen for each new presentation. Nothing here raises for bad input: a broken frame, a camera error or
-a decoder exception is logged (rate-limited) and counted, and the loop goes on.
+feeds the watchdog; `process(frame, now)` (decode side) gates and decodes, returning a CodeSeen for
+each frame with codes in it. Repeat reads of one code are made one presentation by the door's one
+debouncer (kiosk/door/sighting.py), which also sees the hand scanner's codes. Nothing here raises for
+bad input: a broken frame, a camera error or a decoder exception is logged (rate-limited) and counted,
+and the loop goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from dataclasses import dataclass, field
 
 import cv2
 
-from kiosk.domain.debounce import Debouncer
 from kiosk.vision.clock import Clock
 from kiosk.vision.decoders import DecodedCode
 from kiosk.vision.frames import CameraGone, Frame, FrameSource, frame_problem
@@ -33,7 +34,7 @@ LOW_FPS = 10.0
 
 @dataclass(frozen=True, slots=True)
 class CodeSeen:
-    """A new presentation: the distinct codes in one frame (more than one: the decision REFERs)."""
+    """The distinct codes read in one frame (more than one: the decision REFERs)."""
 
     codes: tuple[DecodedCode, ...]
     frame_ts: float  # monotonic time the frame was captured
@@ -69,7 +70,6 @@ class ScanStats:
 
 @dataclass(frozen=True, slots=True)
 class ScanSettings:
-    debounce_s: float = 3.0  # office rule: repeat reads of one code within this window are one scan
     watchdog_s: float = 2.5  # a dead, frozen or black camera is reported after this long (< 3 s)
     error_limit: int = 5  # consecutive read errors before a fault and a reopen
     stall_s: float = 2.0  # no good frame this long: close and reopen the camera
@@ -124,7 +124,6 @@ class ScanCore:
         self._lock = threading.Lock()
         self._backoff = Backoff(s.backoff_initial_s, maximum_s=s.backoff_max_s)
         self._gate = IdleGate(s.gate)
-        self._debouncer = Debouncer(s.debounce_s)
         self._open = False
         self._reopen_at = clock.now()
         self._last_good_at = 0.0
@@ -280,7 +279,7 @@ class ScanCore:
     # --- decode side --------------------------------------------------------------------------------
 
     def process(self, frame: Frame, now: float) -> CodeSeen | None:
-        """Gate, decode and debounce one frame; a CodeSeen for a new presentation, else None."""
+        """Gate and decode one frame; a CodeSeen when it shows codes, else None."""
         problem = frame_problem(frame)
         if problem is not None:
             self.counters.bad += 1
@@ -317,9 +316,6 @@ class ScanCore:
         self._record_decode((time.perf_counter() - started) * 1000.0)
         self.last_codes = result.codes
         if not result.codes:
-            return None
-        key = "|".join(sorted(code.raw.hex() for code in result.codes))
-        if not self._debouncer.is_new_presentation(key, frame.ts):
             return None
         return CodeSeen(result.codes, frame.ts, self.clock.now(), self._last_ms, frame.index, result.stage)
 

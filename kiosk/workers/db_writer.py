@@ -3,10 +3,11 @@
 The GUI thread never waits on the database. It hands a job (a function of the KioskStore) to a
 `DbWriter`; the job runs on the writer's own thread, in submission order, one at a time; its result or
 its exception comes back as a Qt signal, delivered in the GUI thread, where the job's callbacks run.
-Scans go through `record()`, which calls `KioskStore.record` and emits `recorded` only after the
-commit has returned: the caller shows the verdict and pulses the gate on that signal, never before
-(commit before show). A failed write emits `recordFailed` with the store's message: the caller shows
-OUT OF ORDER and keeps the gate shut.
+Scans go through `record()`, which takes them through the door (kiosk/door: verify, ask the server
+across gates within its budget, record) and emits `recorded` only after the commit has returned: the
+caller shows the verdict and pulses the gate on that signal, never before (commit before show). A
+failed write emits `recordFailed` with the store's message: the caller shows OUT OF ORDER and keeps
+the gate shut.
 
 The thread is a plain Python thread fed by a queue, not a QThread: Python code running on a QThread
 registers a never-ending "dummy" thread with the threading module (in Python 3.11) as soon as anything
@@ -30,7 +31,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from kiosk.domain.decide import Presentation
+from kiosk.door import Door, Sighting
 from kiosk.store import cpus
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.recorder import Recorded
@@ -117,15 +118,15 @@ class DbWriter(QObject):
 
     def record(
         self,
-        presentation: Presentation,
-        now: Any,
-        source: str = "camera",
+        door: Door,
+        sighting: Sighting,
         done: Done | None = None,
         failed: Failed | None = None,
     ) -> int:
-        """Decide and record one presentation; the answer comes as `recorded` or `recordFailed` (and to
-        `done(Recorded)` or `failed(exception)`, which run first)."""
-        return self._submit(lambda store: store.record(presentation, now, source), done, failed, scan=True)
+        """Take one sighting through the door (decide, maybe ask the server, record) on this thread; the
+        answer comes as `recorded` or `recordFailed` (and to `done(Recorded)` or `failed(exception)`,
+        which run first)."""
+        return self._submit(lambda _store: door.present(sighting), done, failed, scan=True)
 
     def _submit(self, job: Job, done: Done | None, failed: Failed | None, scan: bool) -> int:
         ticket = next(self._tickets)

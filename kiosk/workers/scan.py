@@ -1,7 +1,7 @@
 """The scan worker: camera frames in, "code seen" events, camera faults and a live preview out, as Qt signals.
 
 Two threads run the vision ScanCore: capture (blocking reads, camera upkeep, preview) and decode (gate,
-decode, debounce, watchdog), joined by a one-slot mailbox so the decoder always takes the newest frame.
+decode, watchdog), joined by a one-slot mailbox so the decoder always takes the newest frame.
 They are plain Python threads (joined by stop(); Python 3.11 would keep a phantom entry for every QThread
 that ever logged) emitting queued Qt signals to the GUI thread, which never decodes. The synchronous mode
 (`process_frame`, `run_sync`) runs the same code in the caller's thread, for tests without threads.
@@ -34,7 +34,7 @@ TAKE_TIMEOUT_S = 0.1  # the decode thread checks camera health at least this oft
 class ScanWorker(QObject):
     """See the module docstring. Signals are delivered in the thread that owns the worker (the GUI's)."""
 
-    codeSeen = Signal(object)  # noqa: N815 - CodeSeen: a new presentation (distinct codes of one frame)
+    codeSeen = Signal(object)  # noqa: N815 - CodeSeen: the distinct codes of one frame (the door debounces)
     codesInView = Signal(object)  # noqa: N815 - tuple[DecodedCode, ...] of every frame read, for outlines
     fault = Signal(str, str)  # FaultKind value, message for the log and the guard
     faultCleared = Signal()  # noqa: N815

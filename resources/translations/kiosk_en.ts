@@ -258,12 +258,57 @@
         <translation>typed by guard</translation>
     </message>
     <message>
+        <source>online check off</source>
+        <extracomment>Why the kiosk decided a scan itself (kiosk/door, kiosk/sync/online: the phrase before any detail).</extracomment>
+        <translation>online check off</translation>
+    </message>
+    <message>
+        <source>not a booking code</source>
+        <translation>not a booking code</translation>
+    </message>
+    <message>
+        <source>signature checked here</source>
+        <translation>signature checked here</translation>
+    </message>
+    <message>
+        <source>an entry here the server has not seen yet</source>
+        <translation>an entry here the server has not seen yet</translation>
+    </message>
+    <message>
+        <source>not enrolled with a server</source>
+        <translation>not enrolled with a server</translation>
+    </message>
+    <message>
+        <source>enrolment revoked</source>
+        <translation>enrolment revoked</translation>
+    </message>
+    <message>
+        <source>server too slow</source>
+        <translation>server too slow</translation>
+    </message>
+    <message>
+        <source>server unreachable</source>
+        <translation>server unreachable</translation>
+    </message>
+    <message>
+        <source>unusable answer from the server</source>
+        <translation>unusable answer from the server</translation>
+    </message>
+    <message>
         <source>database</source>
         <translation>database</translation>
     </message>
     <message>
         <source>gate relay</source>
         <translation>gate relay</translation>
+    </message>
+    <message>
+        <source>by the server (all gates)</source>
+        <translation>by the server (all gates)</translation>
+    </message>
+    <message>
+        <source>offline: decided here</source>
+        <translation>offline: decided here</translation>
     </message>
 </context>
 <context>
@@ -575,6 +620,10 @@ entry</translation>
         <source>First entry</source>
         <translation>First entry</translation>
     </message>
+    <message>
+        <source>Decided</source>
+        <translation>Decided</translation>
+    </message>
 </context>
 <context>
     <name>StatsPage</name>
@@ -690,6 +739,14 @@ entry</translation>
         <translation>Pending uploads</translation>
     </message>
     <message>
+        <source>Refused uploads</source>
+        <translation>Refused uploads</translation>
+    </message>
+    <message>
+        <source>Online check</source>
+        <translation>Online check</translation>
+    </message>
+    <message>
         <source>Audit chain</source>
         <translation>Audit chain</translation>
     </message>
@@ -797,6 +854,13 @@ entry</translation>
         <source>booking file lost: import the bookings again</source>
         <translation>booking file lost: import the bookings again</translation>
     </message>
+    <message numerus="yes">
+        <source>%n kept for IT: kiosk sync status</source>
+        <translation>
+            <numerusform>%n kept for IT: kiosk sync status</numerusform>
+            <numerusform>%n kept for IT: kiosk sync status</numerusform>
+        </translation>
+    </message>
     <message>
         <source>not checked yet</source>
         <translation>not checked yet</translation>
@@ -808,6 +872,26 @@ entry</translation>
     <message>
         <source>BROKEN: %1</source>
         <translation>BROKEN: %1</translation>
+    </message>
+    <message>
+        <source>off: every scan is decided here</source>
+        <translation>off: every scan is decided here</translation>
+    </message>
+    <message>
+        <source>on: %1</source>
+        <translation>on: %1</translation>
+    </message>
+    <message>
+        <source>on: no scan yet</source>
+        <translation>on: no scan yet</translation>
+    </message>
+    <message>
+        <source>on: %1 of %2 answered, median %3 ms</source>
+        <translation>on: %1 of %2 answered, median %3 ms</translation>
+    </message>
+    <message>
+        <source>last fallback: %1</source>
+        <translation>last fallback: %1</translation>
     </message>
     <message>
         <source>imported locally (no sync)</source>

@@ -253,12 +253,57 @@
         <translation>diketik petugas</translation>
     </message>
     <message>
+        <source>online check off</source>
+        <extracomment>Why the kiosk decided a scan itself (kiosk/door, kiosk/sync/online: the phrase before any detail).</extracomment>
+        <translation>pemeriksaan daring mati</translation>
+    </message>
+    <message>
+        <source>not a booking code</source>
+        <translation>bukan kode pemesanan</translation>
+    </message>
+    <message>
+        <source>signature checked here</source>
+        <translation>tanda tangan diperiksa di sini</translation>
+    </message>
+    <message>
+        <source>an entry here the server has not seen yet</source>
+        <translation>ada masuk di sini yang belum diketahui server</translation>
+    </message>
+    <message>
+        <source>not enrolled with a server</source>
+        <translation>belum terdaftar di server</translation>
+    </message>
+    <message>
+        <source>enrolment revoked</source>
+        <translation>pendaftaran dicabut</translation>
+    </message>
+    <message>
+        <source>server too slow</source>
+        <translation>server terlalu lambat</translation>
+    </message>
+    <message>
+        <source>server unreachable</source>
+        <translation>server tidak terjangkau</translation>
+    </message>
+    <message>
+        <source>unusable answer from the server</source>
+        <translation>jawaban server tidak dapat dipakai</translation>
+    </message>
+    <message>
         <source>database</source>
         <translation>basis data</translation>
     </message>
     <message>
         <source>gate relay</source>
         <translation>relai pintu</translation>
+    </message>
+    <message>
+        <source>by the server (all gates)</source>
+        <translation>oleh server (semua gerbang)</translation>
+    </message>
+    <message>
+        <source>offline: decided here</source>
+        <translation>luring: diputuskan di sini</translation>
     </message>
 </context>
 <context>
@@ -566,6 +611,10 @@ pertama</translation>
         <source>First entry</source>
         <translation>Masuk pertama</translation>
     </message>
+    <message>
+        <source>Decided</source>
+        <translation>Diputuskan</translation>
+    </message>
 </context>
 <context>
     <name>StatsPage</name>
@@ -681,6 +730,14 @@ pertama</translation>
         <translation>Menunggu diunggah</translation>
     </message>
     <message>
+        <source>Refused uploads</source>
+        <translation>Unggahan ditolak</translation>
+    </message>
+    <message>
+        <source>Online check</source>
+        <translation>Pemeriksaan daring</translation>
+    </message>
+    <message>
         <source>Audit chain</source>
         <translation>Rantai audit</translation>
     </message>
@@ -788,6 +845,12 @@ pertama</translation>
         <source>booking file lost: import the bookings again</source>
         <translation>berkas jadwal hilang: impor ulang data jadwal</translation>
     </message>
+    <message numerus="yes">
+        <source>%n kept for IT: kiosk sync status</source>
+        <translation>
+            <numerusform>%n disimpan untuk TI: kiosk sync status</numerusform>
+        </translation>
+    </message>
     <message>
         <source>not checked yet</source>
         <translation>belum diperiksa</translation>
@@ -799,6 +862,26 @@ pertama</translation>
     <message>
         <source>BROKEN: %1</source>
         <translation>RUSAK: %1</translation>
+    </message>
+    <message>
+        <source>off: every scan is decided here</source>
+        <translation>mati: setiap pemindaian diputuskan di sini</translation>
+    </message>
+    <message>
+        <source>on: %1</source>
+        <translation>hidup: %1</translation>
+    </message>
+    <message>
+        <source>on: no scan yet</source>
+        <translation>hidup: belum ada pemindaian</translation>
+    </message>
+    <message>
+        <source>on: %1 of %2 answered, median %3 ms</source>
+        <translation>hidup: %1 dari %2 dijawab, median %3 md</translation>
+    </message>
+    <message>
+        <source>last fallback: %1</source>
+        <translation>terakhir diputuskan di sini: %1</translation>
     </message>
     <message>
         <source>imported locally (no sync)</source>

@@ -1,15 +1,28 @@
-"""`kiosk server ...` as an administrator uses it (SQLite; the same functions run on PostgreSQL above)."""
+"""`kiosk server ...` as an administrator uses it (SQLite; the same functions run on PostgreSQL above):
+--db before or after the command, and no traceback when the reader of its output leaves early."""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
+import os
+import shlex
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from kiosk.protocol import codes as signed_codes
 from kiosk.protocol.keys import Keyring
+from kiosk.server import cli
 from kiosk.server.cli import main
+from kiosk.server.db import make_engine, utc_text, writing
+from kiosk.server.models import EventRow
 
 
 def run(capsys: pytest.CaptureFixture[str], db: str, *argv: str, status: int = 0) -> str:
@@ -80,3 +93,132 @@ def test_admin_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     run(capsys, db, "openapi", "--out", str(spec))
     assert "/v1/bookings" in json.loads(spec.read_text())["paths"]
     assert main([]) == 2
+
+
+# --- --db before or after the command ---------------------------------------------------------------
+
+#: The smallest arguments each command needs besides --db (a command missing here fails the test below).
+REQUIRED: dict[tuple[str, ...], list[str]] = {
+    ("init",): [],
+    ("run",): [],
+    ("office", "add"): ["JKTSEL"],
+    ("office", "set"): ["JKTSEL"],
+    ("office", "list"): [],
+    ("import",): ["bookings.csv"],
+    ("cancel",): ["--code", "MP7K2Q9T3M"],
+    ("enrol",): ["--office", "JKTSEL", "--gate", "G1"],
+    ("revoke",): ["K-1"],
+    ("kiosks",): [],
+    ("events",): ["--office", "JKTSEL"],
+    ("keys", "list"): [],
+    ("keys", "rotate"): [],
+    ("keys", "retire"): ["k-1"],
+    ("sign-code",): ["--code", "MP7K2Q9T3M"],
+    ("openapi",): [],
+}
+
+
+def commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command path the server's parser knows (`office add`, `keys rotate`...), groups included."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from commands(sub, (*prefix, name))
+
+
+def test_db_before_or_after_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIOSK_SERVER_DB", "sqlite:///from-env.db")
+    parser = cli._parser()
+    found = list(commands(parser))
+    leaves = {path for path in found if not any(other[: len(path)] == path and other != path for other in found)}
+    assert leaves == set(REQUIRED), "a command without its arguments in REQUIRED"
+    for path in found:
+        required = REQUIRED.get(path, [])
+        if path not in leaves:  # a group (`office`, `keys`): --db between the group and its action
+            action = next(leaf for leaf in sorted(leaves) if leaf[: len(path)] == path)
+            tail = [*action[len(path) :], *REQUIRED[action]]
+            assert parser.parse_args([*path, "--db", "sqlite:///mid.db", *tail]).db == "sqlite:///mid.db", path
+            continue
+        assert parser.parse_args(["--db", "sqlite:///before.db", *path, *required]).db == "sqlite:///before.db"
+        assert parser.parse_args([*path, *required, "--db", "sqlite:///after.db"]).db == "sqlite:///after.db"
+        assert parser.parse_args([*path, "--db", "sqlite:///inside.db", *required]).db == "sqlite:///inside.db"
+        assert parser.parse_args([*path, *required]).db == "sqlite:///from-env.db", path  # not overwritten
+        both = parser.parse_args(["--db", "sqlite:///group.db", *path, *required, "--db", "sqlite:///own.db"])
+        assert both.db == "sqlite:///own.db", path
+
+
+def test_db_after_the_command_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    assert main(["init", "--db", db]) == 0
+    assert main(["office", "add", "JKTSEL", "--db", db]) == 0
+    assert main(["--db", db, "office", "list"]) == 0
+    assert main(["office", "--db", db, "list"]) == 0
+    assert main(["enrol", "--office", "JKTSEL", "--db", db, "--gate", "G1", "--kiosk-id", "K-AFTER"]) == 0
+    assert main(["kiosks", "--db", db]) == 0
+    output = capsys.readouterr().out
+    assert output.count("JKTSEL") >= 3 and "K-AFTER" in output
+    assert not (tmp_path / "kiosk-server.db").exists() and not Path("kiosk-server.db").exists()
+
+
+def test_enrol_refuses_what_the_columns_cannot_hold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    run(capsys, db, "office", "add", "JKTSEL")
+    for extra in (["--gate", "G" * 33], ["--label", "L" * 121], ["--kiosk-id", "K" * 65], ["--label", "a\x00b"]):
+        assert "error:" in run(capsys, db, "enrol", "--office", "JKTSEL", "--gate", "G1", *extra, status=1)
+    assert "(none)" in run(capsys, db, "kiosks")
+
+
+# --- `| head -1` ------------------------------------------------------------------------------------
+
+
+def piped(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`python -m kiosk server ARGV | head -1` through bash, with the command's exit status on stderr."""
+    command = " ".join(shlex.quote(part) for part in [sys.executable, "-m", "kiosk", "server", *argv])
+    script = f'{command} | head -1; echo "status=${{PIPESTATUS[0]}}" >&2'
+    env = {k: v for k, v in os.environ.items() if k != "KIOSK_SERVER_DB"}
+    return subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False
+    )
+
+
+def test_piped_to_head_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`kiosk server events ... | head -1`: the reader leaves after one line; the command stops quietly."""
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    run(capsys, db, "office", "add", "JKTSEL")
+    engine = make_engine(db)
+    try:
+        stamp = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+        rows = [
+            {
+                "event_uuid": str(uuid.UUID(int=index)),
+                "office_code": "JKTSEL",
+                "kiosk_id": "K-PIPE",
+                "gate": f"G{index % 3}",
+                "kind": "scan",
+                "occurred_at": utc_text(stamp + dt.timedelta(seconds=index)),
+                "received_at": utc_text(stamp),
+                "code_masked": "MP******3M",
+                "payload_kind": "booking_code",
+                "verdict": "DENY",
+                "reason": "UNKNOWN_CODE",
+                "persons": 0,
+                "facts": "{}",
+                "extra": "{}",
+                "origin": "upload",
+            }
+            for index in range(3000)
+        ]  # some 500 KB of table: far more than a pipe holds, so the writer meets the closed pipe
+        with writing(engine) as connection:
+            connection.execute(insert(EventRow), rows)
+    finally:
+        engine.dispose()
+    result = piped(tmp_path, "events", "--office", "JKTSEL", "--limit", "5000", "--db", db)
+    assert result.stdout == "office JKTSEL: 3000 event(s)\n", result.stdout[:200]
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"status={cli.EXIT_BROKEN_PIPE}", result.stderr
+    for argv in (["openapi"], ["keys", "list"], ["office", "list"], ["kiosks"]):
+        result = piped(tmp_path, *argv, "--db", db)
+        assert result.stdout.count("\n") == 1, (argv, result.stdout[:200])
+        assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, (argv, result.stderr)
+        assert result.stderr.strip().splitlines()[-1] in ("status=0", f"status={cli.EXIT_BROKEN_PIPE}"), argv

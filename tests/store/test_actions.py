@@ -36,7 +36,7 @@ from tests.ui.fixtures import (
     UNKNOWN_CODE,
     guard_id,
     make_store,
-    present,
+    presentation,
 )
 
 LATER = NOW + dt.timedelta(minutes=1)
@@ -49,7 +49,7 @@ def store(tmp_path: Path) -> Iterator[KioskStore]:
 
 
 def scan(store: KioskStore, code: str, at: dt.datetime = NOW) -> str:
-    return store.record(present(code), at).event_uuid
+    return store.record(presentation(code), at).event_uuid
 
 
 def rows(store: KioskStore, table: type) -> list[dict[str, object]]:
@@ -89,13 +89,13 @@ def test_override_writes_event_outbox_and_audit_entry_in_the_chain(store: KioskS
 def test_override_counts_as_an_entry_so_the_code_cannot_be_used_again(store: KioskStore) -> None:
     denied = scan(store, "MPTOOEARLY01")
     actions.override(store, denied, guard_id(store, GUARD_A), OverrideReason.SPECIAL_RESCHEDULE, LATER)
-    again = store.record(present("MPTOOEARLY01"), LATER + dt.timedelta(minutes=5))
+    again = store.record(presentation("MPTOOEARLY01"), LATER + dt.timedelta(minutes=5))
     assert again.decision.reason is Reason.ALREADY_ADMITTED
     assert again.decision.facts["first_entry_gate"] == "G1"
 
 
 def test_override_admits_the_rest_of_the_party_by_default(store: KioskStore) -> None:
-    store.record(present(PARTY_CODE), NOW)  # ADMIT 3
+    store.record(presentation(PARTY_CODE), NOW)  # ADMIT 3
     second = scan(store, PARTY_CODE, LATER)  # ALREADY_ADMITTED
     result = actions.override(store, second, guard_id(store, GUARD_A), OverrideReason.ID_CHECKED, LATER)
     assert result.persons == 1  # nobody left on the booking: a second use admits one person
@@ -222,7 +222,7 @@ def test_long_notes_are_cut_and_marked(store: KioskStore) -> None:
 def test_queue_lists_todays_denied_and_referred_scans_with_booking_details(store: KioskStore) -> None:
     scan(store, ADMIT_CODE)  # admitted: not in the queue
     scan(store, "MPTOOEARLY01", NOW - dt.timedelta(days=1))  # yesterday: not in the queue
-    store.record(present(PARTY_CODE), NOW)
+    store.record(presentation(PARTY_CODE), NOW)
     used_twice = scan(store, PARTY_CODE, LATER)
     priority = scan(store, "MPPRIORITY01", LATER + dt.timedelta(seconds=5))
     unknown = scan(store, UNKNOWN_CODE, LATER + dt.timedelta(seconds=10))

@@ -8,13 +8,17 @@ import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, text
 
 from kiosk.domain.model import Circumstances, Reason, Verdict
+from kiosk.domain.payload import MAX_MASKED_CHARS, mask_evidence, parse_payload
 from kiosk.store import actions, audit, migrate, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import key_path_for, load_or_create_key
@@ -24,6 +28,7 @@ from kiosk.store.guards import hash_pin
 from kiosk.store.recorder import decide_and_record
 from kiosk.store.schema import Base, GuardRow
 from kiosk.store.times import to_text
+from kiosk.sync import apply
 from tests.store.conftest import (
     BOOKINGS,
     CODE,
@@ -37,6 +42,7 @@ from tests.store.conftest import (
     raw_sql,
     write_fixed_key,
 )
+from tests.store.legacy import FORGED, LONG_UUID, SHORT_UUID, build_0003_with_a_long_masked_code
 
 KIOSK_TABLES = {"alembic_version", "scan_events", "outbox", "audit_log", "guards", "settings"}
 FEED_TABLES = {"alembic_version", "bookings", "sync_state"}
@@ -67,9 +73,9 @@ def attached_engine(db_path: Path) -> Engine:
     return make_engine(db_path, feed=feed_path_for(db_path))
 
 
-def test_there_is_one_head_and_it_is_0003_and_the_booking_file_has_its_own() -> None:
-    assert migrate.head_revision() == "0003"
-    assert migrate.known_revisions() == {"0001", "0002", "0003"}
+def test_there_is_one_head_and_it_is_0004_and_the_booking_file_has_its_own() -> None:
+    assert migrate.head_revision() == "0004"
+    assert migrate.known_revisions() == {"0001", "0002", "0003", "0004"}
     assert migrate.head_revision(migrate.FEED_MIGRATIONS) == "f001"
 
 
@@ -136,7 +142,7 @@ def test_an_upgrade_from_0001_keeps_the_data_and_reaches_head(db_path: Path) -> 
     expected = build_0001_database(db_path)
     assert expected["verdict"] is Verdict.ADMIT
     with KioskStore.open(db_path) as store:
-        assert migrate.current_revision(store.engine) == "0003"
+        assert migrate.current_revision(store.engine) == migrate.head_revision()
         assert schema_diffs(store.engine) == []
         assert store.booking_count() == len(BOOKINGS)
         assert store.rules() == RULES
@@ -170,7 +176,7 @@ def test_an_upgrade_cut_off_after_the_bookings_were_copied_copies_them_again(db_
     finally:
         engine.dispose()
     with KioskStore.open(db_path) as store:
-        assert migrate.current_revision(store.engine) == "0003"
+        assert migrate.current_revision(store.engine) == migrate.head_revision()
         assert store.booking_count() == len(BOOKINGS)
         assert store.decide_only(present(FAMILY_CODE), NOW).verdict is Verdict.ADMIT
 
@@ -271,6 +277,88 @@ def test_the_migrated_schema_equals_the_models_step_by_step(db_path: Path) -> No
         assert schema_diffs(engine) == []
         with engine.begin() as connection:  # and the models can write every table of it
             connection.execute(insert(GuardRow).values(name="x", pin_hash="p", active=True, created_at="t"))
+    finally:
+        engine.dispose()
+
+
+# --- 0004: refused outbox rows, bounded masked codes -----------------------------------------------------
+
+
+def migration_0004() -> Any:
+    script = ScriptDirectory.from_config(migrate.alembic_config()).get_revision("0004")
+    assert script is not None
+    return script.module
+
+
+def outbox_bodies(db_path: Path) -> dict[str, dict[str, Any]]:
+    return {uuid: json.loads(body) for uuid, body in raw_sql(db_path, "SELECT event_uuid, body FROM outbox")}
+
+
+def test_0004_rewrites_a_too_long_masked_code_in_the_outbox_and_leaves_the_events_alone(db_path: Path) -> None:
+    """An event recorded before mask_evidence kept the whole forged code's mask (160 characters): its
+    outbox row failed the wire's 40 at every sync. 0004 rewrites the outbox body only, bounded, from
+    what the old value holds (2 + 2 characters, the length) and the event's keyed code hash; the scan
+    events, which the audit chain covers, stay exactly as they were."""
+    old = build_0003_with_a_long_masked_code(db_path)
+    events_before = raw_sql(db_path, "SELECT * FROM scan_events ORDER BY id")
+    with KioskStore.open(db_path) as store:
+        assert migrate.current_revision(store.engine) == "0004"
+        assert schema_diffs(store.engine) == []
+        bodies = outbox_bodies(db_path)
+        masked = bodies[LONG_UUID]["code_masked"]
+        assert masked == f"KS****..**67/160#{old.code_hash.hex()[:8]}"
+        assert len(masked) <= MAX_MASKED_CHARS
+        # the same forged code scanned today: the same length and keyed digest, so the two can be matched
+        assert masked.split("/")[1] == mask_evidence(parse_payload(FORGED).code, old.code_hash.hex()).split("/")[1]
+        # nothing else in the bodies changed; the short one not at all
+        assert {**bodies[LONG_UUID], "code_masked": old.old_masked} == old.bodies[LONG_UUID]
+        assert bodies[SHORT_UUID] == old.bodies[SHORT_UUID]
+        # both rows are sendable now, and pending
+        batch = {item.event_uuid: item for item in apply.outbox_batch(store, 10)}
+        assert {uuid: item.problem for uuid, item in batch.items()} == {LONG_UUID: "", SHORT_UUID: ""}
+        event = batch[LONG_UUID].event
+        assert event is not None and event.code_masked == masked
+        assert (store.outbox_size(), store.refused_uploads()) == (2, 0)
+        assert store.verify_audit().ok
+    assert raw_sql(db_path, "SELECT * FROM scan_events ORDER BY id") == events_before
+    assert len(raw_sql(db_path, f"SELECT code_masked FROM scan_events WHERE event_uuid = '{LONG_UUID}'")[0][0]) == 160
+
+
+def test_0004_without_the_event_keeps_the_length_and_leaves_the_digest_out(db_path: Path) -> None:
+    build_0003_with_a_long_masked_code(db_path)
+    raw_sql(db_path, f"UPDATE scan_events SET code_hash = NULL WHERE event_uuid = '{LONG_UUID}'")
+    raw_sql(db_path, "INSERT INTO outbox (event_uuid, body, created_at, attempts) VALUES ('junk', 'not json', 't', 0)")
+    KioskStore.open(db_path).close()
+    bodies = {uuid: body for uuid, body in raw_sql(db_path, "SELECT event_uuid, body FROM outbox")}
+    assert json.loads(bodies[LONG_UUID])["code_masked"] == "KS****..**67/160"
+    assert bodies["junk"] == "not json"  # not the migration's business: the uploader refuses it
+
+
+@pytest.mark.parametrize(
+    ("old", "expected"),
+    [
+        ("MP********M9", "MP********M9"),  # a booking code's mask: already short, kept
+        ("K" + "*" * 38 + "Z", "K" + "*" * 38 + "Z"),  # 40: kept
+        ("KS" + "*" * 37 + "YZ", "KS****..**YZ/41#0123abcd"),
+        ("KS" + "*" * 508 + "YZ", "KS****..**YZ/512#0123abcd"),  # the longest payload the kiosk reads
+    ],
+)
+def test_0004_bounded_mask(old: str, expected: str) -> None:
+    assert migration_0004().bounded_mask(old, "0123abcdef") == expected
+    assert len(migration_0004().bounded_mask("K" * 10_000, "f" * 64)) <= MAX_MASKED_CHARS
+
+
+def test_0004_adds_the_refusal_columns_and_takes_them_back(db_path: Path) -> None:
+    engine = attached_engine(db_path)
+    try:
+        migrate.upgrade(engine)
+        columns = {row[1] for row in raw_sql(db_path, "PRAGMA table_info(outbox)")}
+        assert {"refused_at", "refused_reason"} <= columns
+        config = migrate.alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+        assert not {"refused_at", "refused_reason"} & {row[1] for row in raw_sql(db_path, "PRAGMA table_info(outbox)")}
     finally:
         engine.dispose()
 

@@ -25,8 +25,8 @@ from kiosk.server.models import BookingRow as ServerBooking
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import BookingRow
 from kiosk.sync.client import SyncClient, SyncError, enrol
-from kiosk.sync.online import OnlineGate
 from tests.server.support import Admin, ServerProcess, booking, codes, fresh_database, kiosk_event_uuids, now
+from tests.sync.doorgate import OnlineGate
 
 
 def main(argv: list[str] | None = None) -> int:

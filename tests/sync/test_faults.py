@@ -22,8 +22,8 @@ from kiosk.server.faults import KINDS
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import BookingRow
 from kiosk.sync.client import ResponseRefusedError, SyncClient, SyncError, TransientError
-from kiosk.sync.online import OnlineGate
 from tests.server.support import Admin, ServerProcess, booking, codes, enrolled_kiosk, kiosk_event_uuids, now
+from tests.sync.doorgate import OnlineGate
 
 UPLOAD_FAULTS = ["500", "503", "429", "timeout", "drop", "500-after-commit", "garbage"]
 PAGE_FAULTS = [

@@ -12,9 +12,9 @@ from pathlib import Path
 from kiosk.domain.model import Reason, Verdict
 from kiosk.server import cli as server_cli
 from kiosk.store import audit
-from kiosk.sync.online import OnlineGate, record_decision
 from tests.server.support import Admin, ServerProcess, booking, codes, enrolled_kiosk, now, sync
 from tests.store.conftest import CODE, NOW, new_store, present
+from tests.sync.doorgate import OnlineGate, record_decision
 
 
 def test_two_gates_one_code_online(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from kiosk.server import keys
 from kiosk.server.db import reading, writing
 from kiosk.store.schema import BookingRow
 from kiosk.sync.client import SyncClient
-from kiosk.sync.online import OnlineGate
 from tests.server.support import WIB, Admin, ServerProcess, booking, codes, enrolled_kiosk, now, sync
+from tests.sync.doorgate import OnlineGate
 
 
 def sign(admin: Admin, code: str, ref: str, office: str, key: SigningKey | None = None) -> str:

@@ -177,7 +177,7 @@ def test_guard_actions_travel_like_scans(calm_server: ServerProcess, admin: Admi
         assert rows["note"].note == "kursi roda" and rows["note"].ref_event == referred.event_uuid
         # the override is an entry: another gate asking online is told ALREADY_ADMITTED
         with enrolled_kiosk(tmp_path, calm_server, admin, office, "G2") as other:
-            from kiosk.sync.online import OnlineGate
+            from tests.sync.doorgate import OnlineGate
 
             with OnlineGate(other) as gate:
                 assert gate.present(code, now()).recorded.decision.reason is Reason.ALREADY_ADMITTED

@@ -74,8 +74,14 @@ def make_store(path: Path, *, deny_needs_ack: bool = False, guards: bool = True)
     return store
 
 
-def present(text: str | bytes) -> Presentation:
+def presentation(text: str | bytes) -> Presentation:
+    """For tests of the store below the door: the presentation of a plain code."""
     return Presentation(parse_payload(text))
+
+
+def present(text: str | bytes) -> list[str | bytes]:
+    """What a reader hands the controller: the codes read together (here one)."""
+    return [text]
 
 
 def guard_id(store: KioskStore, name: str) -> int:

@@ -13,11 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk, run_kiosk
 from kiosk.config import KioskConfig
-from kiosk.domain.decide import Presentation
 from kiosk.domain.explain import Lang
 from kiosk.domain.model import VERDICT_OF, Reason, Verdict
-from kiosk.domain.payload import parse_payload
 from kiosk.domain.screen import Fault, Screen, ScreenState, Timeouts, decision_screen
+from kiosk.door import Source
 from kiosk.store import actions
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.ui.sound import SilentPlayer
@@ -27,7 +26,8 @@ from tests.ui.fixtures import ADMIT_CODE, GUARD_A, PARTY_CODE, UNKNOWN_CODE, gua
 
 
 def show(kiosk: Kiosk, code: str | bytes, other_codes: int = 0) -> Screen:
-    kiosk.controller.code_seen(Presentation(parse_payload(code), other_codes), "camera")
+    others: list[str | bytes] = [f"MPOTHER{n:05d}" for n in range(other_codes)]
+    kiosk.controller.code_seen([code, *others], Source.CAMERA)
     return kiosk.applicant.current
 
 

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.domain.model import Reason, Verdict
+from kiosk.door import Door, Sighting
 from kiosk.store import cpus
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.recorder import Recorded
 from kiosk.workers.db_writer import DbWriter
 from kiosk.workers.qtfix import fix_pyside_refcounts
-from tests.ui.fixtures import ADMIT_CODE, NOW, UNKNOWN_CODE, make_store, present
+from tests.ui.fixtures import ADMIT_CODE, NOW, UNKNOWN_CODE, make_store
 
 fix_pyside_refcounts()  # see kiosk/workers/qtfix.py: PySide6 6.12 on Python 3.11 loses references to None and True
 
@@ -43,7 +44,7 @@ def test_synchronous_mode_records_at_once(store: KioskStore, qtbot: QtBot) -> No
     writer = DbWriter(store, synchronous=True)
     got: list[Recorded] = []
     with qtbot.waitSignal(writer.recorded, timeout=0) as blocker:
-        writer.record(present(ADMIT_CODE), NOW, "camera", got.append)
+        writer.record(Door(store), Sighting(ADMIT_CODE, NOW), got.append)
     ticket, recorded = blocker.args
     assert got == [recorded] and isinstance(ticket, int)
     assert recorded.decision.verdict is Verdict.ADMIT
@@ -58,9 +59,8 @@ def test_threaded_results_arrive_in_the_gui_thread_in_order(
     with qtbot.waitSignals([writer.recorded, writer.recorded], timeout=5000):
         for code in (UNKNOWN_CODE, ADMIT_CODE):
             writer.record(
-                present(code),
-                NOW,
-                "camera",
+                Door(store),
+                Sighting(code, NOW),
                 lambda rec: seen.append((rec.decision.reason.value, QThread.currentThread() is qapp.thread())),
             )
     assert seen == [(Reason.UNKNOWN_CODE.value, True), (Reason.OK.value, True)]
@@ -101,11 +101,11 @@ def test_the_writer_thread_keeps_off_the_sync_process_cpu(writer: DbWriter, qtbo
     assert os.sched_getaffinity(0) == available  # the GUI thread keeps every CPU
 
 
-def test_the_gui_thread_never_waits_for_a_slow_write(writer: DbWriter, qtbot: QtBot) -> None:
+def test_the_gui_thread_never_waits_for_a_slow_write(writer: DbWriter, store: KioskStore, qtbot: QtBot) -> None:
     done: list[object] = []
     started = time.perf_counter()
     writer.submit(lambda _store: time.sleep(0.3), done.append)
-    writer.record(present(ADMIT_CODE), NOW, "camera", done.append)
+    writer.record(Door(store), Sighting(ADMIT_CODE, NOW), done.append)
     assert time.perf_counter() - started < 0.05
     assert writer.pending == 2
     qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
@@ -121,7 +121,7 @@ def test_a_failed_write_is_reported_not_dropped(
     errors: list[BaseException] = []
     done: list[object] = []
     with qtbot.waitSignal(writer.recordFailed, timeout=5000) as blocker:
-        writer.record(present(ADMIT_CODE), NOW, "camera", done.append, errors.append)
+        writer.record(Door(store), Sighting(ADMIT_CODE, NOW), done.append, errors.append)
     assert blocker.args[1] == "the disk holding kiosk.db is full; free some space"
     assert done == [] and isinstance(errors[0], StoreError)
 

@@ -65,9 +65,9 @@ def test_sync_mode_emits_code_seen_with_timing() -> None:
     worker, camera, seen = sync_worker([empty(1), Scene(2, codes=(CODE,), sway=0.03)])
     events = worker.run_sync(30 * 3)
     worker.close()
-    assert events == seen.events and len(events) == 1
+    assert events == seen.events and len(events) > 1  # every frame it is read in (the door debounces)
     event = events[0]
-    assert [c.text for c in event.codes] == [CODE]
+    assert all([c.text for c in e.codes] == [CODE] for e in events)
     assert event.frame_ts - camera.clock.now() == pytest.approx(-2.0, abs=0.1)
     assert seen.in_view > 10
     assert seen.previews == worker.stats.frames == 89  # the first step opened the camera
@@ -88,7 +88,6 @@ def test_process_frame_directly() -> None:
     frame = Frame(camera.render(0.5), 10.0, 1)
     event = worker.process_frame(frame, now=10.0)
     assert event is not None and len(event.codes) == 2  # one event with both: the decision REFERs
-    assert worker.process_frame(frame, now=10.1) is None  # debounced
 
 
 @pytest.mark.parametrize("kind", ["frozen", "black", "overexposed"])
@@ -125,7 +124,7 @@ def test_camera_gone_and_back_at_another_index() -> None:
     assert camera.opened_index == 1 and "#1" in worker.stats.camera
     worker.close()
     assert seen.kinds() == ["camera_gone", "cleared"]
-    assert [[c.text for c in e.codes] for e in events] == [[CODE]]  # and it reads codes again
+    assert events and all([c.text for c in e.codes] == [CODE] for e in events)  # and it reads codes again
 
 
 def test_no_camera_at_start_then_plugged_in() -> None:
