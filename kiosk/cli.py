@@ -997,7 +997,8 @@ def cmd_check(ctx: Context) -> int:
         at = parse_at(args.at, rules.tz, now) if args.at else now
         if args.at or args.dry_run:
             decision = door.preview(args.code, at)
-            note = "not recorded (--at: a what-if)" if args.at else "not recorded (--dry-run)"
+            what = "--at: a what-if" if args.at else "--dry-run"
+            note = f"not recorded ({what}; decided on this kiosk's data only, without the server)"
         else:
             recorded = door.present(Sighting(args.code, at, Source.CLI))
             decision = recorded.decision
@@ -1221,6 +1222,9 @@ def cmd_config_show(ctx: Context) -> int:
     ctx.say(f"demo database:      {kiosk_config.demo_db_path()}")
     ctx.say(f"retention:          {config.retention_days} days")
     ctx.say(f"camera:             index {config.camera.index}, {config.camera.width}x{config.camera.height}")
+    online = config.online
+    state = "on" if online.check else "off"
+    ctx.say(f"online check:       {state}, budget {online.budget_ms} ms (asked only when enrolled)")
     ctx.say(f"log level:          {config.log_level}")
     declared = {"id": config.kiosk_id, "gate": config.gate, "office": config.office}
     ctx.say(f"[kiosk] in file:    {_rules_text({k: v for k, v in declared.items() if v}) or '(none)'}")

@@ -53,6 +53,9 @@ def _quiet_stdout() -> None:
         pass
 
 
+MIN_MS, MAX_MS = kiosk_config.ONLINE_BUDGET_MS
+
+
 def build_parser() -> argparse.ArgumentParser:
     """--db before or after the command (`kiosk sync --db X now`, `kiosk sync now --db X`): each command
     takes it too, with default=SUPPRESS so that it does not reset a value given before the command."""
@@ -60,8 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", type=Path, default=None, help="the kiosk database (default: $KIOSK_DB, then kiosk.toml, as `kiosk`)"
     )
+    parser.add_argument("--config", default=None, help="the kiosk.toml to read (default: as `kiosk`)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="the kiosk database")
+    common.add_argument("--config", default=argparse.SUPPRESS, help="the kiosk.toml to read")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     enrol_cmd = commands.add_parser(
         "enrol", parents=[common], help="enrol with a one-time token from `kiosk server enrol`"
@@ -76,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", parents=[common], help="show the sync state and the uploads refused for good")
     check = commands.add_parser("check", parents=[common], help="decide and record one code, asking the server first")
     check.add_argument("code")
-    check.add_argument("--timeout-ms", type=int, default=300)
+    check.add_argument(
+        "--timeout-ms",
+        type=int,
+        default=None,
+        help=f"how long to wait for the server (default: [online] budget_ms of kiosk.toml; {MIN_MS}-{MAX_MS})",
+    )
     return parser
 
 
@@ -87,7 +97,11 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_help()
         return 2
     try:
-        path, _where = kiosk_config.resolve_db_path(str(args.db) if args.db else None, kiosk_config.load_config())
+        config = kiosk_config.load_config(args.config)
+        path, _where = kiosk_config.resolve_db_path(str(args.db) if args.db else None, config)
+        budget_ms = config.online.budget_ms if getattr(args, "timeout_ms", None) is None else args.timeout_ms
+        if not MIN_MS <= budget_ms <= MAX_MS:
+            raise ValueError(f"--timeout-ms must be between {MIN_MS} and {MAX_MS}, not {budget_ms}")
         # only enrolment may make a new database: a status or sync in the wrong folder must not
         with KioskStore.open(path, create=args.command == "enrol") as store:
             if args.command == "enrol":
@@ -97,7 +111,8 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.command == "now":
                 return _sync(store, args.until_done, args.max_attempts)
             if args.command == "check":
-                with Door(store, DoorSettings(online_check=True, budget_s=args.timeout_ms / 1000)) as door:
+                # the online check, whatever [online] check says: this command is for trying it
+                with Door(store, DoorSettings(online_check=True, budget_s=budget_ms / 1000)) as door:
                     recorded = door.present(Sighting(args.code, utc_now(), Source.CLI))
                 decision = recorded.decision
                 print(f"{decision.verdict} {decision.reason} persons={decision.persons} {decided_text(recorded)}")

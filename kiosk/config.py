@@ -66,6 +66,8 @@ DEMO_DIR_NAME = "demo"
 DEMO_DB_FILE_NAME = "kiosk-demo.db"
 DECODERS = ("zxing", "zbar", "auto")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: The online check's budget, ms: a CHECKING screen longer than about 2 s loses the applicant's trust.
+ONLINE_BUDGET_MS = (50, 2000)
 
 #: Every key the file may hold, with the type it must have. Unknown keys are refused, not ignored:
 #: a typo such as `erly_minutes` would otherwise silently leave a rule at its default.
@@ -236,7 +238,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
         ),
         online=OnlineConfig(
             check=online.get("check", True),
-            budget_ms=_in_range(source, "online.budget_ms", online.get("budget_ms", 300), 50, 5000),
+            budget_ms=_in_range(source, "online.budget_ms", online.get("budget_ms", 300), *ONLINE_BUDGET_MS),
         ),
         log_level=_log_level(source, log.get("level", "WARNING")),
     )

@@ -449,6 +449,32 @@ def test_the_camera_section_chooses_the_decoder_and_where_it_runs(tmp_path: Path
     assert (config.camera.decoder, config.camera.decoder_process) == ("zbar", False)
 
 
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({}, (True, 300)),
+        ({"check": False}, (False, 300)),
+        ({"budget_ms": 50}, (True, 50)),
+        ({"budget_ms": 2000}, (True, 2000)),
+    ],
+)
+def test_the_online_section_sets_the_check_and_its_budget(
+    tmp_path: Path, section: dict[str, object], expected: tuple[bool, int]
+) -> None:
+    from kiosk.config import parse_config
+
+    online = parse_config({"online": section}, tmp_path / "kiosk.toml").online
+    assert (online.check, online.budget_ms) == expected
+
+
+@pytest.mark.parametrize("budget", [0, 49, 2001, 8000])
+def test_an_online_budget_out_of_range_is_refused(tmp_path: Path, budget: int) -> None:
+    from kiosk.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"online\.budget_ms must be between 50 and 2000"):
+        parse_config({"online": {"budget_ms": budget}}, tmp_path / "kiosk.toml")
+
+
 def test_a_missing_configuration_file_named_explicitly(kiosk_cli: Kiosk) -> None:
     assert "no configuration file at nope.toml" in error_line(kiosk_cli("--config", "nope.toml", "config", "show"))
 
@@ -593,7 +619,7 @@ def test_check_at_a_time(db: Path, kiosk_cli: Kiosk, code: str, at: str, reason:
     lines = dict(line.split(":", 1) for line in result.out.splitlines())
     assert lines["reason"].strip() == reason.value
     assert lines["id"].strip() and lines["en"].strip()
-    assert "not recorded (--at: a what-if)" in lines["time"]
+    assert "not recorded (--at: a what-if;" in lines["time"]
 
 
 def test_check_prints_both_languages_and_the_guard_view(db: Path, kiosk_cli: Kiosk) -> None:
@@ -605,11 +631,14 @@ def test_check_prints_both_languages_and_the_guard_view(db: Path, kiosk_cli: Kio
         "en:      PLEASE ENTER - Your appointment is at 10:00 WITA. Please go in, for 3 people.",
     ]
     assert out[4] == "guard:   Budi Santoso | NIK ...0193 | B-2 | party of 3"
-    assert out[5] == "time:    2027-03-15 09.40 WITA; not recorded (--at: a what-if)"
+    assert out[5] == (
+        "time:    2027-03-15 09.40 WITA; not recorded (--at: a what-if; decided on this kiosk's data only, "
+        "without the server)"
+    )
 
 
 def test_check_without_at_is_recorded_and_dry_run_is_not(db: Path, kiosk_cli: Kiosk) -> None:
-    assert "not recorded (--dry-run)" in kiosk_cli("check", "--db", str(db), CODES["admit"], "--dry-run").out
+    assert "not recorded (--dry-run;" in kiosk_cli("check", "--db", str(db), CODES["admit"], "--dry-run").out
     assert kiosk_cli("audit", "verify", "--db", str(db)).out.strip().endswith(", 0 events")
     result = kiosk_cli("check", "--db", str(db), CODES["admit"])
     assert re.search(r"recorded as event [0-9a-f-]{36}, audit entry \d+", result.out)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import httpx
 
 from kiosk.domain.decide import Presentation
-from kiosk.domain.model import Decision, Reason, Verdict
+from kiosk.domain.model import Decision
 from kiosk.domain.payload import PayloadKind, parse_payload
+from kiosk.door import trust
 from kiosk.door.sighting import Sighting, Source
 from kiosk.protocol import codes
 from kiosk.store.actions import add_note
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 CHECK_OFF = "online check off"
 NOT_A_CODE = "not a booking code"
 FORGED_HERE = "signature checked here"
-SEEN_HERE = "an entry here the server has not seen yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +123,21 @@ class Door:
         if presentation.signature_valid is False:
             return None, {**here, "fallback": FORGED_HERE}, None
         text = sighting.raw.decode("ascii", "replace") if isinstance(sighting.raw, bytes) else sighting.raw
-        answer = self.online.ask(text, sighting.other_codes, event_uuid, sighting.at)
+        pending = self.online.send(text, sighting.other_codes, event_uuid, sighting.at)
+        if pending.known is not None:  # nobody to ask (not enrolled, revoked, a check still out)
+            return None, {**here, "fallback": pending.known.fallback}, pending.known.elapsed_ms
+        local = self.store.decide_only(presentation, sighting.at)  # while the server thinks
+        office = self.store.identity().office_code
+        answer = pending.answer()
         if answer.decision is None:
             return None, {**here, "fallback": answer.fallback}, answer.elapsed_ms
-        if answer.decision.verdict is Verdict.ADMIT:
-            local = self.store.decide_only(presentation, sighting.at)
-            if local.reason is Reason.ALREADY_ADMITTED:  # an entry here not uploaded yet: ours counts
-                return None, {**here, "fallback": SEEN_HERE}, answer.elapsed_ms
-        return answer.decision, {"decided_by": "server"}, answer.elapsed_ms
+        problem = trust.distrust(answer.decision, local, office)
+        if problem:
+            if problem != trust.SEEN_HERE:  # an entry not uploaded yet is ordinary; the rest is not
+                log.error("the server's %s is not taken: %s", answer.decision.reason.value, problem)
+            return None, {**here, "fallback": problem}, answer.elapsed_ms
+        decision = dataclasses.replace(answer.decision, facts=trust.bounded_facts(answer.decision.facts))
+        return decision, {"decided_by": "server"}, answer.elapsed_ms
 
     def _annotation(self, sighting: Sighting) -> Annotation:
         if sighting.guard_id is None:

@@ -6,9 +6,13 @@ import statistics
 from collections import deque
 from dataclasses import dataclass
 
+from kiosk.door import trust
 from kiosk.store.recorder import Recorded
+from kiosk.sync import online
 
 WINDOW = 50
+ANSWERED_BUT_HERE = (trust.SEEN_HERE, trust.LOCAL_FACT)
+CANNOT_ASK = frozenset({online.NOT_ENROLLED, online.REVOKED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +35,13 @@ class OnlineStats:
         self._last_fallback = ""
 
     def add(self, recorded: Recorded) -> None:
-        """Count a scan that asked the server; remember why the last one that fell back did."""
-        if recorded.fallback:
-            self._last_fallback = recorded.fallback
+        """Count a scan that asked the server (answered: the server's answer came in time, whether or
+        not the door took it); remember why the last one that asked, or could not ask, fell back."""
         if recorded.online_ms is not None:
-            self._recent.append((recorded.decided_by == "server", recorded.online_ms))
+            answered = recorded.decided_by == "server" or recorded.fallback.startswith(ANSWERED_BUT_HERE)
+            self._recent.append((answered, recorded.online_ms))
+        if recorded.fallback and (recorded.online_ms is not None or recorded.fallback in CANNOT_ASK):
+            self._last_fallback = recorded.fallback
 
     def summary(self) -> OnlineSummary:
         times = [ms for _answered, ms in self._recent]

@@ -26,7 +26,6 @@ import re
 import struct
 from dataclasses import dataclass
 
-from kiosk.domain.decide import Presentation
 from kiosk.domain.model import MAX_PARTY_SIZE, Booking, Category, Status
 from kiosk.domain.payload import SIGNED_PREFIX, Payload, PayloadKind, mask_code, parse_payload
 from kiosk.protocol.keys import CODE_PURPOSE, SIGNATURE_BYTES, Keyring, SigningKey
@@ -139,12 +138,6 @@ def read(raw: bytes | str, keyring: Keyring) -> Reading:
     if verified is None:
         return Reading(payload, signature_valid=False)
     return Reading(Payload(PayloadKind.SIGNED_CODE, verified.fields.code), True, verified.fields)
-
-
-def present(raw: bytes | str, keyring: Keyring, other_codes: int = 0) -> tuple[Presentation, SignedFields | None]:
-    """The server's presentation of a reading (the kiosk's are built by its door, kiosk/door)."""
-    reading = read(raw, keyring)
-    return Presentation(reading.payload, other_codes, reading.signature_valid), reading.fields
 
 
 def _unbase32(text: str) -> bytes | None:

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from kiosk.domain.decide import decide
+from kiosk.domain.decide import Presentation, decide
 from kiosk.domain.model import Booking, Category, Circumstances, Decision, Entry, Status
 from kiosk.domain.payload import mask_code, mask_evidence
-from kiosk.protocol.codes import present
+from kiosk.protocol import codes
 from kiosk.protocol.schema import AuditHead, CheckRequest, EventBatch, EventResult, WireEvent
 from kiosk.protocol.wire import keyring_of
 from kiosk.server import keys, offices
@@ -122,12 +122,13 @@ def check(connection: Connection, kiosk_row: Any, request: CheckRequest, now: dt
     """Decide a presentation for a kiosk with the server's data and record it (origin "online")."""
     office_row = offices.office(connection, kiosk_row.office_code)
     rules = offices.rules_of(office_row)
-    presentation, signed = present(request.payload, keyring_of(keys.listed(connection)), request.other_codes)
+    reading = codes.read(request.payload, keyring_of(keys.listed(connection)))
+    presentation = Presentation(reading.payload, request.other_codes, reading.signature_valid)  # the server's own
     booking: Booking | None = None
     entries: list[Entry] = []
     if presentation.payload.is_code and presentation.signature_valid is not False:
         row = connection.execute(select(BookingRow).where(BookingRow.code == presentation.payload.code)).first()
-        booking = _booking(row) if row is not None else (signed.booking() if signed else None)
+        booking = _booking(row) if row is not None else (reading.fields.booking() if reading.fields else None)
         if booking is not None:
             lock_booking(connection, booking.booking_ref)
             entries = _entries(connection, booking.booking_ref, request.event_uuid)

@@ -81,6 +81,7 @@ FALLBACKS: dict[str, str] = {
     "an entry here the server has not seen yet": QT_TRANSLATE_NOOP(
         "Labels", "an entry here the server has not seen yet"
     ),
+    "local data says otherwise": QT_TRANSLATE_NOOP("Labels", "this kiosk's data says otherwise"),
     "not enrolled": QT_TRANSLATE_NOOP("Labels", "not enrolled with a server"),
     "enrolment revoked": QT_TRANSLATE_NOOP("Labels", "enrolment revoked"),
     "timeout": QT_TRANSLATE_NOOP("Labels", "server too slow"),
@@ -134,16 +135,20 @@ def fault(code: str) -> str:
 
 
 BY_SERVER = QT_TRANSLATE_NOOP("Labels", "by the server (all gates)")
-DECIDED_HERE = QT_TRANSLATE_NOOP("Labels", "offline: decided here")
+OFFLINE_HERE = QT_TRANSLATE_NOOP("Labels", "offline: decided here")
+DECIDED_HERE = QT_TRANSLATE_NOOP("Labels", "decided here")
+#: Fallbacks that mean the server could not be used: the kiosk was offline for this scan.
+OFFLINE = frozenset({"timeout", "unreachable", "unusable answer", "not enrolled", "enrolment revoked"})
 
 
 def decided(decided_by: str, fallback: str) -> str:
-    """Which path decided a scan, for the guard: the server across gates, or this kiosk and why."""
+    """Which path decided a scan, for the guard: the server across gates, or this kiosk and why
+    ("offline" only when the server could not be used)."""
     if decided_by == "server":
         return QCoreApplication.translate(CONTEXT, BY_SERVER)
     phrase, detail = _split_fallback(fallback)
-    why = _lookup(FALLBACKS, phrase) + (f" {detail}" if detail else "") if phrase else ""
-    here = QCoreApplication.translate(CONTEXT, DECIDED_HERE)
+    why = _lookup(FALLBACKS, phrase) + (f": {detail}" if detail else "") if phrase else ""
+    here = QCoreApplication.translate(CONTEXT, OFFLINE_HERE if phrase in OFFLINE else DECIDED_HERE)
     return f"{here} ({why})" if why else here
 
 

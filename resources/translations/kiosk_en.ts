@@ -275,6 +275,10 @@
         <translation>an entry here the server has not seen yet</translation>
     </message>
     <message>
+        <source>this kiosk&apos;s data says otherwise</source>
+        <translation>this kiosk&apos;s data says otherwise</translation>
+    </message>
+    <message>
         <source>not enrolled with a server</source>
         <translation>not enrolled with a server</translation>
     </message>
@@ -309,6 +313,10 @@
     <message>
         <source>offline: decided here</source>
         <translation>offline: decided here</translation>
+    </message>
+    <message>
+        <source>decided here</source>
+        <translation>decided here</translation>
     </message>
 </context>
 <context>

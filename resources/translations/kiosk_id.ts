@@ -270,6 +270,10 @@
         <translation>ada masuk di sini yang belum diketahui server</translation>
     </message>
     <message>
+        <source>this kiosk&apos;s data says otherwise</source>
+        <translation>data kios ini berkata lain</translation>
+    </message>
+    <message>
         <source>not enrolled with a server</source>
         <translation>belum terdaftar di server</translation>
     </message>
@@ -304,6 +308,10 @@
     <message>
         <source>offline: decided here</source>
         <translation>luring: diputuskan di sini</translation>
+    </message>
+    <message>
+        <source>decided here</source>
+        <translation>diputuskan di sini</translation>
     </message>
 </context>
 <context>

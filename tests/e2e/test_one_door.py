@@ -135,6 +135,18 @@ def test_one_booking_is_admitted_once_across_two_gates(
     assert typed.decision.reason is Reason.ALREADY_ADMITTED and typed.decided_by == "server"
     assert facts(g2, typed.event_uuid)["source"] == "wedge"
 
+    # the same code held to G2's camera right after the hand scanner read it: one presentation
+    scanner = g2.kiosk.scanner
+    assert scanner is not None
+    reads: list[object] = []
+    scanner.codeSeen.connect(reads.append)
+    g2.camera.hold(second)
+    try:
+        qtbot.waitUntil(lambda: len(reads) >= 3, timeout=20_000)  # read by the camera, again and again
+    finally:
+        g2.camera.take_away()
+    assert len(g2.recorded) == count + 1  # and decided once, from the hand scanner's read
+
 
 def test_offline_gates_decide_here_and_every_event_reaches_the_server_once(
     server_db: str, admin: Admin, make_gate: MakeGate, qtbot: QtBot, tmp_path: Path
@@ -145,8 +157,8 @@ def test_offline_gates_decide_here_and_every_event_reaches_the_server_once(
     own = ServerProcess(server_db, tmp_path / "server.log").start()
     port = own.url.rsplit(":", 1)[1]
     try:
-        office = admin.office()
-        shared, other = codes("OF", 2)
+        office = admin.office(signed=True)
+        shared, other, later = codes("OF", 3)
         admin.load([booking(c, f"{office}-{c}", office) for c in (shared, other)])
         g1 = make_gate(own, admin, office, "G1")
         g2 = make_gate(own, admin, office, "G2")
@@ -163,6 +175,10 @@ def test_offline_gates_decide_here_and_every_event_reaches_the_server_once(
             assert offline.decided_by == "local" and offline.fallback.startswith("unreachable")
         unknown = g2.show(qtbot, "ZZNOTBOOKED1")
         assert unknown.decision.reason is Reason.UNKNOWN_CODE and unknown.decided_by == "local"
+        # a booking made after the last sync, shown as a signed code: verified and learned offline
+        learned = g1.show(qtbot, sign(admin, later, office), dark_mode=True)
+        assert learned.decision.verdict is Verdict.ADMIT and learned.decided_by == "local"
+        assert learned.decision.booking is not None and learned.decision.booking.booking_ref == f"{office}-{later}"
 
         own = ServerProcess(server_db, tmp_path / "server.log", extra=["--port", port]).start()
         for gate in (g1, g2):

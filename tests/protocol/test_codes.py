@@ -109,19 +109,21 @@ def test_refuses_fields_it_cannot_carry() -> None:
             codes.encode(bad, KEY)
 
 
-def test_presentation() -> None:
+def test_reading() -> None:
     rules = OfficeRules(office_code="JKTSEL")
-    plain, none = codes.present("MP7K2Q9T3M", RING)
-    assert plain.payload.kind is PayloadKind.BOOKING_CODE and none is None and plain.signature_valid is None
-    genuine, signed = codes.present(codes.encode(fields(), KEY), RING)
-    assert genuine.signature_valid is True and genuine.payload.code == "MP7K2Q9T3M" and signed == fields()
-    forged, nothing = codes.present(codes.encode(fields(), OTHER), RING)
-    assert forged.signature_valid is False and nothing is None
+    plain = codes.read("MP7K2Q9T3M", RING)
+    assert plain.payload.kind is PayloadKind.BOOKING_CODE and plain.fields is None and plain.signature_valid is None
+    genuine = codes.read(codes.encode(fields(), KEY), RING)
+    assert genuine.signature_valid is True and genuine.payload.code == "MP7K2Q9T3M" and genuine.fields == fields()
+    forged = codes.read(codes.encode(fields(), OTHER), RING)
+    assert forged.signature_valid is False and forged.fields is None
     from kiosk.domain.model import Circumstances
 
     at = Circumstances(now=dt.datetime(2026, 12, 1, 3, 40, tzinfo=dt.UTC))
-    assert decide(forged, None, [], rules, at).reason is Reason.FORGED
-    assert decide(genuine, signed.booking(), [], rules, at).reason is Reason.OK  # type: ignore[union-attr]
+    forged_one = Presentation(forged.payload, 0, forged.signature_valid)
+    genuine_one = Presentation(genuine.payload, 0, genuine.signature_valid)
+    assert decide(forged_one, None, [], rules, at).reason is Reason.FORGED
+    assert decide(genuine_one, fields().booking(), [], rules, at).reason is Reason.OK
     assert decide(Presentation(parse_payload("KS1.AAAAAAAAAAAAAAAA")), None, [], rules, at).reason is Reason.FORGED
 
 
