@@ -155,5 +155,8 @@ def decided(decided_by: str, fallback: str) -> str:
 def _split_fallback(fallback: str) -> tuple[str, str]:
     for phrase in sorted(FALLBACKS, key=len, reverse=True):
         if fallback.startswith(phrase):
-            return phrase, fallback[len(phrase) :].strip(" :")
+            detail = fallback[len(phrase) :].strip(" :")
+            if detail.startswith("(") and detail.endswith(")"):
+                detail = detail[1:-1]
+            return phrase, detail
     return fallback, ""

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from kiosk.app import Kiosk
 from kiosk.domain.explain import Lang
 from kiosk.domain.screen import ScreenState
+from kiosk.door import OnlineSummary
 from kiosk.store import actions
 from kiosk.store.actions import OverrideReason
 from kiosk.store.db import KioskStore
@@ -420,6 +421,64 @@ def test_the_status_panel_says_when_the_booking_file_was_lost(kiosk: Kiosk) -> N
     assert label.objectName() == "error"
     status.set_store(dataclasses.replace(figures, bookings=7), NOW)
     assert label.text() == "7" and label.objectName() == ""
+
+
+@pytest.mark.parametrize(
+    ("summary", "text", "style"),
+    [
+        (OnlineSummary(False, 0, 0, None), "mati: setiap pemindaian diputuskan di sini", ""),
+        (OnlineSummary(True, 0, 0, None), "hidup: belum ada pemindaian", ""),
+        (
+            OnlineSummary(True, 0, 0, None, "not enrolled"),
+            "hidup: luring: diputuskan di sini (belum terdaftar di server)",
+            "warn",
+        ),
+        (OnlineSummary(True, 20, 20, 12.4), "hidup: 20 dari 20 dijawab, median 12 md", ""),
+        (
+            OnlineSummary(True, 10, 5, 301.0, "timeout (300 ms)"),
+            "hidup: 5 dari 10 dijawab, median 301 md · terakhir diputuskan di sini: "
+            "luring: diputuskan di sini (server terlalu lambat: 300 ms)",
+            "warn",
+        ),
+    ],
+)
+def test_the_status_panel_shows_how_the_online_check_answered(
+    kiosk: Kiosk, summary: OnlineSummary, text: str, style: str
+) -> None:
+    status = kiosk.console.status_page
+    status.set_online(summary)
+    assert (status.values["online"].text(), status.values["online"].objectName()) == (text, style)
+
+
+def test_the_status_panel_counts_refused_uploads(kiosk: Kiosk) -> None:
+    status = kiosk.console.status_page
+    figures = actions.store_status(kiosk.store, NOW)
+    status.set_store(dataclasses.replace(figures, refused_uploads=3), NOW)
+    assert status.values["refused"].text() == "3 disimpan untuk TI: kiosk sync status"
+    assert status.values["refused"].objectName() == "warn"
+
+
+@pytest.mark.parametrize(
+    ("decided_by", "fallback", "text"),
+    [
+        ("server", "", "oleh server (semua gerbang)"),
+        ("local", "unreachable (ConnectError)", "luring: diputuskan di sini (server tidak terjangkau: ConnectError)"),
+        ("local", "online check off", "diputuskan di sini (pemeriksaan daring mati)"),
+        (
+            "local",
+            "unusable answer: HTTP 500",
+            "luring: diputuskan di sini (jawaban server tidak dapat dipakai: HTTP 500)",
+        ),
+    ],
+)
+def test_the_detail_panel_says_which_path_decided(kiosk: Kiosk, decided_by: str, fallback: str, text: str) -> None:
+    console = kiosk.console
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    item = dataclasses.replace(items(console)[0], decided_by=decided_by, fallback=fallback)
+    console.queue_page.set_items([item], force=True)
+    shown = [w.text() for w in console.queue_page.findChildren(QLabel)]
+    assert "Diputuskan:" in shown and text in shown, shown
 
 
 def test_leaving_kiosk_mode_needs_the_guards_pin(kiosk: Kiosk, qtbot: QtBot) -> None:
