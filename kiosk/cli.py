@@ -44,7 +44,8 @@ from kiosk.domain.model import (
 from kiosk.domain.payload import MAX_PAYLOAD_BYTES
 from kiosk.door import Door, DoorSettings, Sighting, Source, decided_text
 from kiosk.store import migrate
-from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.db import KioskStore, StoreError, refuse_if_lost
+from kiosk.store.engine import feed_path_for
 from kiosk.store.guards import GuardError
 from kiosk.store.importer import BookingFile, ImportFileError, ImportFormat, RowProblem, guess_format
 from kiosk.store.settings import Identity, rules_to_json
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _run(argv)
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
         return EXIT_FAILED
     return code
 
@@ -122,7 +123,7 @@ def _run(argv: Sequence[str] | None) -> int:
         print("kiosk: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        _quiet_stdout()  # `kiosk guard list | head`: the reader left, nothing to say
+        quiet_stdout()  # `kiosk guard list | head`: the reader left, nothing to say
         return EXIT_FAILED
     except EXPECTED_ERRORS as exc:
         _print_error(_describe(exc))
@@ -181,6 +182,7 @@ class Context:
         """Open the kiosk database. Only `setup` and `db upgrade` may create or upgrade it: a typo in
         --db must not leave an empty database behind, and an upgrade is a step someone decides on."""
         path = self.db_path()
+        refuse_if_lost(path)  # missing or emptied, but its companions are there: say what to restore
         if not create and not path.exists():
             raise CliError(f"no kiosk database at {path}; create one with `kiosk setup --db {path} --office ...`")
         if path.is_dir():
@@ -831,6 +833,7 @@ _RULE_OPTIONS = (
 
 def cmd_setup(ctx: Context) -> int:
     path = ctx.db_path()
+    refuse_if_lost(path)  # a lost database is restored from the backup, never set up anew
     new = not path.exists() or path.stat().st_size == 0
     if new:  # check everything before a file is made: a refused setup leaves nothing behind
         identity = _setup_identity(ctx, None)
@@ -1069,7 +1072,7 @@ def cmd_guard_verify(ctx: Context) -> int:
     args = ctx.args
     with ctx.open_store() as store:
         pin = _read_pin(args.pin_stdin, f"PIN for {args.name}: ", confirm=False)
-        guard = store.authenticate(args.name, pin, now_utc())
+        guard = store.authenticate(args.name, pin, now_utc(), purpose="verify")
     ctx.say(f"PIN OK for {guard.name}")
     return EXIT_OK
 
@@ -1106,26 +1109,53 @@ def cmd_purge(ctx: Context) -> int:
 
 
 def cmd_pii_inventory(ctx: Context) -> int:
+    path = ctx.db_path()
+    logs = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    feed = feed_path_for(path)
+    logs += [feed.with_name(feed.name + suffix) for suffix in ("-wal", "-shm")]
+    running = {file for file in logs if file.exists()}  # before this command's own open makes them
     with ctx.open_store() as store:
         counts = store.pii_inventory()
-        files = _kiosk_files(store)
+        personal = [entry for entry in store.pii_files() if entry[1] not in logs or entry[1] in running]
+        others = _kiosk_files(store)
     ctx.say("Personal data held by this kiosk (counts of stored values):")
     width = max(len(name) for name in counts)
     for name, count in counts.items():
         ctx.say(f"  {name:<{width}}  {count:>9,}")
-    ctx.say("Files:")
-    for label, path in files:
-        size = f"{path.stat().st_size:,} bytes" if path.exists() else "absent"
-        ctx.say(f"  {label:<16} {path} ({size})")
+    ctx.say("Files holding personal data (back them up, move them and delete them together):")
+    for label, path, holds in personal:
+        _say_file(ctx, label, path)
+        ctx.say(f"      holds: {holds}")
+    reports = _reports_with_names(store.path.parent / "reports")
+    if reports:
+        ctx.say(f"  {'reports':<18} {store.path.parent / 'reports'} ({len(reports)} file(s))")
+        ctx.say("      holds: daily reports: guards' names, booking refs, masked codes, guards' notes")
+    ctx.say("Other files of this kiosk (no personal data):")
+    for label, path in others:
+        _say_file(ctx, label, path)
     ctx.say("Never held: full NIKs, booking codes in plain text (keyed hashes only), camera frames, face images.")
     return EXIT_OK
+
+
+def _say_file(ctx: Context, label: str, path: Path) -> None:
+    try:
+        size = f"{path.stat().st_size:,} bytes"
+    except OSError:
+        size = "absent"
+    ctx.say(f"  {label:<18} {path} ({size})")
+
+
+def _reports_with_names(folder: Path) -> list[Path]:
+    """The daily reports (CSV and PDF, kiosk/ui/report_pdf.py) in the kiosk's reports folder."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".pdf") and p.is_file())
+    except OSError:
+        return []
 
 
 def _kiosk_files(store: KioskStore) -> list[tuple[str, Path]]:
     path = store.path
     return [
-        ("database", path),
-        ("write-ahead log", path.with_name(path.name + "-wal")),
         ("code key", path.with_name(path.name + ".key")),
         ("audit head", store.anchor_path),
     ]
@@ -1136,6 +1166,7 @@ def _kiosk_files(store: KioskStore) -> list[tuple[str, Path]]:
 
 def cmd_db_status(ctx: Context) -> int:
     path = ctx.db_path()
+    refuse_if_lost(path)
     if not path.exists():
         raise CliError(f"no kiosk database at {path}")
     revision, state = _schema_state(path)
@@ -1166,6 +1197,7 @@ def cmd_db_status(ctx: Context) -> int:
 
 def cmd_db_upgrade(ctx: Context) -> int:
     path = ctx.db_path()
+    refuse_if_lost(path)
     if not path.exists():
         raise CliError(f"no kiosk database at {path}")
     before, _state = _schema_state(path)
@@ -1295,7 +1327,8 @@ def _stop_logging(handler: logging.Handler) -> None:
     logger.setLevel(logging.NOTSET)
 
 
-def _quiet_stdout() -> None:
+def quiet_stdout() -> None:
+    """Point stdout at devnull when its reader left (`| head -1`): Python flushes it again at exit."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -12,13 +12,13 @@ kiosk sync check --db kiosk.db CODE      decide and record one code (online firs
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import config as kiosk_config
+from kiosk.cli import quiet_stdout
 from kiosk.door import Door, DoorSettings, Sighting, Source, decided_text
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.sync import apply
@@ -39,18 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 2
         sys.stdout.flush()  # inside the try: a reader gone is noticed here, not at exit
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
         return 1
     return code
 
-
-def _quiet_stdout() -> None:
-    """Point stdout at devnull: Python flushes it again at exit, and the reader is gone."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 MIN_MS, MAX_MS = kiosk_config.ONLINE_BUDGET_MS

@@ -1016,3 +1016,83 @@ def test_demo_without_a_screen_falls_back_to_the_text_mode(tmp_path: Path, monke
     assert done.returncode == 0, done.stderr
     assert "no screen" in done.stderr
     assert "NOT_A_BOOKING" in done.stdout
+
+
+# --- issue 13: evidence that cannot be quietly rewritten ------------------------------------------------
+
+LOST_DB_COMMANDS = [
+    ["check", "ADMT-2345-WXYZ"],
+    ["audit", "verify"],
+    ["guard", "list"],
+    ["pii-inventory"],
+    ["purge"],
+    ["import", "bookings.csv"],
+    ["db", "status"],
+    ["db", "upgrade"],
+    ["setup", "--office", "DPS", "--zone", "WITA"],
+    ["demo", "--text"],
+]
+
+
+@pytest.mark.parametrize("how", ["emptied", "deleted"])
+def test_a_lost_database_beside_its_companions_stops_every_command(
+    db: Path, kiosk_cli: Kiosk, how: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An emptied (or deleted) kiosk.db used to be made anew as office DEMO, zone WIB, no guards."""
+    if how == "emptied":
+        db.write_bytes(b"")
+    else:
+        db.unlink()
+    state = "empty" if how == "emptied" else "missing"
+    expected = (
+        f"kiosk.db is {state} but its key file, booking file and audit head beside it show it existed: "
+        "restore kiosk.db from the backup (with its -wal file if any); the kiosk never makes it anew"
+    )
+    for command in LOST_DB_COMMANDS:
+        result = kiosk_cli(*command, "--db", str(db))
+        assert result.code != 0, command
+        assert error_line(result) == f"kiosk: error: {expected}", command
+        assert (db.stat().st_size == 0) if how == "emptied" else not db.exists(), command
+    assert cli.main(["run", "--db", str(db)]) != 0  # `kiosk run` says it on its own line
+    assert capsys.readouterr().out == f"kiosk run: {expected}\n"
+    assert (db.stat().st_size == 0) if how == "emptied" else not db.exists()
+
+
+def test_kiosk_check_refuses_a_damaged_database_instead_of_admitting(db: Path, kiosk_cli: Kiosk) -> None:
+    """Damage on a page a scan never reads (here the bookings' date index) used to go unnoticed:
+    `kiosk check` admitted and recorded on the damaged files."""
+    from tests.store.conftest import break_btree_page
+
+    break_btree_page(feed_path_for(db), "ix_bookings_service_date")
+    result = kiosk_cli("check", "ADMT-2345-WXYZ", "--db", str(db))
+    assert result.code != 0
+    assert "is damaged (the booking file: " in error_line(result)
+    with closing(sqlite3.connect(db)) as connection:
+        assert connection.execute("SELECT count(*) FROM scan_events").fetchone() == (0,)
+
+
+def test_kiosk_setup_again_is_audited(db: Path, kiosk_cli: Kiosk) -> None:
+    with closing(sqlite3.connect(db)) as connection:
+        before = connection.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+    assert kiosk_cli("setup", "--db", str(db), "--early-minutes", "45").code == 0
+    with closing(sqlite3.connect(db)) as connection:
+        after = connection.execute("SELECT kind, subject FROM audit_log WHERE seq > ?", (before,)).fetchall()
+    assert after == [("settings", "office")]
+
+
+def test_pii_inventory_names_the_booking_file_and_the_logs(db: Path, kiosk_cli: Kiosk, tmp_path: Path) -> None:
+    feed = feed_path_for(db)
+    with KioskStore.open(db, create=False, upgrade=False):  # a running kiosk holds its WAL files open
+        result = kiosk_cli("pii-inventory", "--db", str(db))
+        assert result.code == 0, result.err
+        for label, path in [
+            ("booking file", feed),
+            ("database log", Path(f"{db}-wal")),
+            ("booking file log", Path(f"{feed}-wal")),
+        ]:
+            assert re.search(rf"^  {label}\s+{re.escape(str(path))} \([\d,]+ bytes\)$", result.out, re.MULTILINE)
+        assert re.search(r"holds: bookings: applicants' names, last 4 digits of their NIK", result.out)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report-K1-2026-11-28.csv").write_text("x", encoding="utf-8")
+    result = kiosk_cli("pii-inventory", "--db", str(db))
+    assert re.search(rf"^  reports\s+{re.escape(str(tmp_path / 'reports'))} \(1 file\(s\)\)$", result.out, re.M)

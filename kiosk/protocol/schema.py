@@ -252,7 +252,9 @@ class EventBatch(_Model):
 class EventResult(_Model):
     event_uuid: Uuid
     #: stored: now on the server (first time or same body again); duplicate: was already there with
-    #: the same body; conflict: the server holds a different event under this id (final, not retried).
+    #: the same body; conflict: refused for good, not retried: the server holds a different event under
+    #: this id, or the event is not this kiosk's to write (another office's, or another kiosk's id; the
+    #: detail then begins "refused:"), and nothing of it was kept.
     status: Literal["stored", "duplicate", "conflict"]
     detail: str = ""
 

@@ -45,10 +45,13 @@ from kiosk.protocol.wire import (
 from kiosk.server import events, feed, keys, kiosks, offices
 from kiosk.server.db import DEFAULT_URL, init_schema, make_engine, reading, utc_text, writing
 from kiosk.server.faults import FaultMiddleware, FaultPlan
+from kiosk.server.limits import BodyLimitMiddleware, BodyLimits
 
 log = logging.getLogger(__name__)
 
 ENV_DB = "KIOSK_SERVER_DB"
+#: Body limits for worker processes (`kiosk server run --workers N`), as BodyLimits.to_env() writes them.
+ENV_LIMITS = "KIOSK_SERVER_BODY_LIMITS"
 
 
 @dataclass
@@ -82,6 +85,10 @@ class RevokedError(Exception):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "missing, unknown or wrong token"},
     403: {"model": RevokedBody, "description": "this kiosk was revoked (signed notice: wipe personal data)"},
+    413: {
+        "model": ErrorBody,
+        "description": "request_too_large: the body is larger than this route takes; the connection is closed",
+    },
     422: {"model": ErrorBody, "description": "the request does not match the schema"},
 }
 
@@ -92,14 +99,18 @@ def create_app(
     page_limit: int = feed.DEFAULT_LIMIT,
     fault_plan: FaultPlan | None = None,
     engine: Engine | None = None,
+    body_limits: BodyLimits | None = None,
 ) -> Any:
-    """The ASGI app. With `fault_plan`, a fault-injection layer wraps it (tests and drills only)."""
+    """The ASGI app. Every request body is bounded per route before it is parsed (`body_limits`,
+    kiosk/server/limits.py). With `fault_plan`, a fault-injection layer wraps it (tests and drills only)."""
     engine = engine or make_engine(db_url or os.environ.get(ENV_DB, DEFAULT_URL))
     init_schema(engine)
     context = ServerContext(engine, page_limit)
     with writing(engine) as connection:
         keys.ensure_key(connection, context.now())
     app = _build(context)
+    # outermost of the app's own layers: no other layer, nor FastAPI, reads a body before its limit holds
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits(), now=context.now)
     if fault_plan is not None:
         return FaultMiddleware(app, fault_plan, context)
     return app
@@ -107,7 +118,8 @@ def create_app(
 
 def app_from_env() -> Any:
     """Factory for `uvicorn --factory kiosk.server.app:app_from_env` (several worker processes)."""
-    return create_app(os.environ.get(ENV_DB, DEFAULT_URL))
+    limits = os.environ.get(ENV_LIMITS)
+    return create_app(os.environ.get(ENV_DB, DEFAULT_URL), body_limits=BodyLimits.from_env(limits) if limits else None)
 
 
 def _build(context: ServerContext) -> FastAPI:

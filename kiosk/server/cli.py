@@ -11,6 +11,7 @@
     kiosk server keys list|rotate|retire KEY_ID
     kiosk server sign-code --code MP7K2Q9T3M        the KS1 text for a booking's signed QR
     kiosk server cancel --code MP7K2Q9T3M           cancel a booking (revokes its signed code)
+    kiosk server purge [--booking-days 7] [--event-months 13]    delete what is past retention
     kiosk server openapi --out docs/openapi.json
 
 The database is --db, else $KIOSK_SERVER_DB, else sqlite:///kiosk-server.db. --db may come before
@@ -38,7 +39,9 @@ from kiosk.protocol import codes
 from kiosk.server import events, keys, kiosks, offices
 from kiosk.server.db import DEFAULT_URL, ServerDbError, init_schema, make_engine, reading, writing
 from kiosk.server.faults import KINDS, FaultPlan
+from kiosk.server.limits import BodyLimits
 from kiosk.server.models import BookingRow
+from kiosk.server.retention import DEFAULT_BOOKING_DAYS, DEFAULT_EVENT_MONTHS, DailyPurge, Retention, purge
 from kiosk.store.times import from_text
 
 #: The exit status of a command whose reader went away (`kiosk server events ... | head -1`): what a
@@ -107,13 +110,44 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--fault-seed", type=int, default=None)
     run.add_argument("--fault-token", default="", help="enables POST /_faults with header X-Fault-Token")
     run.add_argument("--fault-timeout", type=float, default=2.0, help="seconds a 'timeout' fault holds a reply")
+    run.add_argument("--max-events-kb", type=int, default=None, help="largest event upload body, KiB (default 1024)")
+    run.add_argument(
+        "--max-body-kb", type=int, default=None, help="largest body of the other kiosk routes, KiB (default 64)"
+    )
+    run.add_argument(
+        "--max-open-kb",
+        type=int,
+        default=None,
+        help="largest body of routes without a token (enrol...), KiB (default 8)",
+    )
+    _retention_options(run)
+    run.add_argument("--no-purge", action="store_true", help="no daily retention purge in this process")
     run.set_defaults(handler=_run)
+
+    purge = commands.add_parser("purge", help="delete bookings, events and audit reports past their retention")
+    _retention_options(purge)
+    purge.set_defaults(handler=_purge)
 
     _office_commands(commands)
     _kiosk_commands(commands)
     _key_commands(commands)
     _share_options(parser)
     return parser
+
+
+def _retention_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--booking-days",
+        type=int,
+        default=DEFAULT_BOOKING_DAYS,
+        help=f"days after its service date a booking is kept (default {DEFAULT_BOOKING_DAYS})",
+    )
+    parser.add_argument(
+        "--event-months",
+        type=int,
+        default=DEFAULT_EVENT_MONTHS,
+        help=f"months events and audit reports are kept after they arrived (default {DEFAULT_EVENT_MONTHS})",
+    )
 
 
 def _share_options(parser: argparse.ArgumentParser) -> None:
@@ -219,10 +253,6 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from kiosk.server.app import ENV_DB, create_app
-
     plan = None
     if args.faults or args.fault_token:
         kinds = KINDS if args.faults in ("", "all") else tuple(k.strip() for k in args.faults.split(",") if k.strip())
@@ -233,10 +263,40 @@ def _run(args: argparse.Namespace) -> int:
             token=args.fault_token,
             timeout_s=args.fault_timeout,
         )
+    limits = BodyLimits.of_kib(args.max_events_kb, args.max_body_kb, args.max_open_kb)
+    retention = Retention(args.booking_days, args.event_months)
+    daily = None if args.no_purge else DailyPurge(_engine(args), retention, _now)
+    try:
+        if daily is not None:
+            daily.start()
+        return _serve(args, plan, limits, daily.stop if daily is not None else _nothing)
+    finally:
+        if daily is not None:
+            daily.stop()  # the server ended otherwise than by a signal (which _serve's shutdown handles)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _serve(args: argparse.Namespace, plan: FaultPlan | None, limits: BodyLimits, on_shutdown: Any) -> int:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """Stops the daily purge as the server shuts down: uvicorn ends the process by raising the
+        signal it caught again, so code after run() never runs after SIGTERM or SIGINT."""
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            await super().shutdown(sockets)
+            on_shutdown()
+
+    from kiosk.server.app import ENV_DB, ENV_LIMITS, create_app
+
     if args.workers > 1:
         if plan is not None:
             raise ValueError("fault injection runs in one worker process only")
         os.environ[ENV_DB] = args.db
+        os.environ[ENV_LIMITS] = limits.to_env()
         uvicorn.run(
             "kiosk.server.app:app_from_env",
             factory=True,
@@ -247,7 +307,7 @@ def _run(args: argparse.Namespace) -> int:
             access_log=False,
         )
         return 0
-    app = create_app(args.db, page_limit=args.page_limit, fault_plan=plan)
+    app = create_app(args.db, page_limit=args.page_limit, fault_plan=plan, body_limits=limits)
     # Collect once and freeze what start-up made (FastAPI, SQLAlchemy, pydantic): the first full
     # collection otherwise walks ~110,000 objects (57 ms measured) in the middle of some kiosk's
     # online check, which waits for it with its scan (tests/bench/bench_door.py).
@@ -269,7 +329,7 @@ def _run(args: argparse.Namespace) -> int:
         lifespan="off",
         timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
     return 0
 
 
@@ -459,6 +519,15 @@ def _cancel(args: argparse.Namespace) -> int:
     with writing(_engine(args)) as connection:
         ref = offices.cancel(connection, args.code, status, _now())
     print(f"booking {ref} {status}; kiosks get its tombstone with their next page")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    purged = purge(_engine(args), _now(), Retention(args.booking_days, args.event_months))
+    print(
+        f"{purged.summary()} (bookings {args.booking_days} days after their service date, "
+        f"events and audit reports {args.event_months} months after they arrived)"
+    )
     return 0
 
 

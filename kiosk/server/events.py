@@ -16,17 +16,17 @@ import hmac
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from kiosk.domain.decide import Presentation, decide
-from kiosk.domain.model import Booking, Category, Circumstances, Decision, Entry, Status
+from kiosk.domain.model import Booking, Category, Circumstances, Decision, Entry, Reason, Status
 from kiosk.domain.payload import mask_code, mask_evidence
 from kiosk.protocol import codes
 from kiosk.protocol.schema import AuditHead, CheckRequest, EventBatch, EventResult, WireEvent
 from kiosk.protocol.wire import keyring_of
 from kiosk.server import keys, offices
 from kiosk.server.db import evidence_key, insert_for, lock_booking, utc_text
-from kiosk.server.models import AuditReportRow, BookingRow, EventRow, KioskRow
+from kiosk.server.models import AuditReportRow, BookingRow, EventRow, KioskRow, OfficeRow, RemovalRow
 
 UPLOAD, ONLINE = "upload", "online"
 
@@ -37,7 +37,14 @@ def body_hash(event: WireEvent) -> str:
 
 
 def ingest(connection: Connection, kiosk_row: Any, batch: EventBatch, now: dt.datetime) -> list[EventResult]:
-    """Store a batch in the caller's transaction; one result per event, in order."""
+    """Store a batch in the caller's transaction; one result per event, in order.
+
+    A kiosk writes only its own office's events and only its own records (issue 13): an event for
+    another office (its office_code names another office of this server, or its booking_ref a booking
+    of another office that never was in this kiosk's office's feed) is refused, as is an event id
+    that another kiosk's event holds already; nothing of a refused event is kept. A refusal is
+    answered `conflict` (final: the kiosk marks the row refused and never sends it again) with a
+    detail that says why, so that a kiosk of today tells it apart from a transient error."""
     received = utc_text(now)
     incoming: dict[str, tuple[WireEvent, str]] = {}
     for event in batch.events:
@@ -46,44 +53,108 @@ def ingest(connection: Connection, kiosk_row: Any, batch: EventBatch, now: dt.da
     before = {
         row.event_uuid: row
         for row in connection.execute(
-            select(EventRow.event_uuid, EventRow.body_hash, EventRow.origin).where(EventRow.event_uuid.in_(uuids))
+            select(EventRow.event_uuid, EventRow.body_hash, EventRow.origin, EventRow.kiosk_id).where(
+                EventRow.event_uuid.in_(uuids)
+            )
         ).all()
     }
+    foreign = _foreign(connection, kiosk_row, [event for event, _ in incoming.values()])
+    theirs = {uuid for uuid, row in before.items() if row.kiosk_id != kiosk_row.kiosk_id}
     new_rows = [
-        _row(event, digest, kiosk_row, received) for uuid, (event, digest) in incoming.items() if uuid not in before
+        _row(event, digest, kiosk_row, received)
+        for uuid, (event, digest) in incoming.items()
+        if uuid not in before and uuid not in foreign
     ]
     if new_rows:
         statement = insert_for(connection, EventRow).on_conflict_do_nothing(index_elements=["event_uuid"])
         connection.execute(statement, new_rows)
     for uuid, row in before.items():
-        if row.origin == ONLINE:
+        if row.origin == ONLINE and uuid not in theirs and uuid not in foreign:
             event, digest = incoming[uuid]
             values = _row(event, digest, kiosk_row, received)
             connection.execute(
-                update(EventRow).where(EventRow.event_uuid == uuid, EventRow.origin == ONLINE).values(**values)
+                update(EventRow)
+                .where(
+                    EventRow.event_uuid == uuid,
+                    EventRow.origin == ONLINE,
+                    EventRow.kiosk_id == kiosk_row.kiosk_id,
+                )
+                .values(**values)
             )
     stored = {
-        row.event_uuid: row.body_hash
+        row.event_uuid: (row.body_hash, row.kiosk_id)
         for row in connection.execute(
-            select(EventRow.event_uuid, EventRow.body_hash).where(EventRow.event_uuid.in_(uuids))
+            select(EventRow.event_uuid, EventRow.body_hash, EventRow.kiosk_id).where(EventRow.event_uuid.in_(uuids))
         ).all()
     }
     results: list[EventResult] = []
     for event in batch.events:
-        digest = incoming[event.event_uuid][1]
-        if stored.get(event.event_uuid) != digest:
+        uuid = event.event_uuid
+        digest = incoming[uuid][1]
+        if uuid in foreign:
+            results.append(EventResult(event_uuid=uuid, status="conflict", detail=foreign[uuid]))
+        elif uuid in theirs or stored.get(uuid, ("", ""))[1] != kiosk_row.kiosk_id:
+            results.append(
+                EventResult(event_uuid=uuid, status="conflict", detail=f"{REFUSED}: another kiosk's event has this id")
+            )
+        elif stored.get(uuid, ("", ""))[0] != digest:
             results.append(
                 EventResult(
-                    event_uuid=event.event_uuid,
+                    event_uuid=uuid,
                     status="conflict",
                     detail="the server holds a different event with this id; it keeps the first",
                 )
             )
-        elif event.event_uuid in before and before[event.event_uuid].origin != ONLINE:
-            results.append(EventResult(event_uuid=event.event_uuid, status="duplicate"))
+        elif uuid in before and before[uuid].origin != ONLINE:
+            results.append(EventResult(event_uuid=uuid, status="duplicate"))
         else:
-            results.append(EventResult(event_uuid=event.event_uuid, status="stored"))
+            results.append(EventResult(event_uuid=uuid, status="stored"))
     return results
+
+
+#: The detail of a refusal for ownership (another office's event, another kiosk's id).
+REFUSED = "refused: not this kiosk's to write"
+
+
+def _foreign(connection: Connection, kiosk_row: Any, batch: list[WireEvent]) -> dict[str, str]:
+    """Event id -> why, for each event of another office than the kiosk's."""
+    own = kiosk_row.office_code
+    named_offices = {e.office_code.upper() for e in batch} - {own}
+    other_offices = (
+        set(connection.execute(select(OfficeRow.code).where(OfficeRow.code.in_(named_offices))).scalars())
+        if named_offices
+        else set()
+    )
+    refs = {e.booking_ref for e in batch if e.booking_ref}
+    booking_office = (
+        {
+            row.booking_ref: row.office_code
+            for row in connection.execute(
+                select(BookingRow.booking_ref, BookingRow.office_code).where(BookingRow.booking_ref.in_(refs))
+            ).all()
+        }
+        if refs
+        else {}
+    )
+    elsewhere = {ref for ref, office in booking_office.items() if office != own}
+    once_ours = (
+        set(
+            connection.execute(
+                select(RemovalRow.booking_ref).where(
+                    RemovalRow.office_code == own, RemovalRow.booking_ref.in_(elsewhere)
+                )
+            ).scalars()
+        )
+        if elsewhere
+        else set()
+    )
+    why: dict[str, str] = {}
+    for event in batch:
+        if event.office_code.upper() in other_offices:
+            why[event.event_uuid] = f"{REFUSED}: an event of office {event.office_code.upper()}"
+        elif event.booking_ref in elsewhere and event.booking_ref not in once_ours:
+            why[event.event_uuid] = f"{REFUSED}: booking {event.booking_ref} is another office's"
+    return why
 
 
 def report_head(
@@ -129,10 +200,15 @@ def check(connection: Connection, kiosk_row: Any, request: CheckRequest, now: dt
     if presentation.payload.is_code and presentation.signature_valid is not False:
         row = connection.execute(select(BookingRow).where(BookingRow.code == presentation.payload.code)).first()
         booking = _booking(row) if row is not None else (reading.fields.booking() if reading.fields else None)
-        if booking is not None:
+        if booking is not None and booking.office_code == kiosk_row.office_code:
             lock_booking(connection, booking.booking_ref)
-            entries = _entries(connection, booking.booking_ref, request.event_uuid)
+            entries = _entries(connection, booking, request.event_uuid, kiosk_row.kiosk_id)
     decision = decide(presentation, booking, entries, rules, Circumstances(now=now, gate=request.gate))
+    if booking is not None and booking.office_code != kiosk_row.office_code:
+        # another office's booking: this kiosk learns that, and which office, nothing else of it
+        # (no ref, date, slot, party, name), and its record of the scan holds nothing of it either
+        decision = Decision.of(Reason.WRONG_OFFICE, office=booking.office_code)
+        booking = None
     existing = connection.execute(select(EventRow.origin).where(EventRow.event_uuid == request.event_uuid)).first()
     if existing is None:
         code = presentation.payload.code if presentation.payload.is_code else ""
@@ -183,10 +259,16 @@ def events_of(connection: Connection, office_code: str, gate: str | None = None,
     return list(connection.execute(query).all())
 
 
-def _entries(connection: Connection, booking_ref: str, except_uuid: str) -> list[Entry]:
+def _entries(connection: Connection, booking: Booking, except_uuid: str, kiosk_id: str) -> list[Entry]:
+    """The entries recorded for a booking by the gates of its own office (another office's events can
+    never use it up), but for this kiosk's own record of the scan being decided (another kiosk's event
+    id does not hide that kiosk's entry)."""
     rows = connection.execute(
         select(EventRow.occurred_at, EventRow.gate, EventRow.persons).where(
-            EventRow.booking_ref == booking_ref, EventRow.persons > 0, EventRow.event_uuid != except_uuid
+            EventRow.booking_ref == booking.booking_ref,
+            EventRow.office_code == booking.office_code,
+            EventRow.persons > 0,
+            or_(EventRow.event_uuid != except_uuid, EventRow.kiosk_id != kiosk_id),
         )
     ).all()
     return [Entry(dt.datetime.fromisoformat(r.occurred_at), r.gate, r.persons) for r in rows]

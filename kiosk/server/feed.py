@@ -48,16 +48,19 @@ def build_page(
             raise CursorResetError(f"cursor {since} is not from this feed; start again without one")
         start = cursor.seq
     upto = office_row.change_seq
-    booking_rows = connection.execute(
-        select(BookingRow)
-        .where(
-            BookingRow.office_code == office_row.code,
-            BookingRow.change_seq > start,
-            BookingRow.change_seq <= upto,
-        )
-        .order_by(BookingRow.change_seq)
-        .limit(limit + 1)
-    ).all()
+    # the past stays out of a first sync, every page of it: it gets the bookings of yesterday (office
+    # time) and later only. A first sync is a download from no cursor, or by a kiosk that has not yet
+    # reported a cursor of its own (its upload before each download says where it stands); after it,
+    # a page carries every change after its cursor, as the kiosk must hear of each.
+    oldest = (now.astimezone(offices.rules_of(office_row).tz).date() - dt.timedelta(days=1)).isoformat()
+    query = select(BookingRow).where(
+        BookingRow.office_code == office_row.code,
+        BookingRow.change_seq > start,
+        BookingRow.change_seq <= upto,
+    )
+    if since is None or kiosk_row.last_cursor is None:
+        query = query.where(BookingRow.service_date >= oldest)
+    booking_rows = connection.execute(query.order_by(BookingRow.change_seq).limit(limit + 1)).all()
     removal_rows = connection.execute(
         select(RemovalRow)
         .where(RemovalRow.office_code == office_row.code, RemovalRow.change_seq > start, RemovalRow.change_seq <= upto)

@@ -180,6 +180,8 @@ def _act(
     reason: str = "",
     persons: int | None = None,
 ) -> ActionResult:
+    if kind is ActionKind.OVERRIDE:
+        store.refuse_if_damaged()  # an override admits: never on a database whose check failed
     try:
         with store.writing() as connection:
             _check_guard(connection, guard_id)
@@ -282,10 +284,11 @@ class LoginResult:
     locked_until: dt.datetime | None = None
 
 
-def login(store: KioskStore, name: str, pin: str, now: dt.datetime) -> LoginResult:
-    """Check a guard's PIN (the store counts failures and locks out after five) and say what happened."""
+def login(store: KioskStore, name: str, pin: str, now: dt.datetime, purpose: str = "login") -> LoginResult:
+    """Check a guard's PIN (the store counts failures, locks out after five and audits the attempt) and
+    say what happened. `purpose` "leave": the guard confirms leaving kiosk mode (audited as such)."""
     try:
-        return LoginResult(LoginOutcome.OK, store.authenticate(name, pin, now))
+        return LoginResult(LoginOutcome.OK, store.authenticate(name, pin, now, purpose))
     except guard_repo.GuardError:
         pass
     guard = next((g for g in store.guards() if g.name == name), None)

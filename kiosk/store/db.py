@@ -69,6 +69,8 @@ DEFAULT_RETENTION_DAYS = 7
 #: registered: the kiosk knows its list is incomplete. (An enrolled kiosk refers them anyway until
 #: its next full download: its data has no age.)
 FEED_LOST = "feed.lost"
+#: What a successful PIN check is for, and the audit entry it makes (KioskStore.authenticate()).
+_AUTH_PURPOSES = {"login": "guard.login", "leave": "kiosk.leave", "verify": "guard.pin_verified"}
 _SETTINGS_KEYS = (settings.RULES_KEY, settings.IDENTITY_KEY, SYNC_ENROLLED, FEED_LOST)
 _SYNC_STATE_SQL = f"SELECT server_offset_s, data_as_of FROM {SyncStateRow.__tablename__} WHERE id = 1"
 _BUILD_DATE = dt.date.fromisoformat(kiosk.BUILD_DATE)
@@ -128,6 +130,9 @@ class KioskStore:
         self._bulk_engine_lock = threading.Lock()
         #: yield_to_scans() does not wait before this time.monotonic() (see MAX_YIELD_S).
         self._yield_holdoff_until = 0.0
+        #: Set when PRAGMA quick_check failed on this store (check_files()): from then on nothing is
+        #: decided or recorded through it (fail closed) until the files are opened again.
+        self._failed_check: str | None = None
         #: This process has the files open while a store is on them (see open()).
         _OPEN_HERE.add(path)
         self._forget_open = weakref.finalize(self, _OPEN_HERE.remove, path)
@@ -143,11 +148,13 @@ class KioskStore:
         A file that is not a kiosk database, or one from a newer kiosk, is refused before anything is
         written to it. `busy_timeout_ms` is how long a write waits for another writer's lock."""
         path = Path(path)
+        refuse_if_lost(path)
         existed = path.exists()
         if not existed and not create:
             raise StoreError(f"no kiosk database at {path}")
         feed_lost = False
-        if _OPEN_HERE.holds(path):
+        checked_here = _OPEN_HERE.holds(path)
+        if checked_here:
             # Already open in this process, and checked then. The checks below would open and close
             # the files outside SQLite, which drops the POSIX locks SQLite holds on them here (closing
             # any descriptor of a file does), and then another program that opens and closes the
@@ -157,11 +164,13 @@ class KioskStore:
         else:
             if existed:
                 _preflight(path)
-            else:
-                _forget_stale_anchor(path)
             current = _check_before_the_feed(path, busy_timeout_ms, upgrade)
             engine, feed_lost = _open_feed_then_engine(path, busy_timeout_ms, current)
         try:
+            if not checked_here:
+                problem = _quick_check(engine)
+                if problem is not None:
+                    raise StoreError(problem)
             if migrate.needs_upgrade(engine):
                 migrate.upgrade(engine)
             key_path = key_path_for(path)
@@ -331,6 +340,36 @@ class KioskStore:
             return False
         return complete
 
+    # --- file checks -------------------------------------------------------------------------------
+
+    def check_files(self) -> str | None:
+        """PRAGMA quick_check on both files (the database and the booking file). None: both are sound.
+        Otherwise the problem, for people; the store remembers it, and from then on refuses to decide
+        or record anything (record(), record_decided(), decide_only(), a guard's override raise
+        StoreError) until the files are opened again. The kiosk runs this now and then on its reader
+        thread (kiosk/ui/controller.py), never on the GUI thread: it reads every page."""
+        try:
+            problem = _quick_check(self.engine)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            problem = _explain_sqlite_error(self.path, exc)
+        except StoreError as exc:
+            problem = str(exc)
+        if problem is not None:
+            log.error("the database check failed; nothing is admitted until it is restored: %s", problem)
+            self._failed_check = problem
+        return problem
+
+    @property
+    def failed_check(self) -> str | None:
+        """The problem a check_files() found on this store (None: none found)."""
+        return self._failed_check
+
+    def refuse_if_damaged(self) -> None:
+        """Raise StoreError when a check of the files failed since they were opened (fail closed)."""
+        if self._failed_check is not None:
+            problem = self._failed_check
+            raise StoreError(f"the database check failed, nothing is admitted until it is restored: {problem}")
+
     # --- scans first ---------------------------------------------------------------------------------
 
     @contextmanager
@@ -428,6 +467,7 @@ class KioskStore:
         """Lookup + decide without recording (previews and the benchmark), in one read transaction.
         Fails closed: a database problem or a tampered booking raises StoreError."""
         _require_aware(now)
+        self.refuse_if_damaged()
         try:
             with self._locks.scan(), self.reading() as connection:
                 current = self._settings(connection)
@@ -452,6 +492,7 @@ class KioskStore:
         caller must then show OUT OF ORDER and keep the gate shut. (The kiosk's code reaches this
         through the door, kiosk/door, which builds the presentation.)"""
         _require_aware(now)
+        self.refuse_if_damaged()
         with self._locks.scan():
             return self._recorded_in_one_transaction(
                 now,
@@ -480,6 +521,7 @@ class KioskStore:
         """Record a decision made elsewhere (the server's, across gates) exactly as a local one is
         recorded: event, outbox row and audit entry in one transaction."""
         _require_aware(now)
+        self.refuse_if_damaged()
 
         def write(connection: Connection, current: _Settings, circumstances: Circumstances) -> Recorded:
             identity = current.identity
@@ -583,12 +625,30 @@ class KioskStore:
         with self.reading() as connection:
             return guard_repo.all_guards(connection)
 
-    def authenticate(self, name: str, pin: str, now: dt.datetime) -> guard_repo.Guard:
+    def authenticate(self, name: str, pin: str, now: dt.datetime, purpose: str = "login") -> guard_repo.Guard:
+        """Check a guard's PIN. What happened goes into the audit chain in the same transaction as the
+        failure count (guard.login, guard.pin_wrong, guard.lockout, guard.pin_locked, guard.pin_disabled;
+        a successful check with `purpose` "leave" is the guard leaving kiosk mode: kiosk.leave), by guard
+        id, never with the PIN or anything made from it. An unknown name raises GuardError, unaudited."""
+        if purpose not in _AUTH_PURPOSES:
+            raise ValueError(f"unknown purpose of a PIN check: {purpose!r}")
         with self.writing() as connection:
             result = guard_repo.authenticate(connection, name, pin, now)
+            if result.event is not None and result.guard_id is not None:
+                kind = _AUTH_PURPOSES[purpose] if result.event is guard_repo.AuthEvent.LOGIN else result.event.value
+                facts = {"purpose": purpose, **result.facts}
+                audit.append(connection, to_text(now), kind, f"guard:{result.guard_id}", audit.canonical_digest(facts))
+        self.write_anchor()
         if result.guard is None:
             raise guard_repo.GuardError(result.message)
         return result.guard
+
+    def note_guard_logout(self, guard_id: int, now: dt.datetime, why: str) -> None:
+        """A guard's console session ended (`why`: "button", "idle", "closed", "locked"...): audited."""
+        with self.writing() as connection:
+            digest = audit.canonical_digest({"why": why})
+            audit.append(connection, to_text(now), "guard.logout", f"guard:{guard_id}", digest)
+        self.write_anchor()
 
     # --- audit --------------------------------------------------------------------------------------
 
@@ -696,6 +756,27 @@ class KioskStore:
                     connection.execute(select(func.count()).select_from(OutboxRow)).scalar_one()
                 ),
             }
+
+    def pii_files(self) -> list[tuple[str, Path, str]]:
+        """Every file of this kiosk that holds personal data, with what it holds: (label, path, holds).
+        SQLite's -wal and -shm files are there while the database is open (the running kiosk, this
+        store): the write-ahead log holds recent changes of its file's rows (names and NIK digits among
+        them, for the booking file's) until they are copied into it, and -shm its index. They are
+        listed whether present now or not: a caller that opened the store itself made them."""
+        feed = self.feed_path
+        files = [
+            ("database", self.path, "scan events (booking refs, masked codes, guard notes), guards' names, outbox"),
+            ("booking file", feed, "bookings: applicants' names, last 4 digits of their NIK, booking refs"),
+        ]
+        bases = (("database", self.path, "the database's"), ("booking file", feed, "the booking file's"))
+        for label, base, what in bases:
+            files.append(
+                (f"{label} log", base.with_name(base.name + "-wal"), f"recent changes of {what} rows, not yet in it")
+            )
+            files.append(
+                (f"{label} index", base.with_name(base.name + "-shm"), f"the index of {what} log (no row data)")
+            )
+        return files
 
     def outbox_size(self) -> int:
         """Outbox rows waiting to be uploaded (not those marked refused: see refused_uploads())."""
@@ -869,13 +950,58 @@ def _preflight(path: Path) -> None:
         raise StoreError(f"{path}: {problem}")
 
 
-def _forget_stale_anchor(path: Path) -> None:
-    """A new database starts a new chain: an audit head file left from an earlier one would mark it
-    "cut off" for ever (and, since the anchor never moves backwards, never be replaced)."""
-    anchor = audit.anchor_path_for(path)
-    if anchor.exists():
-        log.warning("a new database at %s: setting aside the old audit head file %s", path, anchor)
-        anchor.replace(anchor.with_name(anchor.name + ".old"))
+def companions_of(path: Path) -> list[tuple[str, Path]]:
+    """The files beside a database that only exist once it has: what their presence proves."""
+    return [
+        ("key file", key_path_for(path)),
+        ("booking file", feed_path_for(path)),
+        ("audit head", audit.anchor_path_for(path)),
+        ("write-ahead log", path.with_name(path.name + "-wal")),
+    ]
+
+
+def refuse_if_lost(path: Path) -> None:
+    """A database file that is missing or empty while files made with it are still beside it was
+    lost (deleted, emptied): raise StoreError saying what to restore. It is never made anew then:
+    a new, empty database would silently start a new office (demo identity, no guards, a new chain)."""
+    try:
+        lost = not path.exists() or (path.is_file() and path.stat().st_size == 0)
+    except OSError:
+        return  # the open that follows says what is wrong with the path
+    if not lost:
+        return
+    present = [label for label, companion in companions_of(path) if companion.exists()]
+    if not present:
+        return
+    state = "missing" if not path.exists() else "empty"
+    shown = ", ".join(present[:-1]) + (" and " if len(present) > 1 else "") + present[-1]
+    raise StoreError(
+        f"{path.name} is {state} but its {shown} beside it {'show' if len(present) > 1 else 'shows'} it existed: "
+        f"restore {path.name} from the "
+        "backup (with its -wal file if any); the kiosk never makes it anew"
+    )
+
+
+def _quick_check(engine: Engine) -> str | None:
+    """PRAGMA quick_check of the database file and of the booking file attached to it: None when both
+    are sound, else what is wrong (first lines of SQLite's answer). quick_check reads every page but
+    skips the index-content comparison of integrity_check (cost: see the README's figures)."""
+    problems: list[str] = []
+    with engine.connect() as connection:
+        schemas = [row[1] for row in connection.exec_driver_sql("PRAGMA database_list")]
+        for schema in schemas:
+            if schema == "temp":
+                continue
+            rows = [
+                " ".join(str(row[0]).split()) for row in connection.exec_driver_sql(f"PRAGMA {schema}.quick_check(5)")
+            ]
+            if rows != ["ok"]:
+                which = "the booking file" if schema == "feed" else "the database file"
+                problems.append(f"{which}: {'; '.join(rows)[:300]}")
+    if not problems:
+        return None
+    path = engine.url.database or "?"
+    return f"the database {path} is damaged ({' / '.join(problems)}); restore it from the backup"
 
 
 def _read_header(path: Path) -> bytes:

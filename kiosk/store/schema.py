@@ -137,6 +137,8 @@ class GuardRow(Base):
     created_at: Mapped[str] = mapped_column(String(40))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: Lockouts since the last successful login (migration 0005): each lasts twice the one before.
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SettingRow(Base):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal, SignalInstance
@@ -458,14 +457,14 @@ class GuardConsole(QMainWindow):
 
         self.idle = QTimer(self, singleShot=True)
         self.idle.setInterval(max(idle_logout_s, 1) * 1000)
-        self.idle.timeout.connect(lambda: self.logout(self.tr("Logged out after a quiet spell.")))
+        self.idle.timeout.connect(lambda: self.logout(self.tr("Logged out after a quiet spell."), "idle"))
         self._timers = {
             "queue": self._timer(QUEUE_REFRESH_MS, self.refresh_queue),
             "status": self._timer(STATUS_REFRESH_MS, self.refresh_status),
             "stats": self._timer(STATS_REFRESH_MS, self.refresh_stats),
             "audit": self._timer(AUDIT_VERIFY_MS, lambda: self.refresh_status(verify=True)),
         }
-        QShortcut(QKeySequence("Ctrl+L"), self, partial(self.logout, ""))
+        QShortcut(QKeySequence("Ctrl+L"), self, lambda: self.logout("", "button"))
         self.resize(1400, 900)
         self.retranslate()
         self.refresh_guards()
@@ -479,7 +478,7 @@ class GuardConsole(QMainWindow):
         self.language = button()
         self.language.clicked.connect(self._toggle_language)
         self.logout_button = button()
-        self.logout_button.clicked.connect(partial(self.logout, ""))
+        self.logout_button.clicked.connect(lambda: self.logout("", "button"))
         self.leave_button = button()
         self.leave_button.clicked.connect(self._confirm_leave)
         row = QHBoxLayout(self.header)
@@ -564,10 +563,13 @@ class GuardConsole(QMainWindow):
             self.retranslate()
             self.loggedIn.emit(result.guard)
 
-    def logout(self, why: str = "") -> None:
-        if self.guard is None:
+    def logout(self, why: str = "", reason: str = "button") -> None:
+        """End the guard's session (`why`: shown on the login page; `reason`: for the audit chain)."""
+        guard = self.guard
+        if guard is None:
             return
         self.guard = None
+        self._audit_logout(guard.id, reason)
         self.idle.stop()
         for timer in self._timers.values():
             timer.stop()
@@ -580,6 +582,18 @@ class GuardConsole(QMainWindow):
         self.refresh_guards()
         self.retranslate()
         self.loggedOut.emit()
+
+    def _audit_logout(self, guard_id: int, reason: str) -> None:
+        """Put the logout into the audit chain, on the writer thread."""
+        now = self.clock()
+        try:
+            self.jobs.write(
+                lambda store: store.note_guard_logout(guard_id, now, reason),
+                lambda _none: None,
+                lambda error: log.warning("could not audit a guard's logout: %s", error),
+            )
+        except RuntimeError as exc:  # the writer has already stopped (the kiosk is closing)
+            log.warning("could not audit a guard's logout: %s", exc)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         self._watch(self)  # the console's window exists once it is shown
@@ -777,7 +791,7 @@ class GuardConsole(QMainWindow):
 
         def check(pin: str) -> None:
             now = self.clock()
-            self.jobs.write(lambda store: actions.login(store, guard.name, pin, now), result, failed)
+            self.jobs.write(lambda store: actions.login(store, guard.name, pin, now, "leave"), result, failed)
 
         def result(outcome: LoginResult) -> None:
             if outcome.outcome is LoginOutcome.OK:
@@ -787,7 +801,7 @@ class GuardConsole(QMainWindow):
                 dialog.set_error(self.tr("Wrong PIN. %n more wrong PIN(s) lock you out.", "", outcome.tries_left))
             else:
                 dialog.reject()
-                self.logout(self.tr("Too many wrong PINs: logged out."))
+                self.logout(self.tr("Too many wrong PINs: logged out."), "locked")
 
         def failed(error: BaseException) -> None:
             dialog.set_error(error_text(error))
@@ -799,7 +813,7 @@ class GuardConsole(QMainWindow):
         """In kiosk mode the console is not closed, only hidden (Ctrl+Alt+G on the kiosk brings it back)."""
         if self.kiosk_mode:
             event.ignore()
-            self.logout()
+            self.logout("", "closed")
             self.hide()
             return
         event.accept()

@@ -48,6 +48,9 @@ CHECKING_TONE_DELAY_MS = 150
 #: Scans waiting for the writer beyond this are not decided (the screen already shows the problem).
 MAX_PENDING_SCANS = 8
 DATA_AGE_REFRESH_MS = 30_000
+#: How often the database files are checked (PRAGMA quick_check, on the reader thread): a damaged file
+#: puts the kiosk OUT OF ORDER and nothing is admitted until it is restored (KioskStore.check_files()).
+DB_CHECK_INTERVAL_MS = 10 * 60 * 1000
 
 
 def utc_now() -> dt.datetime:
@@ -106,6 +109,10 @@ class KioskController(QObject):
         self._data_age = QTimer(self)
         self._data_age.setInterval(DATA_AGE_REFRESH_MS)
         self._data_age.timeout.connect(self.refresh_data_age)
+        self._db_check = QTimer(self)
+        self._db_check.setInterval(DB_CHECK_INTERVAL_MS)
+        self._db_check.timeout.connect(self.check_database)
+        self._db_checking = False
 
         relay.fault.connect(lambda _message: self.fault(Fault.GATE))
         relay.faultCleared.connect(lambda: self.fault_cleared(Fault.GATE))
@@ -127,10 +134,11 @@ class KioskController(QObject):
 
     def start(self) -> None:
         self._data_age.start()
+        self._db_check.start()
         self.refresh_data_age()
 
     def stop(self) -> None:
-        for timer in (self._tick, self._checking_tone, self._data_age):
+        for timer in (self._tick, self._checking_tone, self._data_age, self._db_check):
             timer.stop()
         self.relay.close()
 
@@ -210,6 +218,28 @@ class KioskController(QObject):
         previous = self.machine.screen
         self._apply(self.machine.fault_cleared(fault, self.monotonic()), previous)
         self._faults_changed()
+
+    def check_database(self) -> None:
+        """Check the database files on the reader thread (the timer calls this every DB_CHECK_INTERVAL_MS).
+        A failed check: OUT OF ORDER, the guard told on the status panel; the store itself refuses
+        every decision from then on (fail closed, whatever the screen shows)."""
+        if self._db_checking:
+            return
+        self._db_checking = True
+        self.jobs.read(
+            lambda store: store.check_files() or "",
+            self._database_checked,
+            lambda error: self._database_checked(failure_text(error)),
+        )
+
+    def _database_checked(self, problem: str) -> None:
+        self._db_checking = False
+        if not problem:
+            return
+        log.error("the database check failed; the kiosk is OUT OF ORDER: %s", problem)
+        if self.console is not None:
+            self.console.status_page.set_database_problem(problem)
+        self.fault(Fault.DATABASE)
 
     def camera_fault(self, message: str) -> None:
         self.fault(Fault.CAMERA)

@@ -90,6 +90,8 @@ class StatusPage(QWidget):
         self.gate_relay = ""
         self.gate_message = ""
         self.faults: frozenset[str] = frozenset()
+        #: What the last check of the database files found wrong (KioskStore.check_files()); "" when sound.
+        self.database_problem = ""
         self.store: StoreStatus | None = None
         self.audit_checked: dt.datetime | None = None
         self.audit_ok: bool | None = None
@@ -151,6 +153,11 @@ class StatusPage(QWidget):
 
     def set_faults(self, faults: frozenset[str]) -> None:
         self.faults = faults
+        self._render()
+
+    def set_database_problem(self, problem: str) -> None:
+        """The check of the database files failed: the kiosk is out of order until it is restored."""
+        self.database_problem = problem
         self._render()
 
     def set_store(self, status: StoreStatus, now: dt.datetime) -> None:
@@ -217,7 +224,10 @@ class StatusPage(QWidget):
         self._set("gate_relay", self.gate_relay or "—")
         if self.faults:
             names = ", ".join(labels.fault(f) for f in sorted(self.faults))
-            self._set("kiosk_faults", self.tr("OUT OF ORDER (%1)").replace("%1", names), "error")
+            text = self.tr("OUT OF ORDER (%1)").replace("%1", names)
+            if self.database_problem and "database" in self.faults:
+                text += f": {self.database_problem}"
+            self._set("kiosk_faults", text, "error")
         else:
             self._set("kiosk_faults", self.tr("in service"), "ok")
         self._render_store()

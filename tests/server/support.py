@@ -102,6 +102,11 @@ class ServerProcess:
         self.url = line.rsplit(" ", 1)[1].strip()
         return self
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "the server is not running"
+        return self._process.pid
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is None:
@@ -197,10 +202,14 @@ def booking(code: str, ref: str, office: str, day: dt.date | None = None, **fiel
 
 
 def codes(prefix: str, count: int) -> list[str]:
-    """Distinct booking codes no other test uses (codes are unique server-wide): the prefix, three
-    random letters, a number; 12 characters."""
-    tag = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(3))
-    return [f"{prefix}{tag}{index:0{9 - len(prefix)}d}" for index in range(count)]
+    """Distinct booking codes no other test uses (codes are unique server-wide): the prefix, five
+    random letters (three gave two calls of one module the same tag now and then), a number; 12
+    characters."""
+    tag = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(5))
+    digits = 7 - len(prefix)
+    if count > 10**digits:
+        raise ValueError(f"at most {10**digits} codes with a prefix of {len(prefix)}")
+    return [f"{prefix}{tag}{index:0{digits}d}" for index in range(count)]
 
 
 def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> bool:

@@ -44,12 +44,15 @@ from kiosk.protocol.schema import (
 )
 from kiosk.server.app import create_app
 from kiosk.server.db import EVIDENCE_KEY, evidence_key, init_schema, make_engine, reading, writing
+from kiosk.server.limits import BodyLimits
 from kiosk.server.models import AuditReportRow, Base, EventRow, KioskRow, MetaRow
 from tests.server.support import FAULT_TOKEN, Admin, ServerProcess, booking, codes, fresh_database, now
+from tests.server.test_limits import raw_exchange
 
 #: Where the server's own fault layer answers (tests and drills only): in front of the app, not a route.
 FAULT_CONTROL = "/_faults"
-REFUSED = frozenset({400, 422})
+#: 413: a body over the route's size limit (kiosk/server/limits.py), refused before it is parsed.
+REFUSED = frozenset({400, 413, 422})
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
@@ -469,6 +472,38 @@ def test_route_refuses_bad_input(route: tuple[str, str], calm_server: ServerProc
         )
         assert valid.status_code == 200, valid.text
         assert (database(admin) != before) is plan.stores
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_refuses_oversize_body(
+    route: tuple[str, str], calm_server: ServerProcess, admin: Admin, ctx: Ctx
+) -> None:
+    """Every route has a body limit (issue 13): a declared length one byte over it is 413 before a byte
+    of the body is sent, the connection closed, nothing stored; the route's valid request padded with
+    blanks to exactly the limit is served as usual."""
+    method, path = route
+    plan = ROUTES[route]
+    limit = BodyLimits().for_path(path)
+    auth = [f"Authorization: {ctx.headers['Authorization']}"] if plan.auth else []
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", *auth]
+    before = database(admin)
+    status, answer, closed = raw_exchange(calm_server.url, "\r\n".join([*head, f"Content-Length: {limit + 1}"]))
+    assert (status, closed) == (413, True), answer[:300]
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"] == "request_too_large"
+    assert database(admin) == before
+    if method == "POST" and plan.body is not None:
+        valid = json.dumps(plan.body(ctx)).encode()
+        body = valid + b" " * (limit - len(valid))
+        query = ""
+    else:
+        body = b" " * limit
+        query = "?" + "&".join(f"{k}={v}" for k, v in plan.query(ctx).items()) if plan.query else ""
+    head[0] = f"{method} {path}{query} HTTP/1.1"
+    status, answer, _ = raw_exchange(
+        calm_server.url, "\r\n".join([*head, f"Content-Length: {len(body)}", "Connection: close"]), body
+    )
+    assert status == 200, answer[:300]
+    assert (database(admin) != before) is plan.stores
 
 
 # --- the long signed code -------------------------------------------------------------------------

@@ -115,6 +115,7 @@ REQUIRED: dict[tuple[str, ...], list[str]] = {
     ("keys", "retire"): ["k-1"],
     ("sign-code",): ["--code", "MP7K2Q9T3M"],
     ("openapi",): [],
+    ("purge",): [],
 }
 
 

@@ -91,6 +91,13 @@ def present(text: str | bytes) -> Presentation:
 
 
 def write_fixed_key(db_path: Path) -> None:
+    """The fixed key beside `db_path`; a new database gets an empty SQLite file first: a key file
+    beside no database is the trace of a lost one, which KioskStore.open refuses to make anew."""
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        with closing(sqlite3.connect(db_path)) as connection:
+            connection.execute("CREATE TABLE placeholder (x)")
+            connection.execute("DROP TABLE placeholder")
+            connection.commit()
     key_path_for(db_path).write_text(FIXED_KEY.hex() + "\n", encoding="ascii")
 
 
@@ -156,3 +163,20 @@ def store(db_path: Path) -> Iterator[KioskStore]:
     store = new_store(db_path)
     yield store
     store.close()
+
+
+def break_btree_page(path: Path, name: str) -> None:
+    """Damage the b-tree root page of table or index `name` in the SQLite file `path` (a leaf in these
+    small files): a cell count no page can hold. SQLite notices it only when it reads that page, so a
+    kiosk that never reads it (a scan does not read the guards, nor the bookings' date index) goes on
+    working on a damaged file unless it checks the whole file (PRAGMA quick_check). Nobody may have
+    the file open: its WAL is copied into it first, so the damage is what every reader sees."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        root = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+    with path.open("r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        assert handle.read(1) in (b"\x0a", b"\x0d"), "not a leaf page"
+        handle.seek((root - 1) * page_size + 3)
+        handle.write(b"\xff\xff")

@@ -73,9 +73,9 @@ def attached_engine(db_path: Path) -> Engine:
     return make_engine(db_path, feed=feed_path_for(db_path))
 
 
-def test_there_is_one_head_and_it_is_0004_and_the_booking_file_has_its_own() -> None:
-    assert migrate.head_revision() == "0004"
-    assert migrate.known_revisions() == {"0001", "0002", "0003", "0004"}
+def test_there_is_one_head_and_it_is_0005_and_the_booking_file_has_its_own() -> None:
+    assert migrate.head_revision() == "0005"
+    assert migrate.known_revisions() == {"0001", "0002", "0003", "0004", "0005"}
     assert migrate.head_revision(migrate.FEED_MIGRATIONS) == "f001"
 
 
@@ -302,7 +302,7 @@ def test_0004_rewrites_a_too_long_masked_code_in_the_outbox_and_leaves_the_event
     old = build_0003_with_a_long_masked_code(db_path)
     events_before = raw_sql(db_path, "SELECT * FROM scan_events ORDER BY id")
     with KioskStore.open(db_path) as store:
-        assert migrate.current_revision(store.engine) == "0004"
+        assert migrate.current_revision(store.engine) == migrate.head_revision()  # 0004 and after
         assert schema_diffs(store.engine) == []
         bodies = outbox_bodies(db_path)
         masked = bodies[LONG_UUID]["code_masked"]
@@ -434,12 +434,12 @@ def test_a_missing_database_is_not_created_when_asked_not_to(db_path: Path) -> N
     assert not db_path.exists()
 
 
-def test_the_audit_anchor_of_a_new_database_starts_from_nothing(db_path: Path) -> None:
-    """An audit head file left from an earlier database at the same path is set aside, not trusted."""
+def test_a_missing_database_beside_its_audit_head_is_refused_not_made_anew(db_path: Path) -> None:
+    """An audit head file beside no database is the trace of a lost one (issue 13, A): the database is
+    restored from the backup, never made anew over it (it used to be set aside as `.old`)."""
     anchor = audit.anchor_path_for(db_path)
     anchor.write_text(json.dumps({"seq": 40, "hash": "ab" * 32}), encoding="ascii")
-    with KioskStore.open(db_path) as store:
-        store.configure(IDENTITY, RULES, SETUP)
-        assert store.verify_audit().ok
-        assert audit.read_anchor(anchor) == store.audit_head()
-    assert anchor.with_name(anchor.name + ".old").exists()
+    with pytest.raises(StoreError, match=r"kiosk\.db is missing but its audit head beside it shows it existed"):
+        KioskStore.open(db_path)
+    assert not db_path.exists()
+    assert audit.read_anchor(anchor) == audit.Head(40, "ab" * 32)

@@ -3,6 +3,7 @@ closed; time-outs; a DENY that waits for the guard; the language toggle; sizes; 
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -302,3 +303,41 @@ def test_every_refusal_reason_is_drawn_in_both_languages(kiosk: Kiosk, reason: R
     assert (applicant.title2.text(), applicant.sentence2.text()) == (second.title, second.sentence)
     assert all(label.text() for label in (applicant.title1, applicant.sentence1, applicant.title2, applicant.sentence2))
     assert not applicant.icon.pixmap().isNull()
+
+
+def test_a_failed_database_check_is_out_of_order_and_nothing_is_admitted_after(
+    make_kiosk: MakeKiosk, store: KioskStore, test_time: FakeTime, qtbot: QtBot
+) -> None:
+    """Issue 13: the kiosk checks its files now and then (PRAGMA quick_check, on the reader thread, never
+    the GUI thread); a damaged file puts it OUT OF ORDER, the guard reads why on the status panel, and
+    the store refuses every decision from then on, whatever the screen shows."""
+    from tests.store.conftest import break_btree_page
+
+    kiosk = make_kiosk(store, synchronous=False)
+    relay = kiosk.relay
+    assert isinstance(relay, FakeRelay)
+    threads: list[str] = []
+    check = store.check_files
+
+    def watched() -> str | None:
+        threads.append(threading.current_thread().name)
+        return check()
+
+    store.check_files = watched  # type: ignore[method-assign]
+    kiosk.controller.check_database()
+    qtbot.waitUntil(lambda: threads != [] and not kiosk.controller._db_checking, timeout=5000)
+    assert kiosk.applicant.current.state is ScreenState.IDLE  # a sound file: nothing happens
+    kiosk.writer.submit(lambda s: s.engine.dispose())  # nothing holds the file while it is damaged
+    qtbot.waitUntil(lambda: kiosk.writer.pending == 0, timeout=5000)
+    break_btree_page(store.path, "guards")
+    kiosk.controller.check_database()
+    qtbot.waitUntil(lambda: kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER, timeout=5000)
+    assert threads == ["kiosk-db-reader", "kiosk-db-reader"]
+    assert "Data tidak dapat disimpan" in texts(kiosk)
+    panel = kiosk.console.status_page.values["kiosk_faults"].text()
+    assert "database" in panel and "is damaged" in panel
+    test_time.advance(5)
+    show(kiosk, ADMIT_CODE)
+    qtbot.waitUntil(lambda: kiosk.controller._pending == 0, timeout=5000)
+    assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER
+    assert relay.pulses == []

@@ -509,3 +509,33 @@ def test_the_console_speaks_both_languages(kiosk: Kiosk, qapp: QApplication, qtb
     qtbot.waitUntil(lambda: console.tabs.tabText(2) == "Statistik", timeout=2000)
     labels = [w.text() for w in console.status_page.findChildren(QLabel) if w.text()]
     assert "Rantai audit dan disk" in labels
+
+
+def test_logins_logouts_and_leaving_kiosk_mode_are_in_the_audit_chain(
+    kiosk: Kiosk, store: KioskStore, qtbot: QtBot
+) -> None:
+    """Issue 13: who was at the console, and who left kiosk mode, is evidence (by guard id, no PIN)."""
+    console = kiosk.console
+    console.set_kiosk_mode(True)
+    start = store.audit_head().seq
+    login(console, GUARD_A, PIN_A)
+    console.logout_button.click()
+    login(console, GUARD_A, PIN_A)
+    console.leave_button.click()
+    dialog = console.dialog
+    assert isinstance(dialog, PinDialog)
+    dialog.pin.setText(PIN_A)
+    with qtbot.waitSignal(console.leaveKiosk, timeout=1000):
+        dialog.ok.click()
+    with store.reading() as connection:
+        rows = connection.execute(
+            select(AuditRow.kind, AuditRow.subject).where(AuditRow.seq > start).order_by(AuditRow.seq)
+        ).all()
+    subject = f"guard:{guard_id(store, GUARD_A)}"
+    assert [tuple(row) for row in rows] == [
+        ("guard.login", subject),
+        ("guard.logout", subject),
+        ("guard.login", subject),
+        ("kiosk.leave", subject),
+    ]
+    assert store.verify_audit().ok
