@@ -34,6 +34,8 @@ from kiosk.sync import state
 log = logging.getLogger(__name__)
 
 DEFAULT_BUDGET_S = 0.3
+#: How much longer than the budget close() waits for a request still out before leaving it behind.
+CLOSE_GRACE_S = 0.5
 #: A check answer is a few hundred bytes; anything much longer is not one.
 MAX_ANSWER_BYTES = 64 * 1024
 
@@ -61,8 +63,10 @@ class OnlineCheck:
     the server does: answers late, trickles its answer (headers or body) a byte at a time, or never
     closes. Meanwhile the caller does its own work (the door makes its local decision). While a
     request the budget gave up on is still out, the next scan does not ask at all: it is decided here
-    at once ("timeout (previous check still waiting)"). `close()` waits for a request still out no
-    longer than the budget, then leaves its daemon thread behind (it ends when the server lets go)."""
+    at once ("timeout (previous check still waiting)"). `close()` waits for a request still out at
+    most the budget and half a second more, then leaves its daemon thread behind (it ends when the
+    server lets go: a server trickling its headers can hold it; one trickling its body is cut at the
+    deadline)."""
 
     def __init__(
         self,
@@ -82,7 +86,7 @@ class OnlineCheck:
     def close(self) -> None:
         thread, self._thread = self._thread, None
         if thread is not None:
-            thread.join(self.budget_s)
+            thread.join(self.budget_s + CLOSE_GRACE_S)  # a request cut at its deadline ends within this
             if thread.is_alive():
                 log.warning("an online check is still waiting for the server; it is left to end by itself")
                 return  # its client is in use: closing it under the thread would only add noise

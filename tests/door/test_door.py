@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import socket
+import threading
 import tokenize
 from pathlib import Path
 
@@ -181,3 +183,67 @@ def test_nothing_outside_the_door_decides_a_code(pattern: str, allowed: set[str]
 def test_the_controller_hands_the_writer_only_the_door() -> None:
     calls = re.findall(r"\. record \( ([^,]+) ,", code_only(REPO / "kiosk/ui/controller.py"))
     assert [" ".join(call.split()) for call in calls] == ["self . door"]
+
+
+HEADERS = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+
+
+class TricklingServer:
+    """A server on loopback that answers every request with headers, then one byte of body at a time,
+    forever (until stopped): a server that is up but never finishes an answer. `headers=True`
+    trickles the headers instead (the answer never even begins)."""
+
+    def __init__(self, *, headers: bool = False) -> None:
+        self.headers = headers
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.stop = threading.Event()
+        self.sending = threading.Event()
+        self.thread = threading.Thread(target=self._serve, name="trickling-server")
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.05)
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\n" if self.headers else HEADERS)
+                self.sending.set()
+                while not self.stop.wait(0.02):
+                    try:
+                        connection.sendall(b"X" if self.headers else b" ")
+                    except OSError:
+                        break
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("headers", [False, True], ids=["body", "headers"])
+def test_the_budget_is_a_deadline_even_for_a_server_that_trickles(store: KioskStore, headers: bool) -> None:
+    """The answer comes back while the server is still sending (each read of it comes well inside the
+    budget, so per-read timeouts alone would wait as long as it trickles), and closing the door does
+    not wait for such a server either."""
+    server = TricklingServer(headers=headers)
+    try:
+        enrolled = {"server_url": server.url, "kiosk_id": "KIOSK-T", "office_code": "TEST"}
+        with store.writing() as connection:
+            settings.put(connection, state.SYNC_ENROLLED, enrolled)
+            settings.put(connection, state.TOKEN_KEY, "tok-" + "x" * 20)
+        with Door(store, DoorSettings(budget_s=0.3)) as door:
+            first = door.present(Sighting(ADMIT_CODE, NOW))
+            assert server.sending.is_set() and not server.stop.is_set()  # decided while it still trickled
+            assert first.decided_by == "local" and first.fallback.startswith("timeout")
+            assert first.decision.verdict is Verdict.ADMIT  # decided from the local data
+            second = door.present(Sighting(UNKNOWN_CODE, NOW))
+            assert second.fallback.startswith("timeout")  # (at once, if the first is still out)
+            assert second.decision.reason is Reason.STALE_DATA  # enrolled and never synced: to the officer
+        assert not server.stop.is_set()  # the door closed while the server was still trickling
+    finally:
+        server.close()
