@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 
 import kiosk
+from kiosk import cli_audit, demo_data
 from kiosk import config as kiosk_config
-from kiosk import demo_data
 from kiosk.domain.decide import format_time
 from kiosk.domain.explain import explain_both
 from kiosk.domain.model import (
@@ -431,7 +431,19 @@ def _add_check(commands: Any, db: argparse.ArgumentParser) -> None:
 def _add_audit(commands: Any, db: argparse.ArgumentParser) -> None:
     parser = _command(commands, "audit", _needs_subcommand, "the audit chain", db)
     sub = parser.add_subparsers(title="audit commands", metavar="ACTION", required=True)
-    _command(sub, "verify", cmd_audit_verify, "verify the hash chain and the recorded events (exit 1 if broken)", db)
+    verify = _command(
+        sub,
+        "verify",
+        cmd_audit_verify,
+        "verify the hash chain, the recorded events and the server's receipts (exit 1 if broken)",
+        db,
+    )
+    verify.add_argument(
+        "--expect",
+        metavar="SEQ:HASH",
+        help="also check that the chain holds this head, as printed in a signed daily report "
+        "(at least the first 16 hex digits; spaces allowed)",
+    )
 
 
 def _add_guard(commands: Any, db: argparse.ArgumentParser) -> None:
@@ -1017,14 +1029,26 @@ def cmd_check(ctx: Context) -> int:
 
 
 def cmd_audit_verify(ctx: Context) -> int:
+    try:
+        expect = None if ctx.args.expect is None else cli_audit.parse_expect(ctx.args.expect)
+    except ValueError as exc:
+        _print_error(str(exc))
+        return EXIT_USAGE
     with ctx.open_store() as store:
-        report = store.verify_audit()
+        verified = cli_audit.verify(store, expect)
+    report = verified.report
     if report.ok:
         ctx.say(f"audit chain OK: {report.entries} entries, {report.events} events")
+    else:
+        ctx.say(
+            f"audit chain BROKEN: {report.entries} entries, {report.events} events, {len(report.problems)} problem(s)"
+        )
+        for problem in report.problems:
+            ctx.say(f"  {problem}")
+    for line in verified.lines:
+        ctx.say(line)
+    if report.ok:
         return EXIT_OK
-    ctx.say(f"audit chain BROKEN: {report.entries} entries, {report.events} events, {len(report.problems)} problem(s)")
-    for problem in report.problems:
-        ctx.say(f"  {problem}")
     where = f"first bad entry: {report.first_bad_seq}" if report.first_bad_seq is not None else "see the problems"
     _print_error(f"the audit chain is broken ({where}); keep this database as evidence and call the IT staff")
     return EXIT_FAILED
@@ -1184,6 +1208,12 @@ def cmd_db_status(ctx: Context) -> int:
             else ""
         )
         ctx.say(f"bookings:       {store.booking_count():,}{lost}")
+        behind = store.booking_file_behind()
+        if behind is not None and not lost:  # a lost file is said above; it is behind its anchor too
+            ctx.say(
+                f"bookings:       OLDER than this database last saw ({behind}): the booking file was rolled "
+                "back or replaced; every code goes to the officer until the next sync / import"
+            )
         ctx.say(f"guards:         {len(store.guards())}")
         ctx.say(f"not uploaded:   {store.outbox_size():,} event(s)")
         refused = store.refused_uploads()

@@ -21,7 +21,7 @@ from kiosk import config as kiosk_config
 from kiosk.cli import quiet_stdout
 from kiosk.door import Door, DoorSettings, Sighting, Source, decided_text
 from kiosk.store.db import KioskStore, StoreError
-from kiosk.sync import apply
+from kiosk.sync import anchoring, apply
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import SyncClient, SyncError, enrol, utc_now
 
@@ -42,7 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet_stdout()
         return 1
     return code
-
 
 
 MIN_MS, MAX_MS = kiosk_config.ONLINE_BUDGET_MS
@@ -138,6 +137,13 @@ def _sync(store: KioskStore, until_done: bool, max_attempts: int) -> int:
             print(line)
             if result.refused:
                 print(f"{result.refused} event(s) refused for good, kept for IT: see `kiosk sync status`")
+            if result.audit_alert:
+                print(
+                    f"kiosk: the server found this kiosk's audit chain altered: {result.audit_alert}\n"
+                    "kiosk: keep this kiosk's files as evidence, run `kiosk audit verify` and tell the head of office",
+                    file=sys.stderr,
+                )
+                return 1
             return 0
     return 1
 
@@ -159,6 +165,7 @@ def _status(store: KioskStore) -> int:
         "last_error",
     ):
         print(f"  {name}: {getattr(status, name)}")
+    print(f"  audit: {_anchoring(store)}")
     listed, total = apply.refused_uploads(store, REFUSED_LISTED)
     if total:
         print(f"refused uploads: {total}, kept for the office's IT person, never sent again (newest first):")
@@ -167,6 +174,19 @@ def _status(store: KioskStore) -> int:
         if total > len(listed):
             print(f"  ... and {total - len(listed)} more, refused earlier")
     return 0
+
+
+def _anchoring(store: KioskStore) -> str:
+    """How far the server has anchored this kiosk's audit chain (receipts whose signatures verify)."""
+    head = store.audit_head()
+    newest = next(iter(anchoring.checked_receipts(store).receipts), None)
+    if newest is None:
+        return f"head entry {head.seq}; no receipt from the server yet"
+    waiting = max(head.seq - newest.seq, 0)
+    return (
+        f"head entry {head.seq}; anchored by the server up to entry {newest.seq} "
+        f"(receipt of {newest.server_time[:16]}Z), {waiting} not yet"
+    )
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 Each check looks at one thing and either returns a Decision (the chain stops) or None (next check).
 The order is the policy (see CHECKS): the frame and the payload first (several codes, not a booking,
-bad signature), then whether the code is known (unknown: DENY, or REFER when the data is stale), then
-what the booking itself says (office, status: these need no clock, so a cancelled booking is denied even
-when the clock is untrusted), then the clock, then the day, then earlier entries (a second use is
-ALREADY_ADMITTED even outside the window, so the guard sees it), then the category, then the arrival
-window. The last link admits; any exception inside a check ends in OUT_OF_ORDER, never in ADMIT.
+bad signature), then whether the booking data may be used at all (not when it is known to be older
+than data already used: every code goes to the guard), then whether the code is known (unknown: DENY,
+or REFER when the data is stale), then what the booking itself says (office, status: these need no
+clock, so a cancelled booking is denied even when the clock is untrusted), then the clock, then the
+day, then earlier entries (a second use is ALREADY_ADMITTED even outside the window, so the guard sees
+it), then the category, then the arrival window. The last link admits; any exception inside a check
+ends in OUT_OF_ORDER, never in ADMIT.
 """
 
 from __future__ import annotations
@@ -111,6 +113,14 @@ def check_signature(ctx: _Context) -> Decision | None:
     return None
 
 
+def check_bookings_trusted(ctx: _Context) -> Decision | None:
+    """Booking data known to be older than data already used (a rolled-back file) decides nothing: a
+    booking cancelled since may look active in it, so known and unknown codes alike go to the guard."""
+    if ctx.circumstances.bookings_trusted:
+        return None
+    return Decision.of(Reason.STALE_DATA, data="rolled_back")
+
+
 def check_known(ctx: _Context) -> Decision | None:
     """Unknown code: DENY if the local data is fresh, REFER if it may just be missing a new booking."""
     if ctx.booking is not None:
@@ -206,6 +216,7 @@ CHECKS: tuple[Check, ...] = (
     check_single_code,
     check_is_booking,
     check_signature,
+    check_bookings_trusted,
     check_known,
     check_office,
     check_status,

@@ -173,6 +173,9 @@ class Circumstances:
     #: Age of the local booking data; None when the kiosk runs standalone from imported data.
     data_age: dt.timedelta | None = None
     clock_trusted: bool = True
+    #: False when the local booking data is known to be older than data the kiosk already used (its
+    #: booking file was rolled back or replaced): no booking in it may decide, known or unknown.
+    bookings_trusted: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 PAGE_PURPOSE = b"kiosk.page.v1\n"
 NOTICE_PURPOSE = b"kiosk.notice.v1\n"
+RECEIPT_PURPOSE = b"kiosk.receipt.v1\n"
 CODE_PURPOSE = b"KS1"
 SIGNATURE_BYTES = 64
 PUBLIC_KEY_BYTES = 32

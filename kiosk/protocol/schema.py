@@ -65,6 +65,9 @@ Timestamp = Annotated[AwareDatetime, AfterValidator(_plausible)]
 PartySize = Annotated[int, Field(ge=1, le=MAX_PARTY_SIZE)]
 
 MAX_EVENTS_PER_BATCH = 500
+#: Audit entries per upload: ~330 bytes each on the wire, so a full batch of both stays far below the
+#: server's 1 MiB limit for /v1/events.
+MAX_AUDIT_ENTRIES_PER_BATCH = 500
 MAX_PAGE_LIMIT = 5000
 MAX_NOTE_CHARS = 2000
 MAX_FACTS = 64
@@ -242,11 +245,39 @@ class WireEvent(_Model):
     extra: Annotated[dict[str, Any], AfterValidator(_bounded_extra)] = Field(default_factory=dict, max_length=MAX_EXTRA)
 
 
+class WireAuditEntry(_Model):
+    """One entry of the kiosk's hash-chained audit log (kiosk/store/audit.py), exactly as stored: the
+    server recomputes its hash and checks that it links to the entry before it."""
+
+    seq: Annotated[int, Field(ge=1, le=2**62)]
+    at: Annotated[str, Field(max_length=40, pattern=_PRINTABLE)]
+    kind: Annotated[str, Field(max_length=32, pattern=r"^[a-z][a-z_.]{0,31}$")]
+    subject: Annotated[str, Field(max_length=128, pattern=_PRINTABLE)]
+    digest: Hash64
+    prev_hash: Hash64
+    hash: Hash64
+
+
+class AuditReceipt(_Model):
+    """The server's signed word that it holds this kiosk's audit chain up to entry `seq`, whose hash is
+    `hash`: Ed25519 over RECEIPT_PURPOSE + receipt_text() (kiosk/protocol/wire.py)."""
+
+    kiosk_id: KioskId
+    seq: Annotated[int, Field(ge=1, le=2**62)]
+    hash: Hash64
+    server_time: Annotated[str, Field(max_length=40, pattern=_PRINTABLE)]
+    key_id: KeyId
+    signature: Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9_-]*$")]
+
+
 class EventBatch(_Model):
     events: Annotated[list[WireEvent], Field(max_length=MAX_EVENTS_PER_BATCH)]
     audit_head: AuditHead
     outbox_pending: Count = 0
     cursor: Cursor | None = None
+    #: The audit entries the server has not anchored yet, oldest first and consecutive (the kiosk starts
+    #: after its newest receipt, or where the server's checkpoints say).
+    audit_entries: Annotated[list[WireAuditEntry], Field(max_length=MAX_AUDIT_ENTRIES_PER_BATCH)] = []
 
 
 class EventResult(_Model):
@@ -264,6 +295,13 @@ class EventBatchResult(_Model):
     audit: Literal["ok", "alert"]
     audit_detail: str = ""
     server_time: AwareDatetime
+    #: The server's signed receipt for the part of the kiosk's chain it now holds (none before the
+    #: first entry arrived).
+    receipt: AuditReceipt | None = None
+    #: Sent when the entries did not link to what the server holds: (seq, hash) of the server's copy at
+    #: its head and at exponentially older points. The kiosk sends again from after the newest one its
+    #: own chain agrees with (from entry 1 when none), and the server finds where the chains part.
+    checkpoints: Annotated[list[AuditHead], Field(max_length=70)] = []
 
 
 # --- online check ---------------------------------------------------------------------------------
@@ -276,6 +314,9 @@ class CheckRequest(_Model):
     gate: Gate
     occurred_at: Timestamp
     other_codes: Annotated[int, Field(ge=0, le=20)] = 0
+    #: The kiosk's audit head at the scan: pinned by the server, so that a rewrite between two syncs
+    #: shows when the entries arrive.
+    audit_head: AuditHead | None = None
 
 
 class BookingView(_Model):

@@ -10,8 +10,16 @@ from typing import Any
 
 from kiosk.domain.model import VERDICT_OF, Booking, Decision, Status, Verdict
 from kiosk.domain.payload import mask_code
-from kiosk.protocol.keys import NOTICE_PURPOSE, PAGE_PURPOSE, Keyring, SigningKey, b64decode, b64encode
-from kiosk.protocol.schema import BookingView, PageBody, ServerKey, WireBooking, WireDecision
+from kiosk.protocol.keys import (
+    NOTICE_PURPOSE,
+    PAGE_PURPOSE,
+    RECEIPT_PURPOSE,
+    Keyring,
+    SigningKey,
+    b64decode,
+    b64encode,
+)
+from kiosk.protocol.schema import AuditReceipt, BookingView, PageBody, ServerKey, WireBooking, WireDecision
 
 API_PREFIX = "/v1"
 SERVER_TIME_HEADER = "X-Server-Time"
@@ -96,6 +104,34 @@ def verify_notice(keyring: Keyring, key_id: str, text: str, signature: str) -> d
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         return None
     return {str(k): v for k, v in data.items()}
+
+
+def receipt_text(kiosk_id: str, seq: int, head_hash: str, server_time: str) -> str:
+    """What an audit receipt signs: one canonical line naming the kiosk, so that a receipt for one
+    kiosk's chain can never be shown as another's."""
+    return json.dumps(
+        {"hash": head_hash, "kiosk_id": kiosk_id, "seq": seq, "server_time": server_time},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def sign_receipt(key: SigningKey, kiosk_id: str, seq: int, head_hash: str, server_time: str) -> AuditReceipt:
+    message = receipt_text(kiosk_id, seq, head_hash, server_time).encode("utf-8")
+    signature = b64encode(key.sign(RECEIPT_PURPOSE, message))
+    return AuditReceipt(
+        kiosk_id=kiosk_id, seq=seq, hash=head_hash, server_time=server_time, key_id=key.key_id, signature=signature
+    )
+
+
+def verify_receipt(keyring: Keyring, receipt: AuditReceipt) -> bool:
+    """True when a key this kiosk trusts signed exactly this receipt. Never raises."""
+    try:
+        signature = b64decode(receipt.signature)
+    except ValueError:
+        return False
+    message = receipt_text(receipt.kiosk_id, receipt.seq, receipt.hash, receipt.server_time).encode("utf-8")
+    return keyring.verify(receipt.key_id, RECEIPT_PURPOSE, message, signature)
 
 
 def keyring_of(keys: list[ServerKey]) -> Keyring:

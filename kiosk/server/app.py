@@ -42,7 +42,7 @@ from kiosk.protocol.wire import (
     sign_page,
     wire_decision,
 )
-from kiosk.server import events, feed, keys, kiosks, offices
+from kiosk.server import anchor, events, feed, keys, kiosks, offices
 from kiosk.server.db import DEFAULT_URL, init_schema, make_engine, reading, utc_text, writing
 from kiosk.server.faults import FaultMiddleware, FaultPlan
 from kiosk.server.limits import BodyLimitMiddleware, BodyLimits
@@ -175,6 +175,27 @@ def _install_handlers(app: FastAPI, context: ServerContext) -> None:
         return JSONResponse(body.model_dump(mode="json"), status_code=403)
 
 
+def _take_upload(context: ServerContext, batch: EventBatch, kiosk_row: Any, known: list[str]) -> EventBatchResult:
+    """One transaction: the events, the audit entries and the reported head."""
+    now = context.now()
+    with writing(context.engine) as connection:
+        results = events.ingest(connection, kiosk_row, batch, now) if batch.events else []
+        signer = keys.signer_for(connection, known)
+        outcome = anchor.take(connection, kiosk_row.kiosk_id, batch.audit_head, batch.audit_entries, now, signer)
+        alert = events.report_head(connection, kiosk_row, batch.audit_head, batch.outbox_pending, batch.cursor, now)
+    found = "; ".join([*outcome.incidents, *([alert] if alert else [])])
+    if found:
+        log.warning("kiosk %s: %s", kiosk_row.kiosk_id, found)
+    return EventBatchResult(
+        results=results,
+        audit="alert" if found else "ok",
+        audit_detail=found[:2000],
+        server_time=now,
+        receipt=outcome.receipt,
+        checkpoints=outcome.checkpoints,
+    )
+
+
 def _install_routes(app: FastAPI, context: ServerContext) -> None:
     def known_keys(x_kiosk_keys: Annotated[str, Header(alias=KNOWN_KEYS_HEADER, max_length=400)] = "") -> list[str]:
         return [part.strip() for part in x_kiosk_keys.split(",") if part.strip()][:16]
@@ -257,16 +278,15 @@ def _install_routes(app: FastAPI, context: ServerContext) -> None:
         return Response(body, media_type="application/json", headers=signature)
 
     @app.post(f"{API_PREFIX}/events", response_model=EventBatchResult, responses=_ERRORS, tags=["kiosk"])
-    def upload(batch: EventBatch, kiosk_row: Annotated[Any, Depends(current_kiosk)]) -> EventBatchResult:
-        """Store a batch of the kiosk's events (idempotent by event_uuid) and note its audit head. Sent at
-        every sync, with an empty batch when the outbox is empty."""
-        now = context.now()
-        with writing(context.engine) as connection:
-            results = events.ingest(connection, kiosk_row, batch, now) if batch.events else []
-            alert = events.report_head(connection, kiosk_row, batch.audit_head, batch.outbox_pending, batch.cursor, now)
-        if alert:
-            log.warning("kiosk %s: %s", kiosk_row.kiosk_id, alert)
-        return EventBatchResult(results=results, audit="alert" if alert else "ok", audit_detail=alert, server_time=now)
+    def upload(
+        batch: EventBatch,
+        kiosk_row: Annotated[Any, Depends(current_kiosk)],
+        known: Annotated[list[str], Depends(known_keys)],
+    ) -> EventBatchResult:
+        """Store a batch of the kiosk's events (idempotent by event_uuid), take its audit entries into the
+        kiosk's anchored chain (kiosk/server/anchor.py) and answer with a signed receipt. Sent at every
+        sync, with an empty batch when the outbox is empty."""
+        return _take_upload(context, batch, kiosk_row, known)
 
     @app.post(f"{API_PREFIX}/check", response_model=CheckResponse, responses=_ERRORS, tags=["kiosk"])
     def check(request: CheckRequest, kiosk_row: Annotated[Any, Depends(current_kiosk)]) -> CheckResponse:
@@ -275,6 +295,8 @@ def _install_routes(app: FastAPI, context: ServerContext) -> None:
         now = context.now()
         with writing(context.engine) as connection:
             decision = events.check(connection, kiosk_row, request, now)
+            if request.audit_head is not None:
+                anchor.pin(connection, kiosk_row.kiosk_id, request.audit_head, now)
         own = decision.booking is not None and decision.booking.office_code == kiosk_row.office_code
         return CheckResponse(
             event_uuid=request.event_uuid, decision=wire_decision(decision, with_personal=own), server_time=now

@@ -6,7 +6,8 @@
     kiosk server import bookings.csv        CSV or JSON lines, many offices per file
     kiosk server enrol --office JKTSEL --gate G1     prints the one-time enrolment token
     kiosk server revoke K-1A2B3C4D
-    kiosk server kiosks                     last sync, audit head, pending events, alerts
+    kiosk server kiosks                     last sync, audit head, anchoring, incidents, alerts
+    kiosk server incidents [--kiosk K-...]  forks, rewrites and rollbacks of kiosks' audit chains
     kiosk server events --office JKTSEL [--gate G1] [--date 2026-12-01]
     kiosk server keys list|rotate|retire KEY_ID
     kiosk server sign-code --code MP7K2Q9T3M        the KS1 text for a booking's signed QR
@@ -36,7 +37,7 @@ from sqlalchemy import func, select
 
 from kiosk.domain.model import ZONE_OF_ABBREVIATION, Category, zone_named
 from kiosk.protocol import codes
-from kiosk.server import events, keys, kiosks, offices
+from kiosk.server import anchor, events, keys, kiosks, offices
 from kiosk.server.db import DEFAULT_URL, ServerDbError, init_schema, make_engine, reading, writing
 from kiosk.server.faults import KINDS, FaultPlan
 from kiosk.server.limits import BodyLimits
@@ -204,6 +205,12 @@ def _kiosk_commands(commands: Any) -> None:
     listing = commands.add_parser("kiosks", help="list kiosks: last sync, audit head, pending events")
     listing.add_argument("--office", default=None)
     listing.set_defaults(handler=_kiosks)
+
+    found = commands.add_parser(
+        "incidents", help="forks, rewrites, rollbacks and broken entries found in kiosks' audit chains"
+    )
+    found.add_argument("--kiosk", default=None, help="one kiosk's incidents")
+    found.set_defaults(handler=_incidents)
 
     shown = commands.add_parser("events", help="an office's scan events by gate")
     shown.add_argument("--office", required=True)
@@ -407,6 +414,31 @@ def _revoke(args: argparse.Namespace) -> int:
 def _kiosks(args: argparse.Namespace) -> int:
     with reading(_engine(args)) as connection:
         _print_table(kiosks.listing(connection, args.office))
+    return 0
+
+
+def _incidents(args: argparse.Namespace) -> int:
+    """Each incident with its evidence: what the server held, what the kiosk showed, what it kept."""
+    with reading(_engine(args)) as connection:
+        found = anchor.incidents(connection, args.kiosk)
+        kept = {row.id: anchor.superseded(connection, row.id) for row in found}
+    if not found:
+        print("no incidents: every kiosk's audit chain continued as the server holds it")
+        return 0
+    for row in found:
+        print(f"#{row.id} {row.detected_at[:19]}Z kiosk {row.kiosk_id}: {row.kind.upper()} at entry {row.seq}")
+        print(f"    {row.detail}")
+        print(
+            f"    server held up to entry {row.held_seq} ({row.held_hash[:16]}), kiosk reported entry "
+            f"{row.reported_seq} ({row.reported_hash[:16]})"
+        )
+        entries = kept[row.id]
+        if entries:
+            first, last = entries[0], entries[-1]
+            print(
+                f"    kept as evidence: {len(entries)} entries {first.seq}..{last.seq}, the first "
+                f"{first.kind} {first.subject[:40]} of {first.at[:19]} ({first.hash[:16]})"
+            )
     return 0
 
 

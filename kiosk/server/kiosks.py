@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, func, insert, select, update
 
 from kiosk.protocol.schema import Gate, GuardText, KioskId
+from kiosk.server import anchor
 from kiosk.server.db import utc_text
 from kiosk.server.models import EventRow, KioskRow
 from kiosk.server.offices import office
@@ -40,6 +41,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def enrolment_token() -> str:
+    """256 random bits, base64url, never starting with "-": the office's IT person types it after
+    `--token`, and a leading dash would be read as an option (one token in 64 did)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def create(
     connection: Connection, office_code: str, gate: str, now: dt.datetime, label: str = "", kiosk_id: str | None = None
 ) -> Enrolment:
@@ -51,7 +61,7 @@ def create(
     _check("label", _LABEL, label)
     if connection.execute(select(KioskRow.kiosk_id).where(KioskRow.kiosk_id == kiosk_id)).first():
         raise KioskError(f"kiosk {kiosk_id} exists already")
-    token = secrets.token_urlsafe(32)
+    token = enrolment_token()
     expires = now + ENROL_TOKEN_LIFETIME
     connection.execute(
         insert(KioskRow).values(
@@ -141,6 +151,7 @@ def listing(connection: Connection, office_code: str | None = None) -> list[dict
     if office_code:
         query = query.where(KioskRow.office_code == office_code.upper())
     counts = dict(connection.execute(select(EventRow.kiosk_id, func.count()).group_by(EventRow.kiosk_id)).all())
+    chains = anchor.summary(connection)
     return [
         {
             "kiosk_id": row.kiosk_id,
@@ -152,7 +163,20 @@ def listing(connection: Connection, office_code: str | None = None) -> list[dict
             "audit_head": "-" if row.audit_seq is None else f"{row.audit_seq}:{(row.audit_hash or '')[:12]}",
             "pending_events": "-" if row.outbox_pending is None else str(row.outbox_pending),
             "events_here": str(counts.get(row.kiosk_id, 0)),
+            "anchored": _anchored_text(chains.get(row.kiosk_id, (0, 0, ""))[0], row.audit_seq),
+            "incidents": _incidents_text(chains.get(row.kiosk_id, (0, 0, ""))),
             "alert": row.audit_alert or "",
         }
         for row in connection.execute(query).all()
     ]
+
+
+def _incidents_text(chain: tuple[int, int, str]) -> str:
+    _, count, last = chain
+    return "0" if not count else f"{count}, last: {last}"
+
+
+def _anchored_text(anchored: int, reported: int | None) -> str:
+    """How far the server holds the kiosk's chain; "of N" when the kiosk reports more than it sent
+    (a lag that lasts means entries withheld, or one the server found broken)."""
+    return f"{anchored} of {reported}" if reported is not None and reported > anchored else str(anchored)

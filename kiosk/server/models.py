@@ -1,6 +1,7 @@
 """The server's own tables (not the kiosk's): offices, bookings with their feed positions, removals,
-kiosks, signing keys, events and audit-head reports. Created with create_all (see db.py); a table
-`server_meta` records the schema version so a newer schema is refused rather than guessed at.
+kiosks, signing keys, events, audit-head reports and each kiosk's anchored audit chain. Created with
+create_all (see db.py); a table `server_meta` records the schema version so a newer schema is refused
+rather than guessed at.
 
 Times are UTC ISO-8601 text (sortable, the same on SQLite and PostgreSQL), dates ISO text.
 """
@@ -131,6 +132,58 @@ class AuditReportRow(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
     reported_at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_audit_reports_kiosk_seq", "kiosk_id", "seq"),)
+
+
+class _EntryColumns:
+    """The fields of one audit entry as the kiosk wrote it, and when the server received it."""
+
+    at: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(128))
+    digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[str] = mapped_column(String(40))
+
+
+class AuditEntryRow(_EntryColumns, Base):
+    """The kiosk's audit chain as the server holds it (kiosk/server/anchor.py): consecutive from entry 1
+    (or from what retention left), each linking to the one before. What a kiosk later sends again must
+    match; what no longer does moves to audit_superseded under an incident."""
+
+    __tablename__ = "audit_entries"
+
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class AuditIncidentRow(Base):
+    """A fork, rewrite, rollback or broken entry found in a kiosk's chain, with what the server held and
+    what the kiosk showed. Kept when retention purges entries: it is the evidence."""
+
+    __tablename__ = "audit_incidents"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # rollback, rewrite, fork, broken
+    seq: Mapped[int] = mapped_column(BigInteger)
+    detected_at: Mapped[str] = mapped_column(String(40))
+    held_seq: Mapped[int] = mapped_column(BigInteger)
+    held_hash: Mapped[str] = mapped_column(String(64))
+    reported_seq: Mapped[int] = mapped_column(BigInteger)
+    reported_hash: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class AuditSupersededRow(_EntryColumns, Base):
+    """An entry the server held and the kiosk's chain no longer has: kept under its incident."""
+
+    __tablename__ = "audit_superseded"
+
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class EventRow(Base):

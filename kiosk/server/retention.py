@@ -6,6 +6,9 @@
   them (default 13): the server's own clock, so a kiosk whose clock was wrong cannot make its events
   go early or stay for ever.
 * Removal notes of bookings no longer held are deleted with them.
+* Kiosks' anchored audit entries (kiosk/server/anchor.py) go after `event_months` too, except each
+  kiosk's newest (the next upload links to it). Incidents, and the entries kept under them as their
+  evidence, stay until someone deletes them on purpose.
 
 `kiosk server purge` runs it once and prints the counts; `kiosk server run` runs it at start and then
 once a day on a thread of its own (`DailyPurge`), stopped with the server. Every delete is idempotent,
@@ -21,11 +24,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, func, select
 
 from kiosk.server import offices
 from kiosk.server.db import utc_text, writing
-from kiosk.server.models import AuditReportRow, BookingRow, EventRow, RemovalRow
+from kiosk.server.models import AuditEntryRow, AuditReportRow, BookingRow, EventRow, RemovalRow
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +53,12 @@ class Purged:
     removals: int
     events: int
     audit_reports: int
+    audit_entries: int = 0
 
     def summary(self) -> str:
         return (
             f"deleted {self.bookings} bookings, {self.removals} removal notes, {self.events} events, "
-            f"{self.audit_reports} audit reports"
+            f"{self.audit_reports} audit reports, {self.audit_entries} anchored audit entries"
         )
 
 
@@ -84,7 +88,25 @@ def purge(engine: Engine, now: dt.datetime, retention: Retention | None = None) 
         before = utc_text(months_before(now.astimezone(dt.UTC), retention.event_months))
         events = connection.execute(delete(EventRow).where(EventRow.received_at < before)).rowcount or 0
         reports = connection.execute(delete(AuditReportRow).where(AuditReportRow.reported_at < before)).rowcount or 0
-    return Purged(bookings, removals, events, reports)
+        entries = _purge_entries(connection, before)
+    return Purged(bookings, removals, events, reports, entries)
+
+
+def _purge_entries(connection: Connection, before: str) -> int:
+    """Anchored audit entries received before `before`, except each kiosk's newest: the next upload
+    links to it. Incidents and the entries kept under them stay: they are the evidence."""
+    newest = (
+        select(AuditEntryRow.kiosk_id, func.max(AuditEntryRow.seq).label("seq"))
+        .group_by(AuditEntryRow.kiosk_id)
+        .subquery()
+    )
+    is_newest = (
+        select(newest.c.seq)
+        .where(newest.c.kiosk_id == AuditEntryRow.kiosk_id, newest.c.seq == AuditEntryRow.seq)
+        .exists()
+    )
+    result = connection.execute(delete(AuditEntryRow).where(AuditEntryRow.received_at < before, ~is_newest))
+    return result.rowcount or 0
 
 
 class DailyPurge:

@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk.domain.model import MAX_PARTY_SIZE, Booking, OfficeRules, Verdict
 from kiosk.store import bookings as booking_repo
 from kiosk.store import guards as guard_repo
-from kiosk.store import settings
+from kiosk.store import receipts, settings
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.recorder import write_event
 from kiosk.store.schema import BookingRow, GuardRow, ScanEventRow, SyncStateRow
@@ -531,6 +531,9 @@ class DailyReport:
     audit_head_seq: int
     audit_head_hash: str
     audit_problems: tuple[str, ...] = ()
+    #: How far the server anchored the chain ("" when no receipt: a kiosk without a server, whose head
+    #: is signed on paper and checked with `kiosk audit verify --expect SEQ:HASH`).
+    audit_anchored: str = ""
 
 
 def daily_stats(store: KioskStore, now: dt.datetime, day: dt.date | None = None) -> DailyStats:
@@ -566,8 +569,14 @@ def daily_stats(store: KioskStore, now: dt.datetime, day: dt.date | None = None)
     return stats
 
 
-def daily_report(store: KioskStore, now: dt.datetime, day: dt.date | None = None) -> DailyReport:
-    """Statistics, every guard action of the day and the audit chain's state, for the office's file."""
+def daily_report(
+    store: KioskStore,
+    now: dt.datetime,
+    day: dt.date | None = None,
+    checked_receipts: Sequence[receipts.Receipt] = (),
+) -> DailyReport:
+    """Statistics, every guard action of the day and the audit chain's state, for the office's file.
+    `checked_receipts`: the server's receipts whose signatures were checked (kiosk/sync/anchoring.py)."""
     rules = store.rules()
     stats = daily_stats(store, now, day)
     _, start, end = today_bounds(rules, now, stats.day)
@@ -611,8 +620,9 @@ def daily_report(store: KioskStore, now: dt.datetime, day: dt.date | None = None
             )
         )
     identity = store.identity()
-    verify = store.verify_audit()
-    head = store.audit_head()
+    verify = store.verify_audit(checked_receipts)
+    head = verify.head
+    anchored = verify.anchored
     return DailyReport(
         office_code=identity.office_code,
         kiosk_id=identity.kiosk_id,
@@ -625,7 +635,14 @@ def daily_report(store: KioskStore, now: dt.datetime, day: dt.date | None = None
         audit_head_seq=head.seq,
         audit_head_hash=head.hash,
         audit_problems=tuple(verify.problems[:20]),
+        audit_anchored=_anchored_text(anchored, verify.unanchored),
     )
+
+
+def _anchored_text(anchored: receipts.Receipt | None, unanchored: int) -> str:
+    if anchored is None:
+        return ""
+    return f"up to entry {anchored.seq} (server receipt of {anchored.server_time[:16]}Z); {unanchored} not yet"
 
 
 def _cell(value: object) -> str:
@@ -655,6 +672,7 @@ def report_csv(report: DailyReport) -> str:
         ["report", "audit_chain", "OK" if report.audit_ok else "BROKEN"],
         ["report", "audit_entries", report.audit_entries],
         ["report", "audit_head", f"{report.audit_head_seq}:{report.audit_head_hash}"],
+        ["report", "audit_anchored", report.audit_anchored or "no server receipt: sign the head on paper"],
         *(["report", "audit_problem", problem] for problem in report.audit_problems),
         ["totals", "admitted_scans", stats.total(Verdict.ADMIT)],
         ["totals", "denied_scans", stats.total(Verdict.DENY)],
@@ -731,16 +749,35 @@ class StoreStatus:
     refused_uploads: int = 0
     #: The booking file was lost and the bookings not imported again (KioskStore.booking_data_lost()).
     bookings_lost: bool = False
+    #: The booking file is older than the database last saw (KioskStore.booking_file_behind()): what it
+    #: has and should have, e.g. "cursor 0a1b2c3d.5, expected at least cursor 0a1b2c3d.9"; "" when not.
+    bookings_rolled_back: str = ""
+    #: The newest server receipt kept (its entry, its server time), unverified: for display only.
+    anchored: tuple[int, str] | None = None
+    #: The server's newest finding about this kiosk's audit chain: (when the kiosk was told, what).
+    server_alert: tuple[dt.datetime, str] | None = None
 
 
-def store_status(store: KioskStore, now: dt.datetime, verify: bool = False) -> StoreStatus:
-    """The panel's figures; verifying the whole audit chain is slower, so the caller asks for it now and then."""
+def store_status(
+    store: KioskStore,
+    now: dt.datetime,
+    verify: bool = False,
+    checked_receipts: Sequence[receipts.Receipt] = (),
+    receipt_problems: Sequence[str] = (),
+) -> StoreStatus:
+    """The panel's figures; verifying the whole audit chain is slower, so the caller asks for it now and
+    then, with the server's receipts whose signatures it checked (and what was wrong with the others)."""
     with store.reading() as connection:
         state = connection.execute(select(SyncStateRow).where(SyncStateRow.id == 1)).first()
     circumstances = store.circumstances(now)
     lost = store.booking_data_lost()
+    behind = store.booking_file_behind()
     pending = store.outbox_size()
-    report = store.verify_audit() if verify else None
+    report = store.verify_audit(checked_receipts) if verify else None
+    if report is not None:
+        for problem in receipt_problems:
+            report.add(None, problem)
+    kept, _ = store.stored_receipts()
     try:
         free = shutil.disk_usage(store.path.parent).free
     except OSError:
@@ -758,4 +795,7 @@ def store_status(store: KioskStore, now: dt.datetime, verify: bool = False) -> S
         bookings=store.booking_count(),
         refused_uploads=store.refused_uploads(),
         bookings_lost=lost,
+        bookings_rolled_back="" if behind is None else str(behind),
+        anchored=(kept[0].seq, kept[0].server_time) if kept else None,
+        server_alert=store.server_alert(),
     )

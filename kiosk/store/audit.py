@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,12 @@ from kiosk.store.schema import AuditRow, ScanEventRow
 
 GENESIS = "0" * 64
 EVENT_KIND_PREFIX = "event."
+#: What the server takes of an entry (kiosk/protocol/schema.py WireAuditEntry; a test keeps the two
+#: in step). An entry outside them could never be anchored: append() refuses to write one, and
+#: verify() names one written by hand.
+KIND_PATTERN = re.compile(r"[a-z][a-z_.]{0,31}")
+MAX_AT_CHARS, MAX_SUBJECT_CHARS, MAX_SEQ = 40, 128, 2**62
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,13 @@ class VerifyReport:
     events: int = 0
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    #: The newest receipt the chain was checked against (kiosk/store/receipts.py), if any.
+    anchored: Any = None
+    #: Entries after the newest receipt (or all of them without one), and the time of the first.
+    unanchored: int = 0
+    unanchored_since: str | None = None
+    #: The newest entry: (seq, hash).
+    head: Head = Head(0, GENESIS)
 
     @property
     def ok(self) -> bool:
@@ -66,9 +80,26 @@ def head(connection: Connection) -> Head:
     return Head(0, GENESIS) if row is None else Head(row.seq, row.hash)
 
 
+def unsendable(seq: int, at: str, kind: str, subject: str) -> str | None:
+    """Why the server could not take this entry as it is (None: it can)."""
+    if not 1 <= seq <= MAX_SEQ:
+        return f"its number is outside 1..{MAX_SEQ}"
+    if not KIND_PATTERN.fullmatch(kind):
+        return "its kind is not a lower-case word of up to 32 letters"
+    if len(at) > MAX_AT_CHARS or len(subject) > MAX_SUBJECT_CHARS:
+        return f"its time or subject is longer than {MAX_AT_CHARS} or {MAX_SUBJECT_CHARS} characters"
+    if _CONTROL.search(at) or _CONTROL.search(subject):
+        return "its time or subject holds a control character"
+    return None
+
+
 def append(connection: Connection, at: str, kind: str, subject: str, digest: str) -> Head:
-    """Add one entry inside the caller's (write) transaction and return the new head."""
+    """Add one entry inside the caller's (write) transaction and return the new head. Raises
+    ValueError for an entry the server could not anchor (a bug: every caller writes fixed shapes)."""
     previous = head(connection)
+    why = unsendable(1, at, kind, subject)  # (a number out of range comes only from a hand edit: verify names it)
+    if why is not None:
+        raise ValueError(f"audit entry {kind!r} refused: {why}")
     seq = previous.seq + 1
     value = entry_hash(seq, at, kind, subject, digest, previous.hash)
     connection.execute(
@@ -139,9 +170,16 @@ def read_anchor(path: Path) -> Head | None:
 # --- verification -----------------------------------------------------------------------------------
 
 
-def verify(connection: Connection, anchor: Head | None = None) -> VerifyReport:
+def verify(
+    connection: Connection,
+    anchor: Head | None = None,
+    receipts: Sequence[Any] = (),
+    expect: tuple[int, str] | None = None,
+) -> VerifyReport:
     """Walk the whole chain; name every place where it breaks (edited, deleted, reordered, inserted,
-    cut off) and every scan event whose row no longer matches its audit entry."""
+    cut off) and every scan event whose row no longer matches its audit entry. `receipts`: the server's
+    receipts whose signatures were checked (seq, hash, server_time): the chain must hold each one's
+    entry unchanged. `expect`: a head printed on paper (seq, the start of its hash) it must hold."""
     report = VerifyReport()
     chain: dict[int, AuditRow] = {}
     previous_hash, expected_seq = GENESIS, 1
@@ -155,10 +193,58 @@ def verify(connection: Connection, anchor: Head | None = None) -> VerifyReport:
         recomputed = entry_hash(row.seq, row.at, row.kind, row.subject, row.digest, row.prev_hash)
         if recomputed != row.hash:
             report.add(row.seq, f"entry {row.seq} was edited (its hash does not match its contents)")
+        why = unsendable(row.seq, row.at, row.kind, row.subject)
+        if why is not None:
+            report.add(row.seq, f"entry {row.seq} can never be anchored at the server: {why} (written by hand?)")
         previous_hash, expected_seq = row.hash, row.seq + 1
     _check_anchor(report, chain, anchor)
     _check_events(connection, report, chain)
+    _check_receipts(report, chain, receipts)
+    _check_expected(report, chain, expect)
+    if chain:
+        last = chain[max(chain)]
+        report.head = Head(last.seq, last.hash)
     return report
+
+
+def _check_receipts(report: VerifyReport, chain: dict[int, Any], receipts: Sequence[Any]) -> None:
+    """A change at or before an anchored entry, and a chain that ends below one, are caught here."""
+    last = max(chain, default=0)
+    for receipt in sorted(receipts, key=lambda r: r.seq, reverse=True):
+        when = f"{receipt.server_time[:16]}Z"
+        entry = chain.get(receipt.seq)
+        if receipt.seq > last:
+            report.add(
+                last + 1,
+                f"the chain ends at entry {last}, but the server anchored entry {receipt.seq} on {when}: "
+                "the database was rolled back to an older copy, or entries were cut off",
+            )
+        elif entry is None or entry.hash != receipt.hash:
+            report.add(
+                receipt.seq,
+                f"entry {receipt.seq} differs from the server's receipt of {when}: the chain was rewritten "
+                f"at or before entry {receipt.seq}",
+            )
+    newest = max(receipts, key=lambda r: r.seq, default=None)
+    report.anchored = newest
+    anchored_up_to = 0 if newest is None else newest.seq
+    later = [chain[seq] for seq in chain if seq > anchored_up_to]
+    report.unanchored = len(later)
+    report.unanchored_since = min((entry.at for entry in later), default=None)
+
+
+def _check_expected(report: VerifyReport, chain: dict[int, Any], expect: tuple[int, str] | None) -> None:
+    if expect is None:
+        return
+    seq, prefix = expect
+    entry = chain.get(seq)
+    if entry is None:
+        last = max(chain, default=0)
+        report.add(
+            last + 1 if seq > last else seq, f"the expected head, entry {seq}, is not in the chain (it ends at {last})"
+        )
+    elif not entry.hash.startswith(prefix.lower()):
+        report.add(seq, f"entry {seq} is not the expected head: its hash begins {entry.hash[:16]}, not {prefix[:16]}")
 
 
 def _entries(connection: Connection) -> Iterator[Any]:

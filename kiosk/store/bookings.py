@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from kiosk.domain.model import Booking, Category, Entry, Status
 from kiosk.domain.payload import mask_code
+from kiosk.store import feed_anchor
 from kiosk.store.codes import CodeHasher
 from kiosk.store.engine import driver
 from kiosk.store.schema import BookingRow, ScanEventRow
@@ -161,8 +162,16 @@ def entries(connection: Connection, booking_ref: str) -> list[Entry]:
     return [Entry(from_text(occurred_at), gate, persons) for occurred_at, gate, persons in rows]
 
 
-def upsert(connection: Connection, hasher: CodeHasher, incoming: Iterable[IncomingBooking], batch: int = 2000) -> int:
-    """Insert or replace bookings by booking_ref (a newer version wins), in the caller's transaction.
+def upsert(
+    connection: Connection,
+    hasher: CodeHasher,
+    incoming: Iterable[IncomingBooking],
+    batch: int = 2000,
+    *,
+    force: bool = False,
+) -> int:
+    """Insert or replace bookings by booking_ref (a newer version wins; every one with `force`), in
+    the caller's transaction.
 
     Returns how many rows were written: an incoming booking older than the stored one is not."""
     count = 0
@@ -170,10 +179,10 @@ def upsert(connection: Connection, hasher: CodeHasher, incoming: Iterable[Incomi
     for item in incoming:
         chunk.append(to_row(hasher, item))
         if len(chunk) >= batch:
-            count += upsert_rows(connection, chunk)
+            count += upsert_rows(connection, chunk, force=force)
             chunk = []
     if chunk:
-        count += upsert_rows(connection, chunk)
+        count += upsert_rows(connection, chunk, force=force)
     return count
 
 
@@ -185,19 +194,59 @@ _UPSERT_SQL = (
     + ", ".join(f"{c} = excluded.{c}" for c in ROW_COLUMNS if c != "booking_ref")
     + f" WHERE {BookingRow.__tablename__}.version <= excluded.version"
 )
+#: The same, whatever the stored version (an import repairing a booking file found wrong).
+_REPLACE_SQL = _UPSERT_SQL.rsplit(" WHERE ", 1)[0]
+_CHUNK = 900
 
 
-def upsert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Write rows made by sealed_row()/to_row() in the caller's transaction (see _UPSERT_SQL); returns
-    how many were written (a row older than the stored one is not).
+def upsert_rows(connection: Connection, rows: Sequence[dict[str, Any]], *, force: bool = False) -> int:
+    """Write rows made by sealed_row()/to_row() in the caller's transaction (see _UPSERT_SQL; every
+    one with `force`); returns how many were written (a row older than the stored one is not). The
+    booking file's content digest follows (feed_anchor.change_content()): the seals of the rows
+    replaced are read first.
 
     Straight to SQLite (engine.driver): SQLAlchemy's per-row parameter handling costs more than SQLite
     takes to write the rows, and the write lock is held meanwhile. A database error is sqlite3.Error."""
     if not rows:
         return 0
-    cursor = driver(connection).executemany(_UPSERT_SQL, [tuple(row[c] for c in ROW_COLUMNS) for row in rows])
+    raw = driver(connection)
+    refs = list({row["booking_ref"] for row in rows})
+    stored: dict[str, tuple[int, bytes]] = {}
+    for start in range(0, len(refs), _CHUNK):
+        chunk = refs[start : start + _CHUNK]
+        found = raw.execute(
+            f"SELECT booking_ref, version, row_mac FROM {BookingRow.__tablename__}"
+            f" WHERE booking_ref IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        stored.update((ref, (version, mac)) for ref, version, mac in found)
+    added: list[bytes] = []
+    removed: list[bytes] = []
+    for row in rows:  # as the statement decides, row by row
+        old = stored.get(row["booking_ref"])
+        if old is None or force or old[0] <= row["version"]:
+            if old is not None:
+                removed.append(old[1])
+            added.append(row["row_mac"])
+            stored[row["booking_ref"]] = (row["version"], row["row_mac"])
+    sql = _REPLACE_SQL if force else _UPSERT_SQL
+    cursor = raw.executemany(sql, [tuple(row[c] for c in ROW_COLUMNS) for row in rows])
+    feed_anchor.change_content(connection, added, removed)
     # sqlite3 sums the changes: rows the WHERE clause left alone (a newer stored version) do not count.
     return max(cursor.rowcount, 0)
+
+
+def delete_rows(connection: Connection, where: str, parameters: Sequence[Any] = ()) -> int:
+    """Delete the rows `where` (SQL over the bookings table's columns) in the caller's transaction,
+    the booking file's content digest following. Returns how many were deleted."""
+    raw = driver(connection)
+    table = BookingRow.__tablename__
+    macs = [mac for (mac,) in raw.execute(f"SELECT row_mac FROM {table} WHERE {where}", tuple(parameters))]
+    if not macs:
+        return 0
+    deleted = raw.execute(f"DELETE FROM {table} WHERE {where}", tuple(parameters)).rowcount
+    feed_anchor.change_content(connection, [], macs)
+    return max(deleted, 0)
 
 
 def count(connection: Connection) -> int:

@@ -19,20 +19,20 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 import kiosk
 from kiosk.domain.clock import clock_trusted
 from kiosk.domain.decide import Presentation, decide
 from kiosk.domain.model import Circumstances, Decision, OfficeRules
-from kiosk.store import audit, migrate, settings
+from kiosk.store import audit, feed_anchor, migrate, receipts, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store import guards as guard_repo
 from kiosk.store import locks as db_locks
@@ -69,10 +69,21 @@ DEFAULT_RETENTION_DAYS = 7
 #: registered: the kiosk knows its list is incomplete. (An enrolled kiosk refers them anyway until
 #: its next full download: its data has no age.)
 FEED_LOST = "feed.lost"
+#: The server's newest finding about this kiosk's audit chain (KioskStore.note_server_alert()).
+SERVER_ALERT = "audit.server_alert"
 #: What a successful PIN check is for, and the audit entry it makes (KioskStore.authenticate()).
 _AUTH_PURPOSES = {"login": "guard.login", "leave": "kiosk.leave", "verify": "guard.pin_verified"}
-_SETTINGS_KEYS = (settings.RULES_KEY, settings.IDENTITY_KEY, SYNC_ENROLLED, FEED_LOST)
-_SYNC_STATE_SQL = f"SELECT server_offset_s, data_as_of FROM {SyncStateRow.__tablename__} WHERE id = 1"
+_SETTINGS_KEYS = (
+    settings.RULES_KEY,
+    settings.IDENTITY_KEY,
+    SYNC_ENROLLED,
+    FEED_LOST,
+    feed_anchor.ANCHOR_KEY,
+    feed_anchor.NOTED_KEY,
+)
+_SYNC_STATE_SQL = (
+    f"SELECT server_offset_s, data_as_of, cursor, import_generation FROM {SyncStateRow.__tablename__} WHERE id = 1"
+)
 _BUILD_DATE = dt.date.fromisoformat(kiosk.BUILD_DATE)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_BYTES = 100
@@ -98,6 +109,10 @@ class _Settings:
     identity: settings.Identity
     enrolled: bool
     feed_lost: bool = False
+    #: How far the booking file has been seen to be (store/feed_anchor.py).
+    booking_anchor: feed_anchor.Anchor = field(default_factory=feed_anchor.Anchor)
+    #: The booking file was found wrong and is not repaired yet (feed_anchor.NOTED_KEY).
+    bookings_reported: bool = False
 
 
 #: The longest a step of bulk work waits for scans to finish; after such a wait the next steps, for as
@@ -113,6 +128,7 @@ class KioskStore:
         self.engine = engine
         self.hasher = hasher
         self.anchor_path = audit.anchor_path_for(path)
+        self.receipt_path = receipts.receipt_path_for(path)
         #: (raw stored JSON, parsed) of the settings every scan needs; see _settings().
         self._settings_cache: tuple[tuple[str | None, ...], _Settings] | None = None
         self._busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
@@ -179,6 +195,7 @@ class KioskStore:
             store._check_key()
             if feed_lost:
                 store._note_feed_lost(dt.datetime.now(dt.UTC))
+            store.note_feed_rollback(dt.datetime.now(dt.UTC))
         except (migrate.SchemaError, CodeKeyError) as exc:
             engine.dispose()
             raise StoreError(str(exc)) from exc
@@ -346,8 +363,11 @@ class KioskStore:
         """PRAGMA quick_check on both files (the database and the booking file). None: both are sound.
         Otherwise the problem, for people; the store remembers it, and from then on refuses to decide
         or record anything (record(), record_decided(), decide_only(), a guard's override raise
-        StoreError) until the files are opened again. The kiosk runs this now and then on its reader
-        thread (kiosk/ui/controller.py), never on the GUI thread: it reads every page."""
+        StoreError) until the files are opened again. A sound booking file older than this database
+        last saw is noted once in the audit chain (note_feed_rollback()), not a problem here: its
+        codes go to the officer (STALE_DATA), the kiosk is not out of order. The kiosk runs this now
+        and then on its reader thread (kiosk/ui/controller.py), never on the GUI thread: it reads
+        every page."""
         try:
             problem = _quick_check(self.engine)
         except (SQLAlchemyError, sqlite3.Error) as exc:
@@ -357,6 +377,11 @@ class KioskStore:
         if problem is not None:
             log.error("the database check failed; nothing is admitted until it is restored: %s", problem)
             self._failed_check = problem
+            return problem
+        try:  # a booking file put back from an older copy while the kiosk runs: evidence, once
+            self.note_feed_rollback(dt.datetime.now(dt.UTC))
+        except StoreError as exc:
+            log.warning("could not note a rolled-back booking file: %s", exc)
         return problem
 
     @property
@@ -442,7 +467,7 @@ class KioskStore:
         cached = self._settings_cache
         if cached is not None and cached[0] == raw:
             return cached[1]
-        rules_text, identity_text, enrolled_text, lost_text = raw
+        rules_text, identity_text, enrolled_text, lost_text, anchor_text, noted_text = raw
         try:
             identity = settings.identity_from_json(_json(identity_text))
             rules_data = _json(rules_text)
@@ -451,9 +476,10 @@ class KioskStore:
             )
             enrolled = bool(_json(enrolled_text))
             feed_lost = bool(_json(lost_text))
+            anchor = feed_anchor.Anchor.from_json(_json(anchor_text))
         except ValueError as exc:
             raise StoreError(f"the stored office settings are invalid ({exc}); configure the kiosk again") from exc
-        parsed = _Settings(rules, identity, enrolled, feed_lost)
+        parsed = _Settings(rules, identity, enrolled, feed_lost, anchor, noted_text is not None)
         self._settings_cache = (raw, parsed)
         return parsed
 
@@ -555,7 +581,9 @@ class KioskStore:
 
     def _circumstances(self, connection: Connection, now: dt.datetime, current: _Settings) -> Circumstances:
         state = driver(connection).execute(_SYNC_STATE_SQL).fetchone()
-        offset, data_as_of = state if state else (None, None)
+        offset, data_as_of, cursor, generation = state if state else (None, None, None, None)
+        on_file = feed_anchor.FileState(cursor, int(generation or 0))
+        rolled_back = feed_anchor.behind(on_file, current.booking_anchor) is not None or current.bookings_reported
         as_of = from_text(data_as_of) if data_as_of else None
         data_age: dt.timedelta | None = None
         if current.enrolled:
@@ -565,7 +593,13 @@ class KioskStore:
         trusted = clock_trusted(now, _BUILD_DATE, offset, MAX_CLOCK_OFFSET_S)
         if as_of is not None and now < as_of - MAX_CLOCK_BEHIND_DATA:
             trusted = False  # the clock was set back since the data came (ClockWatch may not have run yet)
-        return Circumstances(now=now, gate=current.identity.gate, data_age=data_age, clock_trusted=trusted)
+        return Circumstances(
+            now=now,
+            gate=current.identity.gate,
+            data_age=data_age,
+            clock_trusted=trusted,
+            bookings_trusted=not rolled_back,  # an older booking file than this database saw decides nothing
+        )
 
     # --- bookings -----------------------------------------------------------------------------------
 
@@ -573,9 +607,12 @@ class KioskStore:
         """Apply bookings in one transaction and note the import in the audit chain. (Both files: the
         chain's entry is committed first, then the rows; an import cut off between them is run again.)"""
         with self.writing(feed=True) as connection:
-            applied = booking_repo.upsert(connection, self.hasher, incoming)
+            repair = feed_anchor.wrong_file(connection)  # then every row it carries replaces the file's
+            before = feed_anchor.file_content(connection)
+            applied = booking_repo.upsert(connection, self.hasher, incoming, force=repair)
             digest = audit.canonical_digest({"source": source, "applied": applied})
-            audit.append(connection, to_text(now), "import", f"bookings:{applied}", digest)
+            # the entry, the generation and the content in both files (store/feed_anchor.py)
+            feed_anchor.imported(connection, now, f"bookings:{applied}", digest, repair=repair, before=before)
             if settings.get(connection, FEED_LOST):
                 settings.delete(connection, FEED_LOST)  # imported again: the list is the office's again
                 log.info("bookings imported again after the booking file was lost: unknown codes are denied again")
@@ -596,9 +633,60 @@ class KioskStore:
         with self.writing() as connection:
             settings.put(connection, FEED_LOST, {"at": to_text(now)})
             digest = audit.canonical_digest({"file": self.feed_path.name})
-            audit.append(connection, to_text(now), "feed.lost", f"file:{self.feed_path.name}", digest)
+            entry = ("feed.lost", f"file:{self.feed_path.name}", digest)
+            late = feed_anchor.examine(connection, deep=True)  # an empty file: nothing to count
+            enrolled = bool(settings.get(connection, SYNC_ENROLLED))
+            if late is None or not feed_anchor.note_wrong(  # said as lost, not as rolled back
+                connection, now, self.feed_path.name, late, enrolled=enrolled, entry=entry
+            ):
+                feed_anchor.covered_append(connection, now, *entry, feed_anchor.read_anchor(connection))
         self._settings_cache = None
         self.write_anchor()
+
+    def booking_file_behind(self) -> feed_anchor.Behind | None:
+        """Why the booking file is older than this database last saw it (rolled back or replaced), or
+        holds rows this kiosk did not write (found at open or at the periodic check), or None. Until
+        a sync or an import repairs it, every code goes to the officer (STALE_DATA)."""
+        try:
+            with self.reading() as connection:
+                return feed_anchor.file_behind(connection)[2] or feed_anchor.reported(connection)
+        except _DAMAGED_VALUE as exc:
+            raise self._damaged(exc) from exc
+
+    def note_feed_rollback(self, now: dt.datetime) -> bool:
+        """At open and at the periodic check of the files: one audit entry `feed.rolled_back` the first
+        time the booking file is found older than its anchor or holding rows this kiosk did not write
+        (its rows are counted: feed_anchor.examine()); an enrolled kiosk's file is emptied then, for the
+        next sync. A page cut off with its process is downloaded again (feed_anchor.recover_cut_page()).
+        Nothing written otherwise (but what an older kiosk did not record: feed_anchor.adopt()). True:
+        noted now."""
+        written = changed = False
+        try:
+            with self.reading() as connection:
+                anchor = feed_anchor.read_anchor(connection)
+                cut = anchor.applying is not None and feed_anchor.process_gone(anchor.applying)
+                late = None if cut else feed_anchor.examine(connection, deep=True)
+                unrecorded = feed_anchor.needs_adoption(connection)
+            if cut or late is not None or unrecorded:
+                with self.writing(feed=True) as connection:  # again, both files still: not a change half seen
+                    if feed_anchor.recover_cut_page(connection, now) is not None:
+                        log.warning("a page of bookings was cut off with its process: downloading them again")
+                        changed = True
+                    late = feed_anchor.examine(connection, deep=True)
+                    if late is not None:
+                        enrolled = bool(settings.get(connection, SYNC_ENROLLED))
+                        written = feed_anchor.note_wrong(connection, now, self.feed_path.name, late, enrolled=enrolled)
+                    else:
+                        changed = feed_anchor.adopt(connection, now) or changed
+        except _DAMAGED_VALUE as exc:
+            raise self._damaged(exc) from exc
+        if changed and not written:
+            self._settings_cache = None
+            self.write_anchor()
+        if written:
+            log.error("the booking file %s is not what this database last saw (%s)", self.feed_path, late)
+            self.write_anchor()
+        return written
 
     def booking_count(self) -> int:
         with self.reading() as connection:
@@ -652,11 +740,15 @@ class KioskStore:
 
     # --- audit --------------------------------------------------------------------------------------
 
-    def verify_audit(self) -> audit.VerifyReport:
+    def verify_audit(
+        self, checked_receipts: Sequence[receipts.Receipt] = (), expect: tuple[int, str] | None = None
+    ) -> audit.VerifyReport:
+        """The whole chain, the head file, and `checked_receipts` (whose signatures the caller checked:
+        kiosk/sync/anchoring.py) and a head printed on paper (`expect`)."""
         try:
             with self.reading() as connection:
                 anchor = audit.read_anchor(self.anchor_path)
-                report = audit.verify(connection, anchor)
+                report = audit.verify(connection, anchor, checked_receipts, expect)
         except _DAMAGED_VALUE as exc:
             raise self._damaged(exc) from exc
         if anchor is None and report.entries > 0:
@@ -679,6 +771,58 @@ class KioskStore:
     def audit_head(self) -> audit.Head:
         with self.reading() as connection:
             return audit.head(connection)
+
+    def audit_entries(self, start: int, until: int, limit: int) -> list[dict[str, Any]]:
+        """Entries start..until, oldest first, at most `limit`: what an upload sends the server."""
+        with self.reading() as connection:
+            return receipts.entries(connection, start, until, limit)
+
+    def audit_hashes(self, seqs: Iterable[int]) -> dict[int, str]:
+        with self.reading() as connection:
+            return receipts.hashes(connection, seqs)
+
+    def keep_receipt(self, receipt: receipts.Receipt, now: dt.datetime) -> None:
+        """Keep a checked receipt in the table and, when it is the newest, in the file beside."""
+        with self.writing() as connection:
+            receipts.keep(connection, receipt, now)
+        try:
+            receipts.write_file(self.receipt_path, receipt)
+        except OSError as exc:
+            log.warning("could not write the receipt file %s: %s", self.receipt_path, exc)
+
+    def note_server_alert(self, detail: str, now: dt.datetime) -> None:
+        """The server found this kiosk's audit chain altered: keep what it said for the guard's status
+        panel, and an audit entry saying the kiosk was told (once per finding)."""
+        finding = {"at": to_text(now), "detail": detail[:1000]}
+        with self.writing() as connection:
+            before = settings.get(connection, SERVER_ALERT)
+            if isinstance(before, dict) and before.get("detail") == finding["detail"]:
+                return
+            settings.put(connection, SERVER_ALERT, finding)
+            digest = audit.canonical_digest({"detail": finding["detail"]})
+            audit.append(connection, finding["at"], "audit.server_alert", "server", digest)
+        self.write_anchor()
+
+    def server_alert(self) -> tuple[dt.datetime, str] | None:
+        """The server's newest finding about this kiosk's audit chain: (when it was told, what)."""
+        with self.reading() as connection:
+            finding = settings.get(connection, SERVER_ALERT)
+        if not isinstance(finding, dict) or not isinstance(finding.get("detail"), str):
+            return None
+        try:
+            return from_text(str(finding["at"])), finding["detail"]
+        except (KeyError, ValueError):
+            return None
+
+    def stored_receipts(self) -> tuple[list[receipts.Receipt], list[str]]:
+        """Every receipt kept (table and file), newest first, unchecked; and why the file is unusable."""
+        with self.reading() as connection:
+            kept = receipts.stored(connection)
+        in_file = receipts.read_file(self.receipt_path)
+        problems = [in_file] if isinstance(in_file, str) else []
+        if isinstance(in_file, receipts.Receipt) and in_file not in kept:
+            kept.insert(0, in_file)
+        return sorted(kept, key=lambda r: r.seq, reverse=True), problems
 
     def write_anchor(self, new: audit.Head | None = None) -> None:
         """After a commit: move the audit head file to `new` (default: the head now), only forward along
@@ -727,11 +871,12 @@ class KioskStore:
         on events of the same age. Events keep their non-personal facts for the audit chain."""
         cutoff = (now.astimezone(self.rules().tz) - dt.timedelta(days=retention_days)).date()
         with self.writing(feed=True) as connection:
-            result = connection.execute(delete(BookingRow).where(BookingRow.service_date < cutoff.isoformat()))
-            deleted = result.rowcount or 0
-            audit.append(
+            before = feed_anchor.file_content(connection)
+            deleted = booking_repo.delete_rows(connection, "service_date < ?", (cutoff.isoformat(),))
+            feed_anchor.rows_changed(  # the entry, and the booking file's content in both files
                 connection,
-                to_text(now),
+                before,
+                now,
                 "purge",
                 f"bookings:{deleted}",
                 audit.canonical_digest({"cutoff": cutoff.isoformat(), "deleted": deleted}),
@@ -956,6 +1101,7 @@ def companions_of(path: Path) -> list[tuple[str, Path]]:
         ("key file", key_path_for(path)),
         ("booking file", feed_path_for(path)),
         ("audit head", audit.anchor_path_for(path)),
+        ("audit receipt", receipts.receipt_path_for(path)),
         ("write-ahead log", path.with_name(path.name + "-wal")),
     ]
 

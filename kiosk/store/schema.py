@@ -127,6 +127,21 @@ class AuditRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditReceiptRow(Base):
+    """The server's signed word that it holds the chain up to `seq` with `hash` (kiosk/store/receipts.py)."""
+
+    __tablename__ = "audit_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    server_time: Mapped[str] = mapped_column(String(40))
+    key_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[str] = mapped_column(String(40))
+
+
 class GuardRow(Base):
     __tablename__ = "guards"
 
@@ -165,3 +180,10 @@ class SyncStateRow(Base):
     #: JSON: the audit entry of the last page applied, for the chain in the other file (written from
     #: here if it is not there yet: kiosk.sync.apply.settle_page_audit()).
     pending_audit: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Bumped by every `kiosk import` (feed migration f002), and kept in the database file too: a
+    #: booking file older than that is noticed (store/feed_anchor.py).
+    import_generation: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: "<rows>:<hex>": the row count and the sum of sha256(row_mac) over the rows, kept in step with
+    #: every change of the rows (feed migration f003), and in the database file too: rows the kiosk
+    #: did not write are noticed (store/feed_anchor.py).
+    content_digest: Mapped[str | None] = mapped_column(Text, nullable=True)

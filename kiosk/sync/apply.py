@@ -28,7 +28,7 @@ from kiosk.domain.payload import mask_code
 from kiosk.protocol.keys import Keyring
 from kiosk.protocol.schema import PageBody, Tombstone, WireBooking, WireEvent
 from kiosk.protocol.wire import CursorValue, ProtocolError, keyring_of
-from kiosk.store import audit, settings
+from kiosk.store import audit, feed_anchor, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import CodeHasher
 from kiosk.store.db import SYNC_ENROLLED, KioskStore
@@ -156,6 +156,7 @@ def apply_page(
     removed = [t for t in page.tombstones if t.status == "removed" or not t.code]
     _store_keys_and_rules(store, page, keyring_of(page.keys), now)
     owed = _owed_entry(store, page, now)
+    made = _begin_page(store, requested, page.cursor, now)
     size = max(1, rows_per_transaction)
     done = 0
     lock_ms = 0.0
@@ -169,6 +170,7 @@ def apply_page(
             with store.feed_writing() as connection:
                 if state.cursor(connection) != requested:
                     raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
+                content_before = feed_anchor.file_content(connection)
                 end = min(done + size, len(rows))
                 while done < end:  # small steps; a scan that begins meanwhile ends the transaction early
                     step = rows[done : min(done + _ROWS_PER_WRITE_STEP, end)]
@@ -185,16 +187,38 @@ def apply_page(
                     if stepped_aside < _MAX_STEP_ASIDE and store.scan_waiting():
                         finished = False
                         raise _ScanWaitingError
+                content_after = feed_anchor.file_content(connection)
         except _ScanWaitingError:
             done = began
             stepped_aside += 1
             continue
         stepped_aside = 0
+        made = _seen(made, content_before, content_after)
         lock_ms = max(lock_ms, (time.perf_counter() - locked_at) * 1000)
         store.yield_to_scans()
         store.checkpoint(feed_only=True)  # the booking file's: small, frequent flushes, a short WAL
-    settle_page_audit(store, flush=not page.has_more)
+    settle_page_audit(store, flush=not page.has_more, content=made, complete=not page.has_more)
     return Applied(len(page.bookings), len(page.tombstones), page.cursor, not page.has_more, lock_ms)
+
+
+def _begin_page(store: KioskStore, requested: str | None, cursor: str, now: dt.datetime) -> feed_anchor.Content | None:
+    """The page's intent, before its first row (database file, flushed: store/feed_anchor.py); returns
+    the anchor's content, from which the page's transactions are followed (_seen())."""
+    with store.writing() as connection:
+        feed_anchor.begin_page(connection, requested, cursor, now)
+        made = feed_anchor.Content.parse(feed_anchor.read_anchor(connection).content)
+    store.write_anchor()
+    return made
+
+
+def _seen(
+    made: feed_anchor.Content | None, before: feed_anchor.Content | None, after: feed_anchor.Content | None
+) -> feed_anchor.Content | None:
+    """What a page's committed transactions made of the anchor's content, seen here: the anchor moves
+    to it, not to what the file says (feed_anchor.settle_page()). None: not followed."""
+    if made is None or before is None or after is None:
+        return None
+    return made.shifted(before, after)
 
 
 def _page_rows(store: KioskStore, page: PageBody, now: dt.datetime) -> list[dict[str, Any]]:
@@ -226,9 +250,7 @@ def _finish_page(
     """The rest of a page, in its last transaction on the feed's file: removals, the sync state with
     the new cursor, and the page's audit entry noted as owed (settle_page_audit() writes it)."""
     for tomb in removed:
-        connection.execute(
-            delete(BookingRow).where(BookingRow.booking_ref == tomb.booking_ref, BookingRow.version <= tomb.version)
-        )
+        booking_repo.delete_rows(connection, "booking_ref = ? AND version <= ?", (tomb.booking_ref, tomb.version))
     values: dict[str, Any] = {"cursor": page.cursor, "last_error": None, "pending_audit": json.dumps(owed)}
     if server_offset_s is not None:
         values["server_offset_s"] = server_offset_s
@@ -248,9 +270,13 @@ def _owed_entry(store: KioskStore, page: PageBody, now: dt.datetime) -> dict[str
     return {"at": to_text(now), "subject": f"feed:{page.cursor}", "digest": digest, "after": store.audit_head().seq}
 
 
-def settle_page_audit(store: KioskStore, *, flush: bool = True) -> audit.Head | None:
+def settle_page_audit(
+    store: KioskStore, *, flush: bool = True, content: feed_anchor.Content | None = None, complete: bool = False
+) -> audit.Head | None:
     """Write the audit entry the last page applied noted with its cursor, unless the chain already
-    has it. Returns the entry's head when it was written now. `flush` (the last page of a download):
+    has it. Returns the entry's head when it was written now. The entry's transaction also moves the
+    booking file's anchor to the page's cursor (kiosk/store/feed_anchor.py: a booking file put back
+    from an older copy is behind it). `flush` (the last page of a download):
     commit it flushed (synchronous=FULL) and move the audit head file to it; otherwise it is not
     flushed (bulk_writing()), and the next scan's commit, which flushes the log up to itself, puts it
     on disk, and that scan moves the head file past it. The sync does not checkpoint the database
@@ -264,7 +290,10 @@ def settle_page_audit(store: KioskStore, *, flush: bool = True) -> audit.Head | 
     not. An unflushed entry may be lost at a power cut together with the page's cursor (then the
     page is fetched and noted again) or without it (then it is written again from the note). At
     worst, the cursor lost and the entry kept, the page is applied and audited a second time: the
-    chain says so."""
+    chain says so.
+
+    `content`: what the page's own transactions made of the anchor's content (apply_page() saw them;
+    None: not seen here, see feed_anchor.settle_page()); `complete`: the last page of a download."""
     with store.reading() as connection:
         owed = state.pending_audit(connection)
         if owed is None or _entry_written(connection, owed):
@@ -273,7 +302,7 @@ def settle_page_audit(store: KioskStore, *, flush: bool = True) -> audit.Head | 
     head: audit.Head | None = None
     with store.writing() if flush else store.bulk_writing() as connection:
         if not _entry_written(connection, owed):
-            head = audit.append(connection, owed["at"], "sync.page", owed["subject"], owed["digest"])
+            head = feed_anchor.settle_page(connection, owed, content=content, complete=complete)
     if head is not None and flush:  # committed with synchronous=FULL: the head file may name it
         store.write_anchor(head)
     return head
@@ -285,7 +314,6 @@ def _entry_written(connection: Connection, owed: dict[str, Any]) -> bool:
             AuditRow.seq > int(owed.get("after", 0)),
             AuditRow.kind == "sync.page",
             AuditRow.subject == owed["subject"],
-            AuditRow.digest == owed["digest"],
         )
     ).first()
     return found is not None
@@ -307,8 +335,9 @@ def _store_keys_and_rules(store: KioskStore, page: PageBody, ring: Keyring, now:
 def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:
     settle_page_audit(store)
     with store.writing(feed=True) as connection:
+        digest = audit.canonical_digest({"reason": reason})
+        feed_anchor.forget_position(connection, "reset", now, "sync.reset", "feed", digest)
         state.put_state(connection, cursor=None)
-        audit.append(connection, to_text(now), "sync.reset", "feed", audit.canonical_digest({"reason": reason}))
     store.write_anchor()
 
 
@@ -328,14 +357,9 @@ def save_enrolment(
         settings.put(connection, SYNC_ENROLLED, enrolled.to_json())
         settings.put(connection, state.TOKEN_KEY, device_token)
         state.put_keyring(connection, ring)
+        digest = audit.canonical_digest({**enrolled.to_json(), "keys": ring.key_ids})
+        feed_anchor.forget_position(connection, "enrol", now, "sync.enrol", enrolled.kiosk_id, digest)
         state.put_state(connection, cursor=None, data_as_of=None, last_error=None)
-        audit.append(
-            connection,
-            to_text(now),
-            "sync.enrol",
-            enrolled.kiosk_id,
-            audit.canonical_digest({**enrolled.to_json(), "keys": ring.key_ids}),
-        )
     store.configure(identity, office_rules, now)
 
 
@@ -350,19 +374,16 @@ def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
     settle_page_audit(store)
     with store.feed_writing(durable=True) as connection:
         removed = connection.execute(delete(BookingRow)).rowcount or 0
+        feed_anchor.set_file_content(connection, feed_anchor.Content())
         state.put_state(connection, cursor=None, data_as_of=None, last_error="kiosk revoked by the server")
     with store.writing() as connection:
         enrolled = state.enrolment(connection)
         state.forget_token(connection)
         if enrolled is not None:
             settings.put(connection, SYNC_ENROLLED, {**enrolled.to_json(), "revoked_at": revoked_at})
-        audit.append(
-            connection,
-            to_text(now),
-            "sync.revoked",
-            enrolled.kiosk_id if enrolled else "-",
-            audit.canonical_digest({"revoked_at": revoked_at, "bookings_deleted": removed}),
-        )
+        digest = audit.canonical_digest({"revoked_at": revoked_at, "bookings_deleted": removed})
+        subject = enrolled.kiosk_id if enrolled else "-"
+        feed_anchor.forget_position(connection, "wipe", now, "sync.revoked", subject, digest)
     store.write_anchor()
     raw = store.engine.raw_connection()  # outside any transaction: rewrite the files without the rows
     try:
@@ -594,11 +615,13 @@ def _drop_code_owners(connection: Any, owners: dict[bytes, str]) -> None:
         chunk = items[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
         rows = raw.execute(
-            f"SELECT code_hash, booking_ref FROM {BookingRow.__tablename__} WHERE code_hash IN ({marks})", chunk
+            f"SELECT code_hash, booking_ref, row_mac FROM {BookingRow.__tablename__} WHERE code_hash IN ({marks})",
+            chunk,
         ).fetchall()
-        stale = [(code_hash,) for code_hash, ref in rows if owners[code_hash] != ref]
+        stale = [(code_hash, mac) for code_hash, ref, mac in rows if owners[code_hash] != ref]
         if stale:
-            raw.executemany(f"DELETE FROM {BookingRow.__tablename__} WHERE code_hash = ?", stale)
+            raw.executemany(f"DELETE FROM {BookingRow.__tablename__} WHERE code_hash = ?", [(h,) for h, _ in stale])
+            feed_anchor.change_content(connection, [], [mac for _, mac in stale])
 
 
 def _page_rules(page: PageBody) -> Any:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from kiosk.protocol.keys import Keyring
 from kiosk.protocol.schema import (
-    AuditHead,
+    MAX_AUDIT_ENTRIES_PER_BATCH,
     EnrolRequest,
     EnrolResponse,
     EventBatch,
@@ -40,7 +40,7 @@ from kiosk.protocol.wire import (
 )
 from kiosk.store.db import KioskStore
 from kiosk.store.times import to_text
-from kiosk.sync import apply, state
+from kiosk.sync import anchoring, apply, state, vouched
 from kiosk.sync.state import Enrolment
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 FIRST_SYNC_PAGE_LIMIT = 2000
 #: Bookings per page once the data is complete: small pages, short transactions, a prompt cursor.
 STEADY_PAGE_LIMIT = 250
+#: Audit entries per upload (the protocol allows MAX_AUDIT_ENTRIES_PER_BATCH).
+AUDIT_BATCH = MAX_AUDIT_ENTRIES_PER_BATCH
 
 Clock = Callable[[], dt.datetime]
 
@@ -209,6 +211,12 @@ class SyncClient:
             try:
                 uploaded, refused, unsendable, alert = self._upload(http, ring, enrolled)
                 pages, bookings, tombstones, offset, max_lock_ms = self._download(http, ring, enrolled)
+                if pages:  # the pages' own audit entries (and scans meanwhile) anchored now, not next time
+                    more, more_refused, more_unsendable, more_alert = self._upload(http, ring, enrolled)
+                    uploaded, refused = uploaded + more, refused + more_refused
+                    unsendable, alert = unsendable + more_unsendable, alert or more_alert
+                if alert:
+                    self.store.note_server_alert(alert, self._clock())
             except _RevocationError as notice:
                 self._revoked(notice.response, ring, enrolled)  # raises
                 raise
@@ -221,36 +229,31 @@ class SyncClient:
     # --- upload -------------------------------------------------------------------------------------
 
     def _upload(self, http: httpx.Client, ring: Keyring, enrolled: Enrolment) -> tuple[int, int, int, str]:
-        """Send the pending outbox in batches. Returns the events delivered, the rows refused for good
-        now (by the server, or because they can never be sent), of those the ones that can never be
-        sent, and the server's audit alert ("" when none)."""
+        """Send the pending outbox and the audit entries the server has not anchored, in batches; keep
+        the server's signed receipts (kiosk/sync/anchoring.py). Returns the events delivered, the rows
+        refused for good now (by the server, or because they can never be sent), of those the ones that
+        can never be sent, and the server's audit alert ("" when none)."""
         uploaded = refused = unsendable = 0
         alert = ""
-        rounds = self.store.outbox_size() // self._upload_batch + 2
+        walk = anchoring.Walk.begin(self.store)
+        head = anchoring.reportable_head(self.store)
+        rounds = self.store.outbox_size() // self._upload_batch + head.seq // AUDIT_BATCH + 6
         for _ in range(rounds):
             events, marked = self._next_batch()
             refused += marked
             unsendable += marked
             with self.store.reading() as connection:
                 cursor = state.cursor(connection)
-            head = self.store.audit_head()
+            head = anchoring.reportable_head(self.store)
+            entries = walk.entries(head.seq)
             body = EventBatch(
                 events=events,
-                audit_head=AuditHead(seq=head.seq, hash=head.hash),
+                audit_head=head,
                 outbox_pending=max(self.store.outbox_size() - len(events), 0),
                 cursor=cursor,
+                audit_entries=entries,
             )
-            try:
-                response = self._send(
-                    http, "POST", f"{API_PREFIX}/events", ring, enrolled, content=body.model_dump_json()
-                )
-                answer = EventBatchResult.model_validate_json(response.content)
-            except ValidationError as exc:
-                apply.outbox_failed(self.store, [e.event_uuid for e in events], "bad answer from the server")
-                raise ResponseRefusedError(f"upload answer does not match the protocol: {str(exc)[:200]}") from exc
-            except SyncError as exc:
-                apply.outbox_failed(self.store, [e.event_uuid for e in events], str(exc))
-                raise
+            answer = self._send_batch(http, ring, enrolled, body)
             sent = {e.event_uuid for e in events}
             delivered = [
                 r.event_uuid for r in answer.results if r.status in ("stored", "duplicate") and r.event_uuid in sent
@@ -267,20 +270,34 @@ class SyncClient:
             if answer.audit == "alert":
                 alert = answer.audit_detail
                 log.error("the server flags this kiosk's audit chain: %s", alert)
-            if len(events) < self._upload_batch:
+            walk.after(answer, entries, head.seq, self._clock())
+            if len(events) < self._upload_batch and walk.done:
                 break
         return uploaded, refused, unsendable, alert
 
+    def _send_batch(self, http: httpx.Client, ring: Keyring, enrolled: Enrolment, body: EventBatch) -> EventBatchResult:
+        uuids = [e.event_uuid for e in body.events]
+        try:
+            response = self._send(http, "POST", f"{API_PREFIX}/events", ring, enrolled, content=body.model_dump_json())
+            return EventBatchResult.model_validate_json(response.content)
+        except ValidationError as exc:
+            apply.outbox_failed(self.store, uuids, "bad answer from the server")
+            raise ResponseRefusedError(f"upload answer does not match the protocol: {str(exc)[:200]}") from exc
+        except SyncError as exc:
+            apply.outbox_failed(self.store, uuids, str(exc))
+            raise
+
     def _next_batch(self) -> tuple[list[WireEvent], int]:
         """The oldest pending events, up to a batch. A row that can never be sent (its stored body fails
-        the wire model) is marked refused on the way, with its audit entry, and the batch is read again
-        without it, so a bad row neither blocks nor shrinks the batches. Returns the events and the
-        rows marked refused."""
+        the wire model, or the audit chain does not vouch for it: kiosk/sync/vouched.py) is marked
+        refused on the way, with its audit entry, and the batch is read again without it, so a bad row
+        neither blocks nor shrinks the batches. Returns the events and the rows marked refused."""
         marked = 0
         seen: set[str] = set()
         while True:
             batch = apply.outbox_batch(self.store, self._upload_batch)
             bad = [(item.event_uuid, item.problem) for item in batch if item.event is None]
+            bad += vouched.unvouched(self.store, [item.event_uuid for item in batch if item.event is not None])
             new = [(uuid, problem) for uuid, problem in bad if uuid not in seen]
             if not new:  # (`seen`: a row whose marking did not take is not tried twice in one sync)
                 return [item.event for item in batch if item.event is not None], marked

@@ -25,9 +25,9 @@ import httpx
 from pydantic import ValidationError
 
 from kiosk.domain.model import Decision
-from kiosk.protocol.schema import CheckRequest, CheckResponse
+from kiosk.protocol.schema import AuditHead, CheckRequest, CheckResponse
 from kiosk.protocol.wire import API_PREFIX, AUTHORIZATION, ProtocolError, decision_of
-from kiosk.store import settings
+from kiosk.store import audit, settings
 from kiosk.store.db import KioskStore
 from kiosk.sync import state
 
@@ -94,17 +94,19 @@ class OnlineCheck:
             self._http.close()
             self._http = None
 
-    def target(self) -> tuple[str, str, str] | Answer:
-        """Where to ask (server URL, device token, gate), or why not to ask at all."""
+    def target(self) -> tuple[str, str, str, AuditHead] | Answer:
+        """Where to ask (server URL, device token, gate) with the audit head to pin there, or why not
+        to ask at all."""
         with self.store.reading() as connection:
             enrolled = state.enrolment(connection)
             token = state.token(connection)
             gate = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY)).gate
+            head = audit.head(connection)
         if enrolled is None:
             return Answer(None, NOT_ENROLLED)
         if token is None or enrolled.revoked_at is not None:
             return Answer(None, REVOKED)
-        return enrolled.server_url, token, gate
+        return enrolled.server_url, token, gate, AuditHead(seq=head.seq, hash=head.hash)
 
     def send(self, payload_text: str, other_codes: int, event_uuid: str, now: dt.datetime) -> Pending:
         """Start asking; `Pending.answer()` waits for the server at most until the budget runs out."""
@@ -114,12 +116,14 @@ class OnlineCheck:
             return Pending(where, started, self.budget_s)
         if self._thread is not None and self._thread.is_alive():
             return Pending(Answer(None, f"{TIMED_OUT} (previous check still waiting)", 0.0), started, self.budget_s)
-        base, token, gate = where
+        base, token, gate, head = where
         future: Future[tuple[Decision | None, str]] = Future()
 
         def run() -> None:
             try:
-                future.set_result(self._post(base, token, payload_text, other_codes, gate, event_uuid, now, started))
+                future.set_result(
+                    self._post(base, token, payload_text, other_codes, (gate, head), event_uuid, now, started)
+                )
             except BaseException as exc:  # handed to the waiting scan, which decides here
                 future.set_exception(exc)
 
@@ -138,11 +142,12 @@ class OnlineCheck:
         token: str,
         text: str,
         other_codes: int,
-        gate: str,
+        where: tuple[str, AuditHead],
         event_uuid: str,
         now: dt.datetime,
         started: float,
     ) -> tuple[Decision | None, str]:
+        gate, head = where
         deadline = started + self.budget_s
         try:
             request = CheckRequest(
@@ -151,6 +156,7 @@ class OnlineCheck:
                 gate=gate,
                 occurred_at=now,
                 other_codes=other_codes,
+                audit_head=head,
             )
             client = self._client(base, token)
             with client.stream("POST", f"{API_PREFIX}/check", content=request.model_dump_json()) as response:

@@ -21,7 +21,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 
 from kiosk.protocol import codes
-from kiosk.store import audit
+from kiosk.store import audit, feed_anchor
 from kiosk.store import bookings as booking_repo
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import BookingRow
@@ -40,7 +40,9 @@ def learn(store: KioskStore, fields: codes.SignedFields, now: dt.datetime) -> bo
         if known is not None:
             return False
         incoming = booking_repo.IncomingBooking(fields.code, fields.booking(), to_text(now))
+        before = feed_anchor.file_content(connection)
         booking_repo.upsert(connection, store.hasher, [incoming])
         digest = audit.canonical_digest({"booking_ref": fields.booking_ref, "office": fields.office_code})
-        audit.append(connection, to_text(now), "sync.learn", fields.booking_ref, digest)
+        # the entry, and the booking file's content in both files (store/feed_anchor.py)
+        feed_anchor.rows_changed(connection, before, now, "sync.learn", fields.booking_ref, digest)
     return True

@@ -54,10 +54,11 @@ from kiosk.store.actions import (
     LoginResult,
     QueueItem,
 )
-from kiosk.store.db import StoreError
+from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.guards import Guard
 from kiosk.store.recorder import Recorded
 from kiosk.store.settings import Identity
+from kiosk.sync import anchoring
 from kiosk.ui import labels
 from kiosk.ui.dialogs import NoteDialog, OverrideDialog, PinDialog, pin_field, scan_summary
 from kiosk.ui.jobs import Jobs
@@ -731,7 +732,7 @@ class GuardConsole(QMainWindow):
             self._in_flight.discard(key)
             self.status_page.set_store(status, now)
 
-        self.jobs.read(lambda store: actions.store_status(store, now, verify=verify), done, self._read_failed(key))
+        self.jobs.read(lambda store: _store_status(store, now, verify), done, self._read_failed(key))
 
     def refresh_stats(self) -> None:
         """Today's statistics, when the guard looks at them (charts cost a frame to rebuild)."""
@@ -825,3 +826,12 @@ class GuardConsole(QMainWindow):
         self.idle.stop()
         for window in QGuiApplication.allWindows():
             window.removeEventFilter(self)
+
+
+def _store_status(store: KioskStore, now: dt.datetime, verify: bool) -> actions.StoreStatus:
+    """The status panel's figures (a store job). A verification checks the chain against the server's
+    receipts whose signatures verify with the pinned keys, as `kiosk audit verify` does."""
+    if not verify:
+        return actions.store_status(store, now)
+    checked = anchoring.checked_receipts(store)
+    return actions.store_status(store, now, True, checked.receipts, checked.problems)

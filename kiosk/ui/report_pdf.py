@@ -22,6 +22,7 @@ from kiosk.domain.model import Verdict
 from kiosk.store import actions
 from kiosk.store.actions import DailyReport
 from kiosk.store.db import KioskStore
+from kiosk.sync import anchoring
 
 VERDICTS = (Verdict.ADMIT, Verdict.DENY, Verdict.REFER)
 
@@ -35,7 +36,7 @@ class Exported:
 
 def export_report(store: KioskStore, now: dt.datetime, out_dir: Path, day: dt.date | None = None) -> Exported:
     """Write the day's report as CSV and PDF into `out_dir`; returns the paths (a store job)."""
-    report = actions.daily_report(store, now, day)
+    report = actions.daily_report(store, now, day, anchoring.checked_receipts(store).receipts)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"report-{_safe(report.kiosk_id)}-{report.stats.day.isoformat()}"
     csv_path = out_dir / f"{stem}.csv"
@@ -85,7 +86,8 @@ def report_html(report: DailyReport) -> str:
                 ["Kiosk / gate", f"{report.kiosk_id} / {report.gate}"],
                 ["Generated (UTC)", f"{report.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}"],
                 ["Audit chain", None],
-                ["Audit head", f"{report.audit_head_seq}: {report.audit_head_hash}"],
+                ["Audit head (entry: hash)", f"{report.audit_head_seq}: {_grouped(report.audit_head_hash)}"],
+                ["Anchored at the server", report.audit_anchored or _UNANCHORED],
             ],
             raw={(2, 1): chain},
             header=False,
@@ -138,6 +140,18 @@ def report_html(report: DailyReport) -> str:
         ),
     ]
     return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+#: For a kiosk without a server the signed paper is the only anchor (docs/audit.md).
+_UNANCHORED = (
+    "no server receipt: sign this head; check it later with kiosk audit verify --expect ENTRY:HASH "
+    "(tanpa server: tanda tangani kepala rantai ini)"
+)
+
+
+def _grouped(hash_text: str) -> str:
+    """A hash in groups of four, to be read off paper and typed back."""
+    return " ".join(hash_text[i : i + 4] for i in range(0, len(hash_text), 4))
 
 
 def _table(

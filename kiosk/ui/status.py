@@ -50,6 +50,8 @@ ROWS: dict[str, list[tuple[str, str]]] = {
         ("audit_state", QT_TRANSLATE_NOOP("StatusPage", "Audit chain")),
         ("audit_head", QT_TRANSLATE_NOOP("StatusPage", "Entries")),
         ("audit_checked", QT_TRANSLATE_NOOP("StatusPage", "Last checked")),
+        ("audit_anchor", QT_TRANSLATE_NOOP("StatusPage", "Anchored at server")),
+        ("audit_server", QT_TRANSLATE_NOOP("StatusPage", "Server's finding")),
         ("disk", QT_TRANSLATE_NOOP("StatusPage", "Free disk")),
     ],
     "kiosk": [
@@ -58,6 +60,13 @@ ROWS: dict[str, list[tuple[str, str]]] = {
         ("kiosk_gate", QT_TRANSLATE_NOOP("StatusPage", "Gate")),
         ("version", QT_TRANSLATE_NOOP("StatusPage", "Version")),
     ],
+}
+#: The kinds of incident the server names (kiosk/server/anchor.py), in the guard's words.
+FINDINGS = {
+    "rollback": QT_TRANSLATE_NOOP("StatusPage", "an older copy was put back"),
+    "rewrite": QT_TRANSLATE_NOOP("StatusPage", "entries were rewritten"),
+    "fork": QT_TRANSLATE_NOOP("StatusPage", "entries were deleted or inserted"),
+    "broken": QT_TRANSLATE_NOOP("StatusPage", "entries were edited"),
 }
 TITLES = {
     "camera": QT_TRANSLATE_NOOP("StatusPage", "Camera"),
@@ -242,7 +251,18 @@ class StatusPage(QWidget):
     def _render_store(self) -> None:
         status = self.store
         if status is None:
-            for key in ("data_age", "last_sync", "sync_error", "bookings", "pending", "refused", "audit_head", "disk"):
+            for key in (
+                "data_age",
+                "last_sync",
+                "sync_error",
+                "bookings",
+                "pending",
+                "refused",
+                "audit_head",
+                "disk",
+                "audit_anchor",
+                "audit_server",
+            ):
                 self._set(key, "…")
         else:
             self._set("data_age", *self._age(status.data_age))
@@ -251,6 +271,12 @@ class StatusPage(QWidget):
             if status.bookings_lost:
                 lost = self.tr("booking file lost: import the bookings again")
                 self._set("bookings", f"{status.bookings} — {lost}", "error")
+            elif status.bookings_rolled_back:
+                older = self.tr(
+                    "booking file OLDER than this database last saw (%1): rolled back or replaced; "
+                    "every code goes to the officer until the next sync or import"
+                ).replace("%1", status.bookings_rolled_back)
+                self._set("bookings", f"{status.bookings} — {older}", "error")
             else:
                 self._set("bookings", str(status.bookings))
             self._set("pending", str(status.pending_uploads), "warn" if status.pending_uploads > 500 else "")
@@ -258,6 +284,8 @@ class StatusPage(QWidget):
             hint = self.tr("%n kept for IT: kiosk sync status", "", refused) if refused else "0"
             self._set("refused", hint, "warn" if refused else "")
             self._set("audit_head", str(status.audit_head_seq))
+            self._set("audit_anchor", *self._anchored(status))
+            self._set("audit_server", *self._server_finding(status))
             self._set("disk", *self._disk(status.free_disk_bytes))
         if self.audit_ok is None:
             self._set("audit_state", self.tr("not checked yet"))
@@ -292,6 +320,32 @@ class StatusPage(QWidget):
         minutes = max(int(age.total_seconds() // 60), 0)
         text = self.tr("%n min", "", minutes) if minutes < 120 else self.tr("%n h", "", minutes // 60)
         return text, "warn" if minutes > 15 else ""
+
+    def _anchored(self, status: StoreStatus) -> tuple[str, str]:
+        """How far the server holds the chain: what root on this kiosk can no longer change quietly."""
+        if status.anchored is None:
+            if self.sync_available:
+                return self.tr("not yet: no receipt from the server"), "warn"
+            return self.tr("no server: sign the head in the daily report"), ""
+        seq, server_time = status.anchored
+        try:
+            when = self._when(dt.datetime.fromisoformat(server_time))
+        except ValueError:
+            when = server_time[:16]
+        waiting = max(status.audit_head_seq - seq, 0)
+        text = self.tr("up to entry %1 (%2); %3 not yet").replace("%1", str(seq)).replace("%2", when)
+        return text.replace("%3", str(waiting)), ""
+
+    def _server_finding(self, status: StoreStatus) -> tuple[str, str]:
+        """Short, for the guard: what kind of change, and whom to tell (the details are for IT:
+        `kiosk server incidents`, `kiosk audit verify`)."""
+        if status.server_alert is None:
+            return "—", ""
+        at, detail = status.server_alert
+        kind = detail.split(":", 1)[0].strip()
+        what = self.tr(FINDINGS[kind]) if kind in FINDINGS else detail[:80]
+        text = self.tr("%1: the server found this kiosk's audit chain altered (%2); tell the head of office")
+        return text.replace("%1", self._when(at)).replace("%2", what), "error"
 
     def _when(self, at: dt.datetime) -> str:
         local = at.astimezone(self.zone) if self.zone else at

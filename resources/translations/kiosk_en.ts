@@ -767,6 +767,14 @@ entry</translation>
         <translation>Last checked</translation>
     </message>
     <message>
+        <source>Anchored at server</source>
+        <translation>Anchored at server</translation>
+    </message>
+    <message>
+        <source>Server&apos;s finding</source>
+        <translation>Server&apos;s finding</translation>
+    </message>
+    <message>
         <source>Free disk</source>
         <translation>Free disk</translation>
     </message>
@@ -785,6 +793,23 @@ entry</translation>
     <message>
         <source>Version</source>
         <translation>Version</translation>
+    </message>
+    <message>
+        <source>an older copy was put back</source>
+        <extracomment>The kinds of incident the server names (kiosk/server/anchor.py), in the guard&apos;s words.</extracomment>
+        <translation>an older copy was put back</translation>
+    </message>
+    <message>
+        <source>entries were rewritten</source>
+        <translation>entries were rewritten</translation>
+    </message>
+    <message>
+        <source>entries were deleted or inserted</source>
+        <translation>entries were deleted or inserted</translation>
+    </message>
+    <message>
+        <source>entries were edited</source>
+        <translation>entries were edited</translation>
     </message>
     <message>
         <source>Camera</source>
@@ -808,6 +833,7 @@ entry</translation>
     </message>
     <message>
         <source>Status</source>
+        <extracomment>What the last check of the database files found wrong (KioskStore.check_files()); &quot;&quot; when sound.</extracomment>
         <translation>Status</translation>
     </message>
     <message>
@@ -861,6 +887,10 @@ entry</translation>
     <message>
         <source>booking file lost: import the bookings again</source>
         <translation>booking file lost: import the bookings again</translation>
+    </message>
+    <message>
+        <source>booking file OLDER than this database last saw (%1): rolled back or replaced; every code goes to the officer until the next sync or import</source>
+        <translation>booking file OLDER than this database last saw (%1): rolled back or replaced; every code goes to the officer until the next sync or import</translation>
     </message>
     <message numerus="yes">
         <source>%n kept for IT: kiosk sync status</source>
@@ -922,6 +952,22 @@ entry</translation>
             <numerusform>%n h</numerusform>
             <numerusform>%n h</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>not yet: no receipt from the server</source>
+        <translation>not yet: no receipt from the server</translation>
+    </message>
+    <message>
+        <source>no server: sign the head in the daily report</source>
+        <translation>no server: sign the head in the daily report</translation>
+    </message>
+    <message>
+        <source>up to entry %1 (%2); %3 not yet</source>
+        <translation>up to entry %1 (%2); %3 not yet</translation>
+    </message>
+    <message>
+        <source>%1: the server found this kiosk&apos;s audit chain altered (%2); tell the head of office</source>
+        <translation>%1: the server found this kiosk&apos;s audit chain altered (%2); tell the head of office</translation>
     </message>
     <message>
         <source>unknown</source>

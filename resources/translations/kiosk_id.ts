@@ -758,6 +758,14 @@ pertama</translation>
         <translation>Terakhir diperiksa</translation>
     </message>
     <message>
+        <source>Anchored at server</source>
+        <translation>Tertambat di server</translation>
+    </message>
+    <message>
+        <source>Server&apos;s finding</source>
+        <translation>Temuan server</translation>
+    </message>
+    <message>
         <source>Free disk</source>
         <translation>Sisa disk</translation>
     </message>
@@ -776,6 +784,23 @@ pertama</translation>
     <message>
         <source>Version</source>
         <translation>Versi</translation>
+    </message>
+    <message>
+        <source>an older copy was put back</source>
+        <extracomment>The kinds of incident the server names (kiosk/server/anchor.py), in the guard&apos;s words.</extracomment>
+        <translation>salinan lama dipasang kembali</translation>
+    </message>
+    <message>
+        <source>entries were rewritten</source>
+        <translation>ada entri yang ditulis ulang</translation>
+    </message>
+    <message>
+        <source>entries were deleted or inserted</source>
+        <translation>ada entri yang dihapus atau disisipkan</translation>
+    </message>
+    <message>
+        <source>entries were edited</source>
+        <translation>ada entri yang diubah</translation>
     </message>
     <message>
         <source>Camera</source>
@@ -799,6 +824,7 @@ pertama</translation>
     </message>
     <message>
         <source>Status</source>
+        <extracomment>What the last check of the database files found wrong (KioskStore.check_files()); &quot;&quot; when sound.</extracomment>
         <translation>Status</translation>
     </message>
     <message>
@@ -852,6 +878,10 @@ pertama</translation>
     <message>
         <source>booking file lost: import the bookings again</source>
         <translation>berkas jadwal hilang: impor ulang data jadwal</translation>
+    </message>
+    <message>
+        <source>booking file OLDER than this database last saw (%1): rolled back or replaced; every code goes to the officer until the next sync or import</source>
+        <translation>berkas jadwal LEBIH LAMA daripada yang terakhir dilihat basis data ini (%1): dikembalikan ke salinan lama atau diganti; setiap kode diteruskan ke petugas sampai sinkronisasi atau impor berikutnya</translation>
     </message>
     <message numerus="yes">
         <source>%n kept for IT: kiosk sync status</source>
@@ -910,6 +940,22 @@ pertama</translation>
         <translation>
             <numerusform>%n jam</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>not yet: no receipt from the server</source>
+        <translation>belum: belum ada tanda terima dari server</translation>
+    </message>
+    <message>
+        <source>no server: sign the head in the daily report</source>
+        <translation>tanpa server: tanda tangani kepala rantai di laporan harian</translation>
+    </message>
+    <message>
+        <source>up to entry %1 (%2); %3 not yet</source>
+        <translation>sampai entri %1 (%2); %3 belum</translation>
+    </message>
+    <message>
+        <source>%1: the server found this kiosk&apos;s audit chain altered (%2); tell the head of office</source>
+        <translation>%1: server menemukan rantai audit kiosk ini diubah (%2); laporkan kepada kepala kantor</translation>
     </message>
     <message>
         <source>unknown</source>

@@ -98,6 +98,7 @@ class Scenario:
     signature_valid: bool | None = None
     data_age_minutes: float | None = None
     clock_trusted: bool = True
+    bookings_trusted: bool = True
     naive_time: bool = False
     persons: int = 0  # people this scan admits (0 unless ADMIT)
 
@@ -111,7 +112,13 @@ class Scenario:
             None if self.booking is None else make_booking(**self.booking),
             [Entry(at_local(zone, wall), f"G{n + 2}", persons) for n, (wall, persons) in enumerate(self.entries)],
             make_rules(zone, **self.rules),
-            Circumstances(now=now, gate="G1", data_age=age, clock_trusted=self.clock_trusted),
+            Circumstances(
+                now=now,
+                gate="G1",
+                data_age=age,
+                clock_trusted=self.clock_trusted,
+                bookings_trusted=self.bookings_trusted,
+            ),
         )
 
     def run(self, zone: str) -> Decision:
@@ -187,6 +194,26 @@ CASES = [
     pytest.param(
         deny(Reason.UNKNOWN_CODE, booking=None, data_age_minutes=20, rules={"max_data_age_minutes": 30}),
         id="unknown-office-allows-older-data",
+    ),
+    # STALE_DATA: booking data known to be older than data already used (a rolled-back booking file)
+    pytest.param(refer(Reason.STALE_DATA, bookings_trusted=False), id="rolled-back-known-active-booking"),
+    pytest.param(refer(Reason.STALE_DATA, booking=None, bookings_trusted=False), id="rolled-back-unknown-code"),
+    pytest.param(
+        refer(Reason.STALE_DATA, booking=None, data_age_minutes=1, bookings_trusted=False),
+        id="rolled-back-unknown-code-fresh-data",
+    ),
+    pytest.param(
+        refer(Reason.STALE_DATA, booking={"status": Status.CANCELLED}, bookings_trusted=False),
+        id="rolled-back-cancelled-booking",
+    ),
+    pytest.param(refer(Reason.STALE_DATA, clock_trusted=False, bookings_trusted=False), id="rolled-back-before-clock"),
+    pytest.param(
+        deny(Reason.NOT_A_BOOKING, payload="https://m-paspor.imigrasi.go.id/", bookings_trusted=False),
+        id="rolled-back-not-a-booking-still-denied",
+    ),
+    pytest.param(
+        deny(Reason.FORGED, payload=SIGNED, signature_valid=False, bookings_trusted=False),
+        id="rolled-back-forged-still-denied",
     ),
     # FORGED
     pytest.param(deny(Reason.FORGED, payload=SIGNED, signature_valid=False), id="forged-bad-signature"),
@@ -337,6 +364,7 @@ DOCUMENTED_ORDER = [
     "check_single_code",
     "check_is_booking",
     "check_signature",
+    "check_bookings_trusted",
     "check_known",
     "check_office",
     "check_status",
@@ -366,6 +394,7 @@ FAULTS: list[tuple[Reason, Callable[[Scenario], Scenario]]] = [
     (Reason.MULTIPLE_CODES, lambda s: dataclasses.replace(s, other_codes=1)),
     (Reason.NOT_A_BOOKING, lambda s: dataclasses.replace(s, payload="https://example.com/", signature_valid=None)),
     (Reason.FORGED, lambda s: dataclasses.replace(s, payload=SIGNED, signature_valid=False)),
+    (Reason.STALE_DATA, lambda s: dataclasses.replace(s, bookings_trusted=False)),
     (Reason.UNKNOWN_CODE, lambda s: dataclasses.replace(s, booking=None)),
     (Reason.WRONG_OFFICE, _with_booking(office_code=OTHER_OFFICE)),
     (Reason.CANCELLED, _with_booking(status=Status.CANCELLED)),

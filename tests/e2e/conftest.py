@@ -66,6 +66,17 @@ class Gate:
 MakeGate = Callable[..., Gate]
 
 
+def log_in(gate: Gate, qtbot: QtBot) -> None:
+    """The guard logs in on the gate's console, as at the door (the PIN is checked off the GUI thread)."""
+    console = gate.kiosk.console
+    console.show()
+    qtbot.waitUntil(lambda: console.login_page.guard.findText(GUARD) >= 0, timeout=10_000)
+    console.login_page.guard.setCurrentText(GUARD)
+    console.login_page.pin.setText(PIN)
+    console.login_page.login.click()
+    qtbot.waitUntil(lambda: console.guard is not None, timeout=10_000)
+
+
 @pytest.fixture
 def make_gate(qapp: QApplication, qtbot: QtBot, tmp_path: Path) -> Iterator[MakeGate]:
     """Enrol a kiosk database with the server for (office, gate), add a guard, assemble and start the

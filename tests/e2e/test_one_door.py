@@ -27,7 +27,7 @@ from kiosk.server.db import reading
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import ScanEventRow
 from kiosk.sync.client import SyncClient
-from tests.e2e.conftest import GUARD, PIN, Gate, MakeGate
+from tests.e2e.conftest import GUARD, Gate, MakeGate, log_in
 from tests.server.support import WIB, Admin, ServerProcess, booking, codes, now
 
 
@@ -208,13 +208,8 @@ def test_a_guard_typed_code_goes_through_the_door_and_names_the_guard(
         sync(gate)
     assert g1.show(qtbot, code).decision.verdict is Verdict.ADMIT
 
+    log_in(g2, qtbot)
     console = g2.kiosk.console
-    console.show()
-    qtbot.waitUntil(lambda: console.login_page.guard.findText(GUARD) >= 0, timeout=10_000)
-    console.login_page.guard.setCurrentText(GUARD)
-    console.login_page.pin.setText(PIN)
-    console.login_page.login.click()
-    qtbot.waitUntil(lambda: console.guard is not None, timeout=10_000)  # the PIN is checked off the GUI thread
     assert console.guard is not None and console.guard.name == GUARD
     console.queue_page.manual.setText(code.lower())
     count = len(g2.recorded)

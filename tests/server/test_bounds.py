@@ -125,8 +125,23 @@ def _event(ctx: Ctx) -> dict[str, Any]:
 
 
 def _batch(ctx: Ctx) -> dict[str, Any]:
-    head = {"seq": 7, "hash": "b" * 64}
-    return {"events": [_event(ctx)], "audit_head": head, "outbox_pending": 1, "cursor": ctx.cursor}
+    head = {"seq": 8, "hash": "b" * 64}
+    entry = {
+        "seq": 8,
+        "at": now().isoformat(),
+        "kind": "event.scan",
+        "subject": str(uuid.uuid4()),
+        "digest": "c" * 64,
+        "prev_hash": "d" * 64,
+        "hash": "b" * 64,
+    }
+    return {
+        "events": [_event(ctx)],
+        "audit_head": head,
+        "outbox_pending": 1,
+        "cursor": ctx.cursor,
+        "audit_entries": [entry],
+    }
 
 
 def _check(ctx: Ctx) -> dict[str, Any]:
@@ -136,6 +151,7 @@ def _check(ctx: Ctx) -> dict[str, Any]:
         "gate": "G1",
         "occurred_at": now().isoformat(),
         "other_codes": 0,
+        "audit_head": {"seq": 7, "hash": "b" * 64},
     }
 
 

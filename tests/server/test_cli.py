@@ -95,6 +95,31 @@ def test_admin_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main([]) == 2
 
 
+def test_incidents_and_kiosks_show_a_rolled_back_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.protocol.keys import SigningKey
+    from kiosk.server import anchor
+    from tests.server.test_anchor import Chain
+
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    run(capsys, db, "init")
+    run(capsys, db, "office", "add", "JKTSEL", "--zone", "WIB")
+    run(capsys, db, "enrol", "--office", "JKTSEL", "--gate", "G1", "--kiosk-id", "K-TEST")
+    assert "no incidents" in run(capsys, db, "incidents")
+    chain, engine, key = Chain.of(6), make_engine(db), SigningKey.generate("k-x")
+    try:
+        with writing(engine) as connection:
+            anchor.take(connection, "K-TEST", chain.head(), chain.part(1, 6), dt.datetime.now(dt.UTC), key)
+        with writing(engine) as connection:
+            anchor.take(connection, "K-TEST", chain.upto(4).head(), [], dt.datetime.now(dt.UTC), key)
+    finally:
+        engine.dispose()
+    shown = run(capsys, db, "incidents", "--kiosk", "K-TEST")
+    assert "ROLLBACK at entry 5" in shown and "went back from entry 6 to entry 4" in shown
+    assert "kept as evidence: 2 entries 5..6" in shown
+    listing = run(capsys, db, "kiosks")
+    assert "1, last: rollback at entry 5" in listing
+
+
 # --- --db before or after the command ---------------------------------------------------------------
 
 #: The smallest arguments each command needs besides --db (a command missing here fails the test below).
@@ -109,6 +134,7 @@ REQUIRED: dict[tuple[str, ...], list[str]] = {
     ("enrol",): ["--office", "JKTSEL", "--gate", "G1"],
     ("revoke",): ["K-1"],
     ("kiosks",): [],
+    ("incidents",): [],
     ("events",): ["--office", "JKTSEL"],
     ("keys", "list"): [],
     ("keys", "rotate"): [],
@@ -223,3 +249,10 @@ def test_piped_to_head_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert result.stdout.count("\n") == 1, (argv, result.stdout[:200])
         assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, (argv, result.stderr)
         assert result.stderr.strip().splitlines()[-1] in ("status=0", f"status={cli.EXIT_BROKEN_PIPE}"), argv
+
+
+def test_enrolment_tokens_never_begin_with_a_dash() -> None:
+    """`kiosk sync enrol --token -abc...` reads the token as an option: one token in 64 did that."""
+    from kiosk.server import kiosks
+
+    assert not [token for token in (kiosks.enrolment_token() for _ in range(3000)) if token.startswith("-")]

@@ -378,3 +378,53 @@ def test_the_anchor_does_not_move_back_or_sideways(chain: KioskStore, db_path: P
 def test_write_anchor_leaves_no_temporary_files(chain: KioskStore, db_path: Path) -> None:
     audit.write_anchor(chain.anchor_path, chain.audit_head())
     assert sorted(p.name for p in db_path.parent.iterdir() if "audit-head" in p.name) == [chain.anchor_path.name]
+
+
+# --- entries the server could not anchor -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("subject", "s" * 129), ("subject", "a\x00b"), ("at", "2026-12-06T10:00:00+00:00" + "0" * 20), ("kind", "Event")],
+)
+def test_an_entry_the_server_cannot_take_is_named_even_with_the_chain_recomputed(
+    chain: KioskStore, db_path: Path, column: str, value: str
+) -> None:
+    """Such an entry stops the upload of the chain there (the server records it broken): verify names
+    it here too, recomputed or not."""
+    raw_sql(db_path, f"UPDATE audit_log SET {column} = ? WHERE seq = ?", (value, HEAD_SEQ))
+    rehash_from(db_path, HEAD_SEQ)
+    chain.anchor_path.write_text(json.dumps({"seq": HEAD_SEQ, "hash": entry(db_path, HEAD_SEQ)["hash"]}), "ascii")
+    assert f"entry {HEAD_SEQ} can never be anchored at the server" in problems_text(chain)
+
+
+def test_append_refuses_an_entry_the_server_could_not_take(store: KioskStore) -> None:
+    with store.writing() as connection, pytest.raises(ValueError, match="refused"):
+        audit.append(connection, NOW.isoformat(), "guard.login", "x" * 129, "0" * 64)
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "at"),
+    [
+        ("a" * 32, "s" * 128, "t" * 40),
+        ("a" * 33, "s", "t"),
+        ("event.scan", "s" * 129, "t"),
+        ("event.scan", "s", "t" * 41),
+        ("event.scan", "tab\there", "t"),
+        ("event.scan", "del\x7f", "t"),
+        ("Event", "s", "t"),
+        ("9event", "s", "t"),
+        ("event-scan", "s", "t"),
+    ],
+)
+def test_the_local_bounds_are_the_wires(kind: str, subject: str, at: str) -> None:
+    """audit.unsendable() and the wire's WireAuditEntry agree on what can be anchored."""
+    from kiosk.protocol.schema import WireAuditEntry
+
+    fields = {"seq": 5, "at": at, "kind": kind, "subject": subject, "digest": "0" * 64, "prev_hash": "0" * 64}
+    try:
+        WireAuditEntry.model_validate({**fields, "hash": "0" * 64})
+        wire_ok = True
+    except ValueError:
+        wire_ok = False
+    assert (audit.unsendable(5, at, kind, subject) is None) is wire_ok

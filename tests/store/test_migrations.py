@@ -44,7 +44,7 @@ from tests.store.conftest import (
 )
 from tests.store.legacy import FORGED, LONG_UUID, SHORT_UUID, build_0003_with_a_long_masked_code
 
-KIOSK_TABLES = {"alembic_version", "scan_events", "outbox", "audit_log", "guards", "settings"}
+KIOSK_TABLES = {"alembic_version", "scan_events", "outbox", "audit_log", "audit_receipts", "guards", "settings"}
 FEED_TABLES = {"alembic_version", "bookings", "sync_state"}
 
 
@@ -73,10 +73,10 @@ def attached_engine(db_path: Path) -> Engine:
     return make_engine(db_path, feed=feed_path_for(db_path))
 
 
-def test_there_is_one_head_and_it_is_0005_and_the_booking_file_has_its_own() -> None:
-    assert migrate.head_revision() == "0005"
-    assert migrate.known_revisions() == {"0001", "0002", "0003", "0004", "0005"}
-    assert migrate.head_revision(migrate.FEED_MIGRATIONS) == "f001"
+def test_there_is_one_head_and_it_is_0007_and_the_booking_file_has_its_own() -> None:
+    assert migrate.head_revision() == "0007"
+    assert migrate.known_revisions() == {"0001", "0002", "0003", "0004", "0005", "0006", "0007"}
+    assert migrate.head_revision(migrate.FEED_MIGRATIONS) == "f003"
 
 
 def test_a_new_database_reaches_head(db_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_a_new_database_reaches_head(db_path: Path) -> None:
         assert schema_diffs(store.engine) == []
     assert tables(db_path) == KIOSK_TABLES
     assert tables(db_path, "feed") == FEED_TABLES
-    assert raw_sql(db_path, "SELECT version_num FROM feed.alembic_version") == [("f001",)]
+    assert raw_sql(db_path, "SELECT version_num FROM feed.alembic_version") == [("f003",)]
 
 
 def test_opening_twice_changes_nothing(db_path: Path) -> None:
@@ -159,6 +159,13 @@ def test_an_upgrade_from_0001_keeps_the_data_and_reaches_head(db_path: Path) -> 
         assert override["note"] == "checked ID"
         guard = store.authenticate("Budi", "482913", NOW)  # the new lockout columns start clean
         assert (guard.failed_attempts, guard.locked_until) == (0, None)
+        # a database from before the booking file's anchor adopts its booking file once, no alarm
+        assert not store.booking_data_lost() and store.booking_file_behind() is None
+        assert store.decide_only(present(CODE), NOW).reason is not Reason.STALE_DATA
+        kinds = [kind for (kind,) in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
+        assert kinds.count("feed.anchor") == 1 and "feed.rolled_back" not in kinds
+    with KioskStore.open(db_path) as store:  # once: opened again, nothing more is written
+        assert [kind for (kind,) in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")] == kinds
     assert raw_sql(db_path, "PRAGMA foreign_key_check") == []
     assert raw_sql(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert tables(db_path) == KIOSK_TABLES  # the bookings left the database file for their own

@@ -29,7 +29,9 @@ class GateResult:
 
 
 class OnlineGate:
-    def __init__(self, store: KioskStore, *, timeout_s: float = 0.3, enabled: bool = True) -> None:
+    #: Generous for a loaded CI machine (a check took 539 ms once on PostgreSQL there): tests that are
+    #: about the fallback pass their own budget.
+    def __init__(self, store: KioskStore, *, timeout_s: float = 3.0, enabled: bool = True) -> None:
         self.door = Door(store, DoorSettings(online_check=enabled, budget_s=timeout_s))
 
     def present(

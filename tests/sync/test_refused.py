@@ -9,11 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kiosk import cli_sync
 from kiosk.domain.decide import Presentation
 from kiosk.domain.payload import parse_payload
+from kiosk.server.db import writing
+from kiosk.server.models import EventRow
 from kiosk.store import actions
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import AuditRow, OutboxRow
@@ -103,7 +105,14 @@ def test_the_servers_conflict_is_refused_kept_and_counted_by_sync_now(
         first = body_of(store, uuid)
         with SyncClient(store) as client:
             assert client.sync_once().uploaded == 1
-        put_outbox(store, uuid, {**first, "reason": "FORGED"})  # e.g. a database restored and changed
+        # the server holds another body under this uuid (its copy changed, or another kiosk's record),
+        # and the kiosk sends its own again (e.g. a database restored from before the upload); a copy
+        # changed on the kiosk is never sent at all (tests/e2e/test_tamper.py)
+        with writing(admin.engine) as connection:
+            connection.execute(
+                update(EventRow).where(EventRow.event_uuid == uuid).values(reason="FORGED", body_hash="f" * 64)
+            )
+        put_outbox(store, uuid, first)
         path = store.path
     assert cli_sync.main(["now", "--db", str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -112,7 +121,7 @@ def test_the_servers_conflict_is_refused_kept_and_counted_by_sync_now(
     with KioskStore.open(path) as store:
         refused_at, reason, _ = row(store, uuid) or ()
         assert refused_at is not None and str(reason).startswith("refused by the server (conflict)")
-        assert [r.reason for r in admin.events(office)] == [first["reason"]]  # the server kept the first
+        assert [r.reason for r in admin.events(office)] == ["FORGED"]  # the server kept what it had
         with SyncClient(store) as client:
             assert client.sync_once().refused == 0  # never sent again
         assert refusal_entries(store) == [uuid]

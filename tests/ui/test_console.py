@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -421,6 +422,47 @@ def test_the_status_panel_says_when_the_booking_file_was_lost(kiosk: Kiosk) -> N
     assert label.objectName() == "error"
     status.set_store(dataclasses.replace(figures, bookings=7), NOW)
     assert label.text() == "7" and label.objectName() == ""
+
+
+def test_the_status_panel_says_in_red_when_the_booking_file_is_older_than_the_database_saw(kiosk: Kiosk) -> None:
+    status = kiosk.console.status_page
+    figures = actions.store_status(kiosk.store, NOW)
+    behind = "cursor 0a1b2c3d.5, expected at least cursor 0a1b2c3d.9"
+    status.set_store(dataclasses.replace(figures, bookings=7, bookings_rolled_back=behind), NOW)
+    label = status.values["bookings"]
+    assert label.text() == (
+        f"7 — berkas jadwal LEBIH LAMA daripada yang terakhir dilihat basis data ini ({behind}): dikembalikan "
+        "ke salinan lama atau diganti; setiap kode diteruskan ke petugas sampai sinkronisasi atau impor berikutnya"
+    )
+    assert label.objectName() == "error"
+    status.set_store(dataclasses.replace(figures, bookings=7), NOW)
+    assert label.text() == "7" and label.objectName() == ""
+
+
+def test_the_status_panel_shows_anchoring_and_the_servers_finding_in_red(kiosk: Kiosk) -> None:
+    status = kiosk.console.status_page
+    status.set_sync_available(True)
+    figures = actions.store_status(kiosk.store, NOW)
+    assert figures.anchored is None and figures.server_alert is None
+    status.set_store(dataclasses.replace(figures, audit_head_seq=12), NOW)
+    anchored, finding = status.values["audit_anchor"], status.values["audit_server"]
+    assert (anchored.text(), anchored.objectName()) == ("belum: belum ada tanda terima dari server", "warn")
+    assert finding.text() == "—"
+    receipt_time = "2026-12-01T02:30:00+00:00"
+    told = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+    alert = "fork: the kiosk's chain parts from the server's copy at entry 7"
+    status.set_store(
+        dataclasses.replace(figures, audit_head_seq=12, anchored=(9, receipt_time), server_alert=(told, alert)), NOW
+    )
+    assert anchored.text() == "sampai entri 9 (01-12-2026 09.30); 3 belum"
+    assert finding.text() == (
+        "01-12-2026 10.00: server menemukan rantai audit kiosk ini diubah (ada entri yang dihapus atau "
+        "disisipkan); laporkan kepada kepala kantor"
+    )
+    assert finding.objectName() == "error"
+    status.set_sync_available(False)
+    status.set_store(dataclasses.replace(figures, audit_head_seq=12), NOW)
+    assert anchored.text() == "tanpa server: tanda tangani kepala rantai di laporan harian"
 
 
 @pytest.mark.parametrize(
