@@ -60,10 +60,6 @@ class _Context:
     circumstances: Circumstances
     facts: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def local_now(self) -> dt.datetime:
-        return self.circumstances.now.astimezone(self.rules.tz)
-
 
 Check = Callable[[_Context], Decision | None]
 

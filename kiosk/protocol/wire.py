@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.model import VERDICT_OF, Booking, Decision, Status, Verdict
-from kiosk.domain.payload import mask_code
 from kiosk.protocol.keys import (
     NOTICE_PURPOSE,
     PAGE_PURPOSE,
@@ -19,7 +18,7 @@ from kiosk.protocol.keys import (
     b64decode,
     b64encode,
 )
-from kiosk.protocol.schema import AuditReceipt, BookingView, PageBody, ServerKey, WireBooking, WireDecision
+from kiosk.protocol.schema import AuditReceipt, BookingView, PageBody, ServerKey, WireDecision
 
 API_PREFIX = "/v1"
 SERVER_TIME_HEADER = "X-Server-Time"
@@ -139,23 +138,6 @@ def keyring_of(keys: list[ServerKey]) -> Keyring:
 
 
 # --- conversions ----------------------------------------------------------------------------------
-
-
-def booking_of(wire: WireBooking) -> Booking:
-    return Booking(
-        booking_ref=wire.booking_ref,
-        office_code=wire.office_code,
-        service_date=wire.service_date,
-        slot_start=dt.time.fromisoformat(wire.slot_start),
-        slot_end=dt.time.fromisoformat(wire.slot_end),
-        status=wire.status,
-        party_size=wire.party_size,
-        category=wire.category,
-        display_name=wire.display_name,
-        nik_last4=wire.nik_last4,
-        code_masked=mask_code(wire.code),
-        version=wire.version,
-    )
 
 
 def view_of(booking: Booking, with_personal: bool) -> BookingView:

@@ -5,11 +5,9 @@ body). Kiosks authenticate with `Authorization: Bearer <device token>`; a revoke
 a signed revocation notice (so that only the real server can make a kiosk wipe its data).
 """
 
-import datetime as dt
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -39,12 +37,11 @@ from kiosk.protocol.wire import (
     SERVER_TIME_HEADER,
     SIGNATURE_HEADER,
     sign_notice,
-    sign_page,
     wire_decision,
 )
 from kiosk.server import anchor, events, feed, keys, kiosks, offices
+from kiosk.server.context import ServerContext
 from kiosk.server.db import DEFAULT_URL, init_schema, make_engine, reading, utc_text, writing
-from kiosk.server.faults import FaultMiddleware, FaultPlan
 from kiosk.server.limits import BodyLimitMiddleware, BodyLimits
 
 log = logging.getLogger(__name__)
@@ -52,22 +49,6 @@ log = logging.getLogger(__name__)
 ENV_DB = "KIOSK_SERVER_DB"
 #: Body limits for worker processes (`kiosk server run --workers N`), as BodyLimits.to_env() writes them.
 ENV_LIMITS = "KIOSK_SERVER_BODY_LIMITS"
-
-
-@dataclass
-class ServerContext:
-    """What every request needs: the engine, the page size, and the clock (shiftable in fault mode)."""
-
-    engine: Engine
-    page_limit: int = feed.DEFAULT_LIMIT
-    clock_shift: dt.timedelta = field(default_factory=dt.timedelta)
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.clock_shift
-
-    def sign_page(self, body: bytes, known: list[str]) -> dict[str, str]:
-        with reading(self.engine) as connection:
-            return sign_page(keys.signer_for(connection, known), body)
 
 
 class ApiError(Exception):
@@ -97,12 +78,12 @@ def create_app(
     db_url: str | None = None,
     *,
     page_limit: int = feed.DEFAULT_LIMIT,
-    fault_plan: FaultPlan | None = None,
     engine: Engine | None = None,
     body_limits: BodyLimits | None = None,
-) -> Any:
+) -> FastAPI:
     """The ASGI app. Every request body is bounded per route before it is parsed (`body_limits`,
-    kiosk/server/limits.py). With `fault_plan`, a fault-injection layer wraps it (tests and drills only)."""
+    kiosk/server/limits.py). Its ServerContext is `app.state.context`: the fault-injection layer of
+    the drills (kiosk/server/faults.py, `with_faults`) wraps this app from outside, never from here."""
     engine = engine or make_engine(db_url or os.environ.get(ENV_DB, DEFAULT_URL))
     init_schema(engine)
     context = ServerContext(engine, page_limit)
@@ -111,12 +92,10 @@ def create_app(
     app = _build(context)
     # outermost of the app's own layers: no other layer, nor FastAPI, reads a body before its limit holds
     app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits(), now=context.now)
-    if fault_plan is not None:
-        return FaultMiddleware(app, fault_plan, context)
     return app
 
 
-def app_from_env() -> Any:
+def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory kiosk.server.app:app_from_env` (several worker processes)."""
     limits = os.environ.get(ENV_LIMITS)
     return create_app(os.environ.get(ENV_DB, DEFAULT_URL), body_limits=BodyLimits.from_env(limits) if limits else None)

@@ -15,6 +15,9 @@
     kiosk server purge [--booking-days 7] [--event-months 13]    delete what is past retention
     kiosk server openapi --out docs/openapi.json
 
+The same commands are `kiosk-server ...`. Both need the `server` extra (pip install 'kiosk[server]'):
+a kiosk's own install has no FastAPI, uvicorn or psycopg, and there `kiosk server` says so in one line.
+
 The database is --db, else $KIOSK_SERVER_DB, else sqlite:///kiosk-server.db. --db may come before
 the command or after it (`kiosk server --db URL init` and `kiosk server init --db URL` are the same).
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import importlib.util
 import json
 import os
 import socket
@@ -36,14 +40,19 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk.domain.model import ZONE_OF_ABBREVIATION, Category, zone_named
+from kiosk.formats.times import from_text
 from kiosk.protocol import codes
 from kiosk.server import anchor, events, keys, kiosks, offices
 from kiosk.server.db import DEFAULT_URL, ServerDbError, init_schema, make_engine, reading, writing
-from kiosk.server.faults import KINDS, FaultPlan
+from kiosk.server.faults import KINDS, FaultPlan, with_faults
 from kiosk.server.limits import BodyLimits
 from kiosk.server.models import BookingRow
 from kiosk.server.retention import DEFAULT_BOOKING_DAYS, DEFAULT_EVENT_MONTHS, DailyPurge, Retention, purge
-from kiosk.store.times import from_text
+
+#: What the `server` extra installs (pyproject.toml): without it the kiosk has no central server.
+SERVER_PACKAGES = ("fastapi", "uvicorn", "psycopg")
+NOT_INSTALLED = "the central server is not installed: pip install 'kiosk[server]'"
+EXIT_NOT_INSTALLED = 2
 
 #: The exit status of a command whose reader went away (`kiosk server events ... | head -1`): what a
 #: shell reports for a process ended by SIGPIPE (128 + 13).
@@ -51,6 +60,9 @@ EXIT_BROKEN_PIPE = 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if not server_installed():
+        print(NOT_INSTALLED, file=sys.stderr)
+        return EXIT_NOT_INSTALLED
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -61,6 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()  # the reader left (`| head -1`): nothing more to say, and no traceback
         return EXIT_BROKEN_PIPE
+
+
+def server_installed() -> bool:
+    """Whether the `server` extra is installed (a kiosk's own install, and its frozen bundle, lack it)."""
+    return all(importlib.util.find_spec(name) is not None for name in SERVER_PACKAGES)
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -314,7 +331,9 @@ def _serve(args: argparse.Namespace, plan: FaultPlan | None, limits: BodyLimits,
             access_log=False,
         )
         return 0
-    app = create_app(args.db, page_limit=args.page_limit, fault_plan=plan, body_limits=limits)
+    app: Any = create_app(args.db, page_limit=args.page_limit, body_limits=limits)
+    if plan is not None:  # the drill: the fault layer wraps the production app from outside
+        app = with_faults(app, plan)
     # Collect once and freeze what start-up made (FastAPI, SQLAlchemy, pydantic): the first full
     # collection otherwise walks ~110,000 objects (57 ms measured) in the middle of some kiosk's
     # online check, which waits for it with its scan (tests/bench/bench_door.py).

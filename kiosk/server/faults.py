@@ -7,6 +7,9 @@ booking page changed and signed again with the server's own key (a repeated earl
 that goes backwards, a page claiming another office) or with its signature broken. Faults come from a
 queue of rules (path prefix, count) or at random with a given rate. Control it at run time with
 POST /_faults (header X-Fault-Token), which also shifts the server's clock.
+
+The production app (kiosk/server/app.py) knows nothing of this module: `with_faults(create_app(...), plan)`
+wraps it from outside, and only `kiosk server run --faults/--fault-token` does so.
 """
 
 from __future__ import annotations
@@ -19,12 +22,10 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.protocol.wire import KEY_ID_HEADER, KNOWN_KEYS_HEADER, SIGNATURE_HEADER, CursorValue
-
-if TYPE_CHECKING:
-    from kiosk.server.app import ServerContext
+from kiosk.server.context import ServerContext
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -145,6 +146,15 @@ def _number(value: Any) -> float:
     if not math.isfinite(number) or number < 0:
         raise ValueError(f"not a finite number of at least 0: {value!r:.40}")
     return number
+
+
+def with_faults(app: Any, plan: FaultPlan) -> FaultMiddleware:
+    """`app` (from kiosk.server.app.create_app) behind the fault-injection layer, sharing its context
+    (its clock, which POST /_faults shifts, and its signing of spoilt pages)."""
+    context = app.state.context
+    if not isinstance(context, ServerContext):
+        raise TypeError("with_faults wraps an app made by kiosk.server.app.create_app")
+    return FaultMiddleware(app, plan, context)
 
 
 class FaultMiddleware:

@@ -24,10 +24,10 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kiosk.domain.model import OfficeRules
 from kiosk.domain.payload import PayloadKind, parse_payload
+from kiosk.formats.rules import rules_from_json, rules_to_json
 from kiosk.protocol.schema import OfficeInfo, WireBooking
 from kiosk.server.db import lock_writer, utc_text
 from kiosk.server.models import BookingRow, OfficeRow, RemovalRow
-from kiosk.store.settings import rules_from_json, rules_to_json
 
 FIELDS = (
     "code",

@@ -1,16 +1,9 @@
-"""How times are written in the database: UTC ISO-8601 text, which sorts in time order."""
+"""How times are written in the database: UTC ISO-8601 text, which sorts in time order.
+
+The helpers are shared with the central server: kiosk/formats/times.py."""
 
 from __future__ import annotations
 
-import datetime as dt
+from kiosk.formats.times import from_text, to_text
 
-
-def to_text(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are not stored: pass an aware time")
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def from_text(value: str) -> dt.datetime:
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+__all__ = ["from_text", "to_text"]

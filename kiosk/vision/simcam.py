@@ -445,28 +445,3 @@ def _pool(base: Image, noises: Sequence[npt.NDArray[np.int16]]) -> list[Image]:
         frame.flags.writeable = False
         pool.append(frame)
     return pool
-
-
-def demo_script(
-    codes: Sequence[str], forged: str = "KNM-FAKE-0000-0000", gap_s: float = 2.5, hold_s: float = 4.0
-) -> list[Scene]:
-    """A looping demo: each code in turn on a phone (light, then dark mode) or paper, then a forged code,
-    two codes at once and a mirrored code, with empty stretches between (loop the camera to repeat)."""
-    looks = [
-        {"medium": "phone", "tilt": 12.0, "sway": 0.02},
-        {"medium": "phone", "dark_mode": True, "turn": -8.0, "sway": 0.02},
-        {"medium": "paper", "tilt": 25.0, "yaw": 10.0, "size": 0.32, "sway": 0.01},
-    ]
-    script: list[Scene] = []
-    for i, code in enumerate(codes):
-        script += [empty(gap_s), Scene(hold_s, codes=(code,), **looks[i % len(looks)])]  # type: ignore[arg-type]
-    shown = list(codes[:2]) or [forged]
-    script += [
-        empty(gap_s),
-        Scene(hold_s, codes=(forged,), glare=0.3, sway=0.02),
-        empty(gap_s),
-        Scene(hold_s, codes=(shown[0], forged), size=0.3),
-        empty(gap_s),
-        Scene(hold_s, codes=(shown[-1],), mirrored=True, dark_mode=True),
-    ]
-    return script

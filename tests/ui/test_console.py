@@ -121,14 +121,18 @@ ACTIVITIES: dict[str, Callable[[QWidget], None]] = {"key": key, "click": click, 
 def test_activity_in_the_console_keeps_the_guard_logged_in(
     make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot
 ) -> None:
+    """No wall clock: the quiet spell is the console's single-shot idle timer, so "activity keeps the guard
+    logged in" is "each key starts that timer again, for the whole spell". Stopping it before each key
+    stands for a spell about to run out; a key that did not restart it would leave it stopped."""
     kiosk = make_kiosk(store, idle_logout_s=1)
     console = kiosk.console
     console.show()
     login(console, GUARD_A, PIN_A)
     console.queue_page.manual.setFocus()
     for _ in range(4):
-        qtbot.wait(400)
+        console.idle.stop()
         key(console)
+        assert console.idle.isActive() and console.idle.interval() == 1000
     assert console.guard is not None
     assert console.queue_page.manual.text() == "aaaa"  # the keys reached the focused field
 
@@ -151,12 +155,15 @@ def note_dialog_open(make_kiosk: MakeKiosk, store: KioskStore) -> tuple[Kiosk, N
 def test_activity_in_a_console_dialog_keeps_the_guard_logged_in(
     make_kiosk: MakeKiosk, store: KioskStore, qtbot: QtBot, activity: str
 ) -> None:
+    """No wall clock (see test_activity_in_the_console_keeps_the_guard_logged_in): each activity in the
+    dialog starts the idle timer again, for the whole spell."""
     kiosk, dialog = note_dialog_open(make_kiosk, store)
     console = kiosk.console
     dialog.note.edit.setFocus()
     for _ in range(4):
-        qtbot.wait(400)
+        console.idle.stop()
         ACTIVITIES[activity](dialog)
+        assert console.idle.isActive() and console.idle.interval() == 1000
     assert console.guard is not None and dialog.isVisible()
     with qtbot.waitSignal(console.loggedOut, timeout=3000):  # and once the guard stops, the logout comes
         pass

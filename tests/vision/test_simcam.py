@@ -8,7 +8,7 @@ import pytest
 from kiosk.vision.decoders import make_decoder
 from kiosk.vision.frames import CameraFault, CameraGone, Frame
 from kiosk.vision.pipeline import ScanPipeline
-from kiosk.vision.simcam import Fault, Scene, SimulatedCamera, demo_script, empty
+from kiosk.vision.simcam import Fault, Scene, SimulatedCamera, empty
 from kiosk.vision.watchdog import FrameProbe
 
 CODE = "KNM-7F3K-2Q9D"
@@ -161,11 +161,3 @@ def test_without_index_search_the_moved_camera_is_not_found() -> None:
     camera.clock.sleep(1.5)
     with pytest.raises(CameraGone):
         camera.open()
-
-
-def test_the_demo_script_shows_each_code_and_the_hard_cases() -> None:
-    script = demo_script(["AAAA-1111-BBBB", "CCCC-2222-DDDD"])
-    shown = [scene.codes for scene in script if scene.codes]
-    assert shown[:2] == [("AAAA-1111-BBBB",), ("CCCC-2222-DDDD",)]
-    assert any(len(codes) == 2 for codes in shown)  # two at once
-    assert any(scene.mirrored for scene in script) and any(scene.dark_mode for scene in script)

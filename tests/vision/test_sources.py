@@ -14,8 +14,6 @@ from kiosk.vision.capture_cv2 import OpenCVCamera, VideoFileSource, capture_back
 from kiosk.vision.clock import ManualClock
 from kiosk.vision.folder import ImageFolderSource
 from kiosk.vision.frames import CameraGone, Frame, frame_problem, image_problem
-from kiosk.vision.simcam import SimulatedCamera
-from kiosk.vision.sources import camera_or_simulation
 from tests.vision.codes import qr_image
 
 
@@ -117,13 +115,3 @@ def test_no_kiosk_vision_code_can_write_a_frame() -> None:
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in writers:
                     found.append(f"{path.name}:{node.lineno} {node.func.attr}")
     assert found == []
-
-
-def test_camera_or_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_camera(self: OpenCVCamera) -> None:
-        raise CameraGone("no camera at 0")
-
-    monkeypatch.setattr(OpenCVCamera, "open", no_camera)
-    assert isinstance(camera_or_simulation(demo_codes=["AAAA-1111"]), SimulatedCamera)
-    monkeypatch.setattr(OpenCVCamera, "open", lambda self: None)
-    assert isinstance(camera_or_simulation(), OpenCVCamera)

@@ -33,14 +33,18 @@ def test_a_party_holds_the_door_longer_up_to_a_limit() -> None:
 
 
 def test_a_pulse_while_open_extends_the_hold(qtbot: QtBot) -> None:
+    """No wall clock: the hold is the relay's single-shot timer, so "a pulse extends the hold" is "a pulse
+    while open starts that timer again, for a whole hold". Qt timers fire only from the event loop, which
+    does not run between these lines: the first hold can be cut to 1 ms left without running out."""
     relay = FakeRelay(open_ms=300)
     relay.pulse()
-    qtbot.wait(200)
+    relay._timer.start(1)  # the first hold about to run out
     relay.pulse()
-    qtbot.wait(200)
-    assert relay.state is GateState.OPEN  # 400 ms after the first pulse, 200 after the second
-    with qtbot.waitSignal(relay.closed, timeout=2000):
+    assert relay._timer.isActive() and relay._timer.interval() == 300  # a whole new hold from the second pulse
+    assert relay.state is GateState.OPEN
+    with qtbot.waitSignal(relay.closed, timeout=5000):  # and that hold still ends by itself
         pass
+    assert relay.state is GateState.CLOSED
 
 
 def test_unplugged_relay_refuses_and_reports_until_replugged(qtbot: QtBot) -> None:
