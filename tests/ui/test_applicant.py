@@ -293,7 +293,7 @@ def test_every_reason_code_reaches_the_screen_through_a_real_decision(kiosk: Kio
 @pytest.mark.parametrize("reason", [r for r, v in VERDICT_OF.items() if v is not Verdict.ADMIT], ids=str)
 def test_every_refusal_reason_is_drawn_in_both_languages(kiosk: Kiosk, reason: Reason) -> None:
     """The window shows the domain's own words for every DENY and REFER reason, both languages."""
-    from tests.ui.test_screen_machine import DECISIONS
+    from tests.domain.test_screen import DECISIONS
 
     screen = decision_screen(DECISIONS[reason], "e1")
     kiosk.applicant.show_screen(screen)
