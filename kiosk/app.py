@@ -1,26 +1,21 @@
 """The composition root: builds the store, the camera, the workers and the windows, and wires them.
 
-No decisions here: `assemble` connects the parts, `run_demo`, `run_kiosk` and `save_screenshots` are the
-three ways the CLI starts them. Everything the kiosk decides lives in domain/, store/, and the screen
-rules in domain/screen.py; the glue in the GUI thread is ui/controller.py.
+No decisions here: `assemble` connects the parts, `run` shows and runs them. Everything the kiosk
+decides lives in domain/, store/, and the screen rules in domain/screen.py; the glue in the GUI thread
+is ui/controller.py.
 
-- `run_demo(db_path, lang)`: both windows on the simulated camera and the demo database; the scripted
-  scene shows every kind of outcome within the first minute (then repeats).
-- `run_kiosk(config)`: the real thing, from the configuration file and flags; kiosk mode (full screen,
-  no frame, no cursor, closing needs a guard's PIN) refuses to start when no guard exists.
-- `save_screenshots(out_dir)`: a PNG of every applicant state and the guard's main screens, offscreen.
+- `run_kiosk(config)`: `kiosk run`, the real thing, from the configuration file and flags; kiosk mode
+  (full screen, no frame, no cursor, closing needs a guard's PIN) refuses to start when no guard exists.
+- The demo (`kiosk demo`, kiosk/demo/gui.py) and the screenshots (`kiosk screenshots`,
+  kiosk/demo/screenshots.py) assemble the same kiosk around a demo database.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import gc
 import logging
-import os
-import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,33 +26,31 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk import demo_data
 from kiosk.config import KioskConfig, resolve_db_path
+from kiosk.domain.clock import WallClock, utc_now
 from kiosk.domain.explain import Lang
-from kiosk.domain.model import OfficeRules, Reason, Verdict
-from kiosk.domain.screen import Fault, Timeouts
-from kiosk.door import Door, DoorSettings, Sighting, Source
-from kiosk.store import actions
-from kiosk.store.actions import OverrideReason
+from kiosk.domain.screen import Timeouts
+from kiosk.door import Door, DoorSettings, Source
+from kiosk.runtime.notify import SystemdNotifier, WatchdogFeeder
 from kiosk.store.db import KioskStore, StoreError
-from kiosk.store.settings import Identity
 from kiosk.ui.applicant import ApplicantWindow
 from kiosk.ui.console import IDLE_LOGOUT_S, GuardConsole
-from kiosk.ui.controller import KioskController, utc_now
-from kiosk.ui.dialogs import OverrideDialog
+from kiosk.ui.controller import KioskController
 from kiosk.ui.jobs import StoreJobs
 from kiosk.ui.resources import install_language, style_sheet
-from kiosk.ui.sound import QtTonePlayer, SilentPlayer, TonePlayer
+from kiosk.ui.single_screen import SingleScreen
+from kiosk.ui.sound import QtTonePlayer, TonePlayer
 from kiosk.ui.status import CameraStatus
 from kiosk.vision.capture_cv2 import OpenCVCamera
 from kiosk.vision.decoders import Decoder, DecoderChoice, DecoderUnavailableError, make_decoder
 from kiosk.vision.frames import Frame, FrameSource
 from kiosk.vision.isolated import IsolatedPipeline
 from kiosk.vision.scanner import CodeSeen, ScanSettings, ScanStats
-from kiosk.vision.simcam import Fault as CameraFaultScript
-from kiosk.vision.simcam import Scene, SimulatedCamera, empty
+from kiosk.vision.simcam import SimulatedCamera
 from kiosk.workers.db_writer import DbWriter
 from kiosk.workers.gate import FakeRelay, GateRelay
+from kiosk.workers.health import kiosk_health
+from kiosk.workers.relay_board import configured_relay
 from kiosk.workers.scan import ScanWorker, ScreenFrame, frame_to_qimage
 from kiosk.workers.sync_worker import DEFAULT_INTERVAL_S as DEFAULT_SYNC_INTERVAL_S
 from kiosk.workers.sync_worker import SyncThread, SyncWorker
@@ -65,13 +58,12 @@ from kiosk.workers.wedge import KeyboardWedge
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 
-DEMO_GUARD, DEMO_PIN = "Demo", "246810"
-DEMO_SEED = 20261128
 PREVIEW_FPS = 30.0  # every frame of a 30 fps camera is offered; the preview paints the newest
 GIL_SWITCH_S = 0.001
 EXIT_OK, EXIT_REFUSED = 0, 2
+#: How often `run` asks its `until` whether to end.
+UNTIL_POLL_MS = 100
 
 
 # --- the parts ---------------------------------------------------------------------------------------
@@ -94,6 +86,8 @@ class Kiosk:
     scanner: ScanWorker | None = None
     wedge: KeyboardWedge | None = None
     sync: SyncThread | None = None
+    #: With one display for both windows: the split display and the privacy curtain (show_windows).
+    single_screen: SingleScreen | None = None
     _stopped: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -124,6 +118,8 @@ class Kiosk:
         self.reader.stop()
         if self.door is not None:
             self.door.close()  # after the writer: the door runs on its thread
+        if self.single_screen is not None:
+            self.single_screen.detach()
         self.applicant.allow_close()
         self.console.set_kiosk_mode(False)
         self.applicant.close()
@@ -155,7 +151,7 @@ def assemble(
     decoder: Decoder | None = None,
     decoder_choice: DecoderChoice = "zxing",
     decoder_process: bool = False,
-    clock: Clock = utc_now,
+    clock: WallClock = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
     lang: Lang = Lang.ID,
     synchronous: bool = False,
@@ -177,12 +173,12 @@ def assemble(
     as the real kiosk and the demo do, so that a decode never stalls the screens. `door` sets the
     online check across gates (on by default; it only asks when the kiosk is enrolled)."""
     app = qt_app(lang)
-    rules, identity = store.rules(), store.identity()
+    rules, identity = store.settings.rules(), store.settings.identity()
     writer = DbWriter(store, synchronous=synchronous, name="kiosk-db-writer")
     reader = DbWriter(store, synchronous=synchronous, name="kiosk-db-reader")
     jobs = StoreJobs(writer, reader)
-    applicant = ApplicantWindow(lang)
-    applicant.set_place(f"{identity.office_code} · {identity.gate}")
+    applicant = ApplicantWindow(lang, monotonic=monotonic)
+    applicant.set_place(identity.office_code, identity.gate)  # the store holds no office name yet
     console = GuardConsole(jobs, clock, lang=lang, idle_logout_s=idle_logout_s)
     console.set_zone(rules.tz)
     console.set_identity(identity)
@@ -209,7 +205,7 @@ def assemble(
     )
     kiosk = Kiosk(app, store, writer, reader, applicant, console, controller, relay, player, the_door, sync=sync)
     if sync is not None:
-        sync.worker.sync_finished.connect(lambda _outcome: _after_sync(kiosk))
+        sync.worker.syncFinished.connect(lambda _outcome: _after_sync(kiosk))
     applicant.guardRequested.connect(lambda: _show_console(kiosk))
     applicant.closeRequested.connect(lambda: _show_console(kiosk))
     console.leaveKiosk.connect(app.quit)
@@ -263,9 +259,9 @@ def _scanner(
     def fit_previews(width: int, height: int) -> None:
         worker.set_preview_size(width, height, applicant.preview.mirrored)
 
-    def on_fault(_kind: str, message: str) -> None:
+    def on_fault(kind: str, message: str) -> None:
         faulted["now"] = True
-        controller.camera_fault(message)
+        controller.camera_fault(message, kind)  # the kind: the guard's sentence; the message: the detail
 
     def on_cleared() -> None:
         faulted["now"] = False
@@ -299,6 +295,9 @@ def frame_view(frame: Frame) -> QImage:
 
 
 def _show_console(kiosk: Kiosk) -> None:
+    if kiosk.single_screen is not None:  # one display: the console in its panel, never over the verdict
+        kiosk.single_screen.open_console()
+        return
     console = kiosk.console
     if console.isHidden():
         console.showMaximized() if kiosk.console.kiosk_mode else console.show()
@@ -326,143 +325,20 @@ def show_windows(kiosk: Kiosk, *, kiosk_mode: bool, single_screen: bool = False)
         kiosk.applicant.setScreen(screens[0])
         kiosk.applicant.setGeometry(screens[0].geometry())
     kiosk.applicant.showFullScreen()
+    if single_screen or len(screens) < 2:
+        # One display for both (kiosk/ui/single_screen.py): Ctrl+Alt+G opens the console in a side
+        # panel, the applicant's window keeps the rest, and personal data shows only while F12 is held.
+        area = screens[0].geometry() if screens else kiosk.applicant.geometry()
+        covered: list[QWidget] = [kiosk.console.queue_page]
+        kiosk.single_screen = SingleScreen(kiosk.app, kiosk.applicant, kiosk.console, covered, area)
+        return
     if len(screens) > 1 and not single_screen:
         kiosk.console.setScreen(screens[1])
         kiosk.console.setGeometry(screens[1].availableGeometry())
         kiosk.console.showMaximized()
 
 
-# --- the demo ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DemoSetup:
-    samples: list[demo_data.Sample]
-    background: list[demo_data.DemoBooking]
-    rules: OfficeRules
-    start: dt.datetime
-    clock: Clock
-
-
-def prepare_demo(
-    store: KioskStore,
-    *,
-    office: str = demo_data.DEFAULT_OFFICE,
-    zone: str = demo_data.DEFAULT_ZONE,
-    start: dt.datetime | None = None,
-    seed: int | None = DEMO_SEED,
-    background: int = 40,
-) -> DemoSetup:
-    """Configure the demo office, import the showcase (one booking per outcome) and an ordinary day
-    around it, and make sure the demo guard exists. The demo clock runs from `start`."""
-    rules = OfficeRules(office_code=office, zone=zone)
-    real_now = utc_now()
-    if start is None:
-        start, _moved = demo_data.demo_clock_start(real_now, rules)
-    store.configure(Identity(demo_data.DEMO_KIOSK_ID, "G1", office), rules, real_now)
-    rng = random.Random(f"{seed}:{store.booking_count()}" if seed is not None else None)
-    samples = demo_data.showcase(office, rules, start, rng)
-    day = start.astimezone(rules.tz).date()
-    extra = demo_data.generate_day(office, rules.zone, day, background, rng) if background else []
-    demo_data.fill_demo_store(store, samples, extra, start)
-    if not any(g.name == DEMO_GUARD for g in store.guards()):
-        store.add_guard(DEMO_GUARD, DEMO_PIN, real_now)
-    started = time.monotonic()
-    return DemoSetup(samples, extra, rules, start, lambda: start + dt.timedelta(seconds=time.monotonic() - started))
-
-
-#: The demo's answers stay a little shorter than a kiosk's, so the idle screen and its preview show
-#: between the scripted applicants.
-DEMO_TIMEOUTS = Timeouts(admit=4.0, refer=5.0, deny=5.0)
-DEMO_SHOW_S, DEMO_GAP_S = 2.0, 4.5
-
-
-def demo_script(samples: Sequence[demo_data.Sample]) -> tuple[list[Scene], list[CameraFaultScript]]:
-    """The simulated camera's scene. Within the first minute: ADMIT, ADMIT for a party of 3, DENY
-    (too early, a NIK instead of a booking, a code used twice), REFER (priority walk-in, two codes at
-    once), and the camera unplugged for 3 s (OUT OF ORDER); then the other reasons. It loops."""
-    by_reason = {sample.expect: sample for sample in samples}
-    by_title = {sample.title: sample for sample in samples}
-
-    def show(sample: demo_data.Sample, **look: object) -> list[Scene]:
-        return [Scene(duration=DEMO_SHOW_S, codes=(sample.text,), **look), empty(DEMO_GAP_S)]  # type: ignore[arg-type]
-
-    admit = by_title["admit"]
-    party = by_title["admit, party of 3"]
-    script = [empty(2.0)]
-    script += show(admit, medium="phone", sway=0.01)
-    script += show(party, medium="phone", dark_mode=True)
-    script += show(by_reason[Reason.TOO_EARLY], medium="paper", tilt=10)
-    script += show(by_reason[Reason.NEEDS_OFFICER], medium="phone")
-    script += show(by_title["a NIK (ID number)"], medium="paper")
-    script += show(admit, medium="phone")  # the same code again: ALREADY_ADMITTED
-    two = (by_reason[Reason.CANCELLED].text, party.text)
-    script += [Scene(duration=DEMO_SHOW_S, codes=two, size=0.3), empty(DEMO_GAP_S)]
-    fault_at = sum(scene.duration for scene in script) + 0.5
-    script += [empty(8.0)]  # the camera is unplugged for 3 s in here, and found again before the next code
-    for reason in (Reason.UNKNOWN_CODE, Reason.CANCELLED, Reason.WRONG_OFFICE, Reason.TOO_LATE, Reason.WRONG_DAY):
-        script += show(by_reason[reason])
-    for title in ("rescheduled", "unpaid", "a web address"):
-        if title in by_title:
-            script += show(by_title[title], medium="paper")
-    return script, [CameraFaultScript("disconnect", fault_at, fault_at + 3.0)]
-
-
-def demo_camera(samples: Sequence[demo_data.Sample], *, realtime: bool = True) -> SimulatedCamera:
-    script, faults = demo_script(samples)
-    return SimulatedCamera(script, 1280, 720, fps=30.0, realtime=realtime, faults=faults, loop=True)
-
-
-def run_demo(
-    db_path: Path | None,
-    lang: Lang | str = Lang.ID,
-    *,
-    office: str = demo_data.DEFAULT_OFFICE,
-    zone: str = demo_data.DEFAULT_ZONE,
-    start: dt.datetime | None = None,
-    seconds: float | None = None,
-    kiosk_mode: bool = False,
-    seed: int | None = None,
-    say: Callable[[str], None] = print,
-) -> int:
-    """`kiosk demo`: both windows on the simulated camera and the demo database (a temporary one when
-    `db_path` is None). `seconds` ends the demo by itself (for CI and the benchmark)."""
-    language = Lang(lang)
-    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
-        path = db_path or Path(scratch) / "kiosk-demo.db"
-        try:
-            store = _open_demo_store(path)
-        except StoreError as exc:
-            say(f"kiosk demo: {exc}")
-            return EXIT_REFUSED
-        with store:
-            setup = prepare_demo(store, office=office, zone=zone, start=start, seed=seed)
-            camera = demo_camera(setup.samples)
-            kiosk = assemble(
-                store,
-                source=camera,
-                decoder_process=True,
-                clock=setup.clock,
-                lang=language,
-                timeouts=DEMO_TIMEOUTS,
-                door=DoorSettings(online_check=False),  # the demo has no server
-            )
-            say(f"Kiosk demo: office {office} ({setup.rules.zone_abbreviation}), database {path}")
-            say(f"Demo clock starts at {setup.start.astimezone(setup.rules.tz):%H.%M} office time.")
-            say(f"Guard console: log in as {DEMO_GUARD!r} with PIN {DEMO_PIN}.")
-            say("The simulated camera shows every kind of outcome within the first minute, then repeats.")
-            return _run(kiosk, kiosk_mode=kiosk_mode, seconds=seconds)
-
-
-def _open_demo_store(path: Path) -> KioskStore:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists() and path.stat().st_size > 0
-    store = KioskStore.open(path)
-    identity = store.identity()
-    if existed and identity.kiosk_id != demo_data.DEMO_KIOSK_ID and store.booking_count() > 0:
-        store.close()
-        raise StoreError(f"{path} is not a demo database; the demo writes made-up bookings only to its own")
-    return store
+# --- running ----------------------------------------------------------------------------------------
 
 
 def settle() -> None:
@@ -474,17 +350,54 @@ def settle() -> None:
     gc.freeze()
 
 
-def _run(kiosk: Kiosk, *, kiosk_mode: bool, seconds: float | None = None, single_screen: bool = False) -> int:
+def run(
+    kiosk: Kiosk,
+    *,
+    kiosk_mode: bool,
+    seconds: float | None = None,
+    until: Callable[[], bool] | None = None,
+    single_screen: bool = False,
+) -> int:
+    """Show the windows, start the kiosk and run the event loop until the application quits (or
+    `seconds` have passed, or `until()` returns True: asked every UNTIL_POLL_MS on the event loop);
+    then stop the kiosk. Returns the event loop's exit code."""
     show_windows(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
     kiosk.applicant.warm_up()
     kiosk.start()
     settle()
+    notifier = SystemdNotifier()  # under systemd (deploy/systemd/kiosk.service); does nothing elsewhere
+    notifier.ready("scanning")
+    watchdog = _feed_watchdog(kiosk, notifier)
     if seconds is not None:
         QTimer.singleShot(int(seconds * 1000), kiosk.app.quit)
+    poll = None
+    if until is not None:
+        poll = QTimer()
+        poll.timeout.connect(lambda: kiosk.app.quit() if until() else None)
+        poll.start(UNTIL_POLL_MS)
     try:
         return int(kiosk.app.exec())
     finally:
+        notifier.stopping()
+        for timer in (poll, watchdog):
+            if timer is not None:
+                timer.stop()
         kiosk.stop()
+
+
+def _feed_watchdog(kiosk: Kiosk, notifier: SystemdNotifier) -> QTimer | None:
+    """Ping systemd's watchdog from the GUI thread, only while the scan loops show life too: a frozen
+    window or a stuck camera loop stops the pings, and systemd restarts the kiosk."""
+    if notifier.watchdog_s is None:
+        return None
+    scanner = kiosk.scanner
+    beats = {name: (lambda name=name: scanner.beats[name]) for name in scanner.beats} if scanner else {}
+    feeder = WatchdogFeeder(notifier, beats, max_age_s=notifier.watchdog_s / 2, clock=time.monotonic)
+    timer = QTimer()
+    timer.timeout.connect(lambda: feeder.tick())  # noqa: PLW0108 - a lambda holds the feeder; a bound method would not
+    timer.start(int((feeder.interval_s or 1.0) * 1000))
+    feeder.tick()
+    return timer
 
 
 # --- the real kiosk --------------------------------------------------------------------------------------
@@ -515,7 +428,7 @@ def run_kiosk(
         say(f"kiosk run: {exc}")
         return EXIT_REFUSED
     with store:
-        if kiosk_mode and not any(g.active for g in store.guards()):
+        if kiosk_mode and not any(g.active for g in store.guards.all()):
             say("kiosk run: no guard is registered, so nobody could leave kiosk mode or act on a denied scan. "
                 f"Add one first: kiosk guard add NAME --db {path}")  # fmt: skip
             return EXIT_REFUSED
@@ -523,7 +436,12 @@ def run_kiosk(
         source: FrameSource = (
             SimulatedCamera((), cam.width, cam.height)
             if simulate
-            else OpenCVCamera(camera if camera is not None else cam.index, cam.width, cam.height)
+            else OpenCVCamera(
+                camera if camera is not None else cam.target,
+                cam.width,
+                cam.height,
+                search_other_indexes=cam.search_other_cameras,
+            )
         )
         sync = None
         if sync_interval_s is not None:  # its own connection; an unenrolled kiosk just reports that
@@ -537,186 +455,9 @@ def run_kiosk(
             reports_dir=reports_dir,
             sync=sync,
             door=DoorSettings(config.online.check, config.online.budget_ms / 1000),
+            player=QtTonePlayer(config.sound.volume, spoken=config.sound.spoken),
+            relay=configured_relay(config.relay),
         )
-        return _run(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
-
-
-# --- screenshots -----------------------------------------------------------------------------------------
-
-APPLICANT_SIZE = (1920, 1080)
-CONSOLE_SIZE = (1600, 1000)
-
-
-def save_screenshots(out_dir: Path, lang: Lang | str = Lang.ID) -> list[Path]:
-    """A PNG of every applicant state and of the guard console's main screens, rendered offscreen
-    from real decisions on a scratch demo database. Returns the files written."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    language = Lang(lang)
-    with (
-        tempfile.TemporaryDirectory(prefix="kiosk-shots-") as scratch,
-        KioskStore.open(Path(scratch) / "kiosk.db") as store,
-    ):
-        rules = OfficeRules(office_code=demo_data.DEFAULT_OFFICE, zone=demo_data.DEFAULT_ZONE)
-        start = dt.datetime.combine(utc_now().astimezone(rules.tz).date(), dt.time(10, 5), tzinfo=rules.tz)
-        setup = prepare_demo(store, start=start, seed=DEMO_SEED, background=60)
-        _simulate_morning(store, setup)
-        time_line = _ScreenshotTime(start)
-        kiosk = assemble(
-            store,
-            clock=time_line.now,
-            monotonic=time_line.monotonic,
-            lang=language,
-            synchronous=True,
-            player=SilentPlayer(),
-            wedge=False,
-            door=DoorSettings(online_check=False),
-        )
-        try:
-            return _shoot(kiosk, setup, out_dir, time_line)
-        finally:
-            kiosk.stop()
-
-
-def _simulate_morning(store: KioskStore, setup: DemoSetup) -> None:
-    """Scans from opening time until the screenshots' clock, so the statistics have a morning to show:
-    the day's bookings arrive around their slots, a few strangers show unknown codes, and two guards
-    admit some of the refused (the second guard is added here)."""
-    rng = random.Random(DEMO_SEED)
-    tz, day = setup.rules.tz, setup.start.astimezone(setup.rules.tz).date()
-    office_open = dt.datetime.combine(day, demo_data.OFFICE_OPENS, tzinfo=tz)
-    guard = store.add_guard("Sari", "731905", office_open)
-    demo_guard = next(g.id for g in store.guards() if g.name == DEMO_GUARD)
-    scans: list[tuple[dt.datetime, str]] = []
-    for item in setup.background:
-        slot = dt.datetime.combine(item.booking.service_date, item.booking.slot_start, tzinfo=tz)
-        at = slot + dt.timedelta(minutes=rng.randint(-40, 50))
-        if office_open <= at < setup.start and rng.random() < 0.8:
-            scans.append((at, item.code))
-    scans += [(office_open + dt.timedelta(minutes=rng.randint(0, 120)), demo_data.new_code(rng)) for _ in range(4)]
-    with Door(store, DoorSettings(online_check=False)) as door:
-        for n, (at, code) in enumerate(sorted(scans)):
-            recorded = door.present(Sighting(code, at, Source.CAMERA))
-            if recorded.decision.verdict is not Verdict.ADMIT and n % 3 == 0:
-                who = guard.id if n % 2 else demo_guard
-                reason = OverrideReason.PRIORITY_ELDERLY if n % 2 else OverrideReason.ID_CHECKED
-                actions.override(store, recorded.event_uuid, who, reason, at + dt.timedelta(minutes=2))
-
-
-class _ScreenshotTime:
-    """A clock for screenshots: every reading moves on a little (scans get distinct times), and
-    `advance` lets timed screens expire without waiting."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.start, self.readings, self.seconds = start, 0, 0.0
-
-    def now(self) -> dt.datetime:
-        self.readings += 1
-        return self.start + dt.timedelta(seconds=self.seconds + 23.0 * self.readings)
-
-    def monotonic(self) -> float:
-        return self.seconds
-
-    def advance(self, seconds: float) -> None:
-        self.seconds += seconds
-
-
-def _shoot(kiosk: Kiosk, setup: DemoSetup, out: Path, time_line: _ScreenshotTime) -> list[Path]:
-    app, applicant, console, controller = kiosk.app, kiosk.applicant, kiosk.console, kiosk.controller
-    samples = {sample.title: sample for sample in setup.samples}
-    saved: list[Path] = []
-
-    def grab(widget: QWidget, name: str) -> None:
-        for _ in range(3):
-            app.processEvents()
-        path = out / f"{name}.png"
-        widget.grab().save(str(path))
-        saved.append(path)
-
-    by_reason: dict[Reason, demo_data.Sample] = {s.expect: s for s in setup.samples if s.expect is not Reason.OK}
-
-    def present(title: str | Reason) -> None:
-        sample = by_reason[title] if isinstance(title, Reason) else samples[title]
-        controller.code_seen([sample.text], Source.CAMERA)
-
-    applicant.resize(*APPLICANT_SIZE)
-    applicant.show()
-    kiosk.start()
-    controller.camera_status(CameraStatus(True, "", 30.0, "zxing", "simulated camera #0 1280x720@30", True))
-    frame, corners = _sample_frame(samples["admit"].text)
-    applicant.set_data_age(dt.timedelta(minutes=4))
-    applicant.set_frame(frame, (corners,) if corners else ())
-    grab(applicant, "applicant-idle")
-    controller.machine.code_seen(controller.monotonic())
-    applicant.show_screen(controller.machine.screen)
-    applicant.set_frame(frame, (corners,) if corners else ())
-    grab(applicant, "applicant-checking")
-    present("admit, party of 3")
-    grab(applicant, "applicant-admit-party-of-3")
-    present("priority walk-in")
-    grab(applicant, "applicant-refer")
-    present("too early")
-    grab(applicant, "applicant-deny-too-early")
-    present("already admitted")
-    grab(applicant, "applicant-deny-already-admitted")
-    present("a NIK (ID number)")
-    grab(applicant, "applicant-deny-not-a-booking")
-    present(Reason.WRONG_OFFICE)
-    applicant.set_first_language(Lang.EN)
-    grab(applicant, "applicant-deny-wrong-office-english-first")
-    applicant.set_first_language(Lang.ID)
-    time_line.advance(60)
-    controller.tick()  # the answer times out; the camera is unplugged while idle
-    controller.fault(Fault.CAMERA)
-    grab(applicant, "applicant-out-of-order")
-    controller.fault_cleared(Fault.CAMERA)
-    _shoot_console(console, grab, present)
-    return saved
-
-
-def _shoot_console(
-    console: GuardConsole, grab: Callable[[QWidget, str], None], present: Callable[[str | Reason], None]
-) -> None:
-    console.resize(*CONSOLE_SIZE)
-    console.show()
-    grab(console, "guard-login")
-    console.login_page.guard.setCurrentText(DEMO_GUARD)
-    console.login_page.pin.setText(DEMO_PIN)
-    console.login_page.login.click()
-    present("unpaid")
-    present("too late")
-    page = console.queue_page
-    row = next(r for r, item in enumerate(page.model.items) if item.reason == Reason.ALREADY_ADMITTED.value)
-    page.table.selectRow(row)
-    grab(console, "guard-queue")
-    console.open_override(page.model.items[row])
-    dialog = console.dialog
-    if isinstance(dialog, OverrideDialog):
-        dialog.buttons[OverrideReason.ID_CHECKED].setChecked(True)
-        dialog.note.edit.setPlainText("KTP dicocokkan: nama dan NIK sesuai; kode pertama dipakai orang lain.")
-        grab(dialog, "guard-override-dialog")
-        dialog.admit.click()
-    present("cancelled")
-    console.tabs.setCurrentWidget(console.stats_page)
-    console.refresh_stats()
-    grab(console, "guard-statistics")
-    console.tabs.setCurrentWidget(console.status_page)
-    console.refresh_status(verify=True)
-    grab(console, "guard-status")
-
-
-def _sample_frame(code: str) -> tuple[QImage, tuple[tuple[float, float], ...]]:
-    """One simulated camera frame showing `code`, and the code's corners as the decoder finds them."""
-    camera = SimulatedCamera([Scene(duration=5.0, codes=(code,), tilt=8, turn=-4)], 1280, 720, realtime=False)
-    camera.open()
-    frame = None
-    for _ in range(20):
-        frame = camera.read() or frame
-    camera.close()
-    if frame is None:
-        return QImage(), ()
-    try:
-        codes = make_decoder("auto").decode(frame.image)
-    except DecoderUnavailableError:
-        codes = []
-    return frame_to_qimage(frame), (tuple(codes[0].corners) if codes else ())
+        if sync is not None:  # each sync carries the kiosk's health to the server (kiosk/workers/health.py)
+            sync.worker.health = lambda: kiosk_health(kiosk)
+        return run(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)

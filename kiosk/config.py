@@ -28,11 +28,20 @@ Example (every key optional; this is also what the defaults are, apart from the 
     refer_categories = ["priority", "lost_passport"]
 
     [camera]
-    index = 0
+    index = 0                  # or, better on Linux, the camera's stable path (kiosk doctor lists them):
+    # device = "/dev/v4l/by-id/usb-Logitech_C920_ABCD1234-video-index0"
+    search_other_cameras = false   # true: when the camera is missing, take any other (logged, shown)
     width = 1280
     height = 720
     decoder = "zxing"          # "zxing" (default), "zbar" (needs libzbar0) or "auto"
     decoder_process = true     # decode in a child process, so the screens never wait for a decode
+
+    [sound]
+    spoken = true       # after the tone, say the result in Indonesian (false: tones only)
+    volume = 0.8        # 0.0 to 1.0
+
+    [relay]             # the door's relay; see kiosk/relay/board.py and deploy/kiosk.toml
+    driver = "none"     # "none", "simulated", "lcus", "serial-command" or "gpiod"
 
     [online]            # the check across gates, when the kiosk is enrolled with a server
     check = true        # ask the server first; false: every scan is decided from local data
@@ -56,7 +65,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.model import ZONE_OF_ABBREVIATION, OfficeRules
-from kiosk.store.db import DEFAULT_RETENTION_DAYS
+from kiosk.relay.board import RelaySettings, RelaySettingsError, parse_relay_settings
+from kiosk.store.parts.retention import DEFAULT_RETENTION_DAYS
 from kiosk.store.settings import Identity, rules_from_json
 
 APP_DIR_NAME = "kiosk"
@@ -86,7 +96,16 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "deny_needs_ack": bool,
         "refer_categories": list,
     },
-    "camera": {"index": int, "width": int, "height": int, "decoder": str, "decoder_process": bool},
+    "camera": {
+        "index": int,
+        "device": str,
+        "search_other_cameras": bool,
+        "width": int,
+        "height": int,
+        "decoder": str,
+        "decoder_process": bool,
+    },
+    "sound": {"spoken": bool, "volume": (int, float)},
     "online": {"check": bool, "budget_ms": int},
     "log": {"level": str},
 }
@@ -99,10 +118,23 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class CameraConfig:
     index: int = 0
+    device: str | None = None  # a device path (stable: /dev/v4l/by-id/...); wins over the index
+    search_other_cameras: bool = False
     width: int = 1280
     height: int = 720
     decoder: str = "zxing"  # one of DECODERS
     decoder_process: bool = True
+
+    @property
+    def target(self) -> int | str:
+        """What to open: the device path when one is given, else the index."""
+        return self.device if self.device else self.index
+
+
+@dataclass(frozen=True, slots=True)
+class SoundConfig:
+    spoken: bool = True
+    volume: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +157,8 @@ class KioskConfig:
     rules: Mapping[str, Any] = field(default_factory=dict)
     camera: CameraConfig = field(default_factory=CameraConfig)
     online: OnlineConfig = field(default_factory=OnlineConfig)
+    sound: SoundConfig = field(default_factory=SoundConfig)
+    relay: RelaySettings = field(default_factory=RelaySettings)
     log_level: str = "WARNING"
 
     def identity(self, base: Identity | None = None) -> Identity:
@@ -219,6 +253,11 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
     _check_schema(data, source)
     database, kiosk, office = data.get("database", {}), data.get("kiosk", {}), data.get("office", {})
     camera, log, online = data.get("camera", {}), data.get("log", {}), data.get("online", {})
+    sound = data.get("sound", {})
+    try:
+        relay = parse_relay_settings(data.get("relay", {}), source)
+    except RelaySettingsError as exc:
+        raise ConfigError(str(exc)) from None
     config = KioskConfig(
         source=source,
         db_path=_config_relative(source, database["path"]) if "path" in database else None,
@@ -231,6 +270,8 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
         rules=_office_rules(office),
         camera=CameraConfig(
             index=_in_range(source, "camera.index", camera.get("index", 0), 0, 63),
+            device=_device(source, camera.get("device")),
+            search_other_cameras=camera.get("search_other_cameras", False),
             width=_in_range(source, "camera.width", camera.get("width", 1280), 160, 7680),
             height=_in_range(source, "camera.height", camera.get("height", 720), 120, 4320),
             decoder=_decoder(source, camera.get("decoder", "zxing")),
@@ -240,6 +281,11 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
             check=online.get("check", True),
             budget_ms=_in_range(source, "online.budget_ms", online.get("budget_ms", 300), *ONLINE_BUDGET_MS),
         ),
+        relay=relay,
+        sound=SoundConfig(
+            spoken=sound.get("spoken", True),
+            volume=_volume(source, sound.get("volume", 0.8)),
+        ),
         log_level=_log_level(source, log.get("level", "WARNING")),
     )
     config.rules_for(config.office or Identity().office_code)  # refuse bad rules now, not at setup
@@ -248,10 +294,13 @@ def parse_config(data: Mapping[str, Any], source: Path) -> KioskConfig:
 
 def _check_schema(data: Mapping[str, Any], source: Path) -> None:
     for section, values in data.items():
-        if section not in _SCHEMA:
-            raise ConfigError(f"{source}: unknown section [{section}] (known: {', '.join(_SCHEMA)})")
+        if section not in _SCHEMA and section != "relay":
+            known = ", ".join([*_SCHEMA, "relay"])
+            raise ConfigError(f"{source}: unknown section [{section}] (known: {known})")
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: {section} must be a section ([{section}])")
+        if section == "relay":
+            continue  # kiosk.relay.board checks its own section, key by key
         for key, value in values.items():
             expected = _SCHEMA[section].get(key)
             if expected is None:
@@ -278,6 +327,20 @@ def _config_relative(source: Path, value: str) -> Path:
 def _in_range(source: Path, key: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ConfigError(f"{source}: {key} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _volume(source: Path, value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{source}: sound.volume must be from 0.0 to 1.0, not {value}")
+    return float(value)
+
+
+def _device(source: Path, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.strip() or not value.isprintable() or len(value) > 255:
+        raise ConfigError(f"{source}: camera.device must be a device path such as /dev/v4l/by-id/...-video-index0")
     return value
 
 

@@ -69,7 +69,10 @@ def test_domain_imports_no_framework_and_no_upper_layer() -> None:
     assert "kiosk.domain.debounce" in imported
 
 
-@pytest.mark.parametrize("package", ["kiosk.store", "kiosk.vision", "kiosk.sync", "kiosk.server"])
+@pytest.mark.parametrize(
+    "package",
+    ["kiosk.store", "kiosk.vision", "kiosk.sync", "kiosk.server", "kiosk.runtime", "kiosk.relay", "kiosk.formats"],
+)
 def test_lower_layers_never_import_qt(package: str) -> None:
     imported, loaded = import_all(package, ["PySide6", "kiosk.workers", "kiosk.ui"])
     assert package in imported
@@ -92,3 +95,61 @@ def test_import_linter_contracts_are_kept() -> None:
 def test_probe_fails_loudly_when_a_module_cannot_be_imported() -> None:
     with pytest.raises(AssertionError, match=r"importing kiosk\.no_such_package failed"):
         import_all("kiosk.no_such_package", [])
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    """Zero import cycles between the kiosk's modules (imports under TYPE_CHECKING aside: they never
+    run). A cycle makes the import order matter and the layers blur; lint-imports only sees packages."""
+    import grimp
+
+    graph = grimp.build_graph("kiosk", exclude_type_checking_imports=True)
+    modules = sorted(graph.modules)
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in modules}
+    assert _cycles(edges) == []
+
+
+def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan's algorithm, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(edges.get(root, [])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges.get(child, []))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
+    assert _cycles({"a": ["b"], "b": []}) == []

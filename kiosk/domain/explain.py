@@ -68,7 +68,7 @@ _SENTENCES: dict[Reason, dict[Lang, str]] = {
         Lang.EN: "Your appointment is at {slot_start_en} {zone}. Please go in{party_en}.",
     },
     Reason.NOT_A_BOOKING: {
-        Lang.ID: "{kind_id} Buka aplikasi M-Paspor dan tunjukkan QR bukti jadwal (booking).",
+        Lang.ID: "{kind_id} Buka aplikasi M-Paspor dan tunjukkan QR bukti jadwal Anda.",
         Lang.EN: "{kind_en} Open the M-Paspor app and show your booking QR code.",
     },
     Reason.UNKNOWN_CODE: {
@@ -108,20 +108,20 @@ _SENTENCES: dict[Reason, dict[Lang, str]] = {
         Lang.EN: "Payment has not been received. Pay with your billing code at a bank or post office, then book again.",
     },
     Reason.ALREADY_ADMITTED: {
-        Lang.ID: "Kode ini sudah dipakai masuk pukul {first_entry_time} {zone} di {first_entry_gate}. Mohon tunggu petugas.",
+        Lang.ID: "Kode ini sudah digunakan untuk masuk pukul {first_entry_time} {zone} di {first_entry_gate}. Mohon tunggu petugas.",
         Lang.EN: "This code was already used at {first_entry_time_en} {zone} at {first_entry_gate}. Please wait for the officer.",
     },
     Reason.OUT_OF_ORDER: {
-        Lang.ID: "Pemeriksa sedang tidak berfungsi. Mohon tunggu petugas.",
-        Lang.EN: "The checker is not working right now. Please wait for the officer.",
+        Lang.ID: "Alat pemindai sedang tidak berfungsi. Mohon tunggu petugas.",
+        Lang.EN: "The scanner is not working right now. Please wait for the officer.",
     },
     Reason.STALE_DATA: {
         Lang.ID: "Data jadwal sedang diperbarui. Petugas akan memeriksa jadwal Anda.",
         Lang.EN: "Booking data is being updated. An officer will check your booking.",
     },
     Reason.CLOCK_UNTRUSTED: {
-        Lang.ID: "Jam pemeriksa perlu dicek. Petugas akan memeriksa jadwal Anda.",
-        Lang.EN: "The checker's clock needs checking. An officer will check your booking.",
+        Lang.ID: "Jam alat pemindai perlu dicek. Petugas akan memeriksa jadwal Anda.",
+        Lang.EN: "The scanner's clock needs checking. An officer will check your booking.",
     },
     Reason.MULTIPLE_CODES: {
         Lang.ID: "Terlihat lebih dari satu kode. Tunjukkan satu QR saja, satu per orang.",

@@ -12,8 +12,10 @@ time, and asks it when to look again. That keeps every rule of the screen testab
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
+import math
 from dataclasses import dataclass, field
 
 from kiosk.domain.explain import Lang, explain
@@ -70,6 +72,9 @@ class Screen:
     words: dict[Lang, Words]
     awaiting_guard: bool = False
     event_uuid: str = ""
+    #: When the screen times out, in the state machine's monotonic seconds (None: it stays). Set by
+    #: ScreenMachine; the window counts down to it. Not part of what the screen says.
+    until: float | None = field(default=None, compare=False)
 
     def in_order(self, first: Lang) -> tuple[Words, Words]:
         second = Lang.EN if first is Lang.ID else Lang.ID
@@ -77,9 +82,15 @@ class Screen:
 
 
 _IDLE = {
-    Lang.ID: Words("Tunjukkan QR M-Paspor Anda ke kamera", sentence="Dekatkan layar ponsel atau kertas ke kamera."),
+    Lang.ID: Words(
+        "Tunjukkan QR M-Paspor Anda ke kamera",
+        sentence="Tahan layar ponsel atau kertas 20–30 cm dari kamera, sampai kodenya terlihat di dalam kotak "
+        "pada gambar kamera. Naikkan kecerahan layar ponsel Anda.",
+    ),
     Lang.EN: Words(
-        "Show your booking QR code to the camera", sentence="Hold your phone screen or paper near the camera."
+        "Show your booking QR code to the camera",
+        sentence="Hold your phone screen or paper 20–30 cm from the camera, until the code shows inside the box "
+        "in the camera picture. Turn your phone's brightness up.",
     ),
 }
 _CHECKING = {
@@ -100,6 +111,35 @@ _FAULT_DETAIL = {
     Fault.DATABASE: {Lang.ID: "Data tidak dapat disimpan.", Lang.EN: "Data cannot be saved."},
     Fault.GATE: {Lang.ID: "Pintu tidak dapat dibuka otomatis.", Lang.EN: "The gate cannot open by itself."},
 }
+
+
+_NEXT = {
+    Lang.ID: ("Orang berikutnya dapat maju dalam {n} detik", "Orang berikutnya silakan maju"),
+    Lang.EN: ("Next person may step up in {n} s", "Next person, please step up"),
+}
+#: While resting (nobody there for a while): one line that invites the next applicant.
+RESTING = {
+    Lang.ID: "Tunjukkan QR Anda untuk memulai",
+    Lang.EN: "Show your QR code to start",
+}
+
+
+def countdown_text(until: float | None, now: float, lang: Lang) -> str:
+    """How long until the next person may step up (whole seconds, rounded up); "" when the screen stays."""
+    if until is None:
+        return ""
+    seconds = math.ceil(max(until - now, 0.0) - 1e-9)
+    waiting, go = _NEXT[lang]
+    return waiting.format(n=seconds) if seconds > 0 else go
+
+
+def place_text(office_code: str, gate: str, lang: Lang, office_name: str = "") -> str:
+    """Where the applicant is: the office (its name when one is known, else its code) and the gate."""
+    if lang is Lang.ID:
+        office = office_name or f"Kantor Imigrasi {office_code}"
+        return f"{office} · Gerbang {gate}"
+    office = office_name or f"Immigration Office {office_code}"
+    return f"{office} · Gate {gate}"
 
 
 def party_line(persons: int, lang: Lang) -> str:
@@ -264,4 +304,4 @@ class ScreenMachine:
         self._show(out_of_order_screen(self.faults) if self.faults else idle_screen(), None)
 
     def _show(self, screen: Screen, until: float | None) -> None:
-        self.screen, self.until = screen, until
+        self.screen, self.until = dataclasses.replace(screen, until=until), until

@@ -22,8 +22,8 @@ from kiosk.domain.payload import PayloadKind, parse_payload
 from kiosk.door import trust
 from kiosk.door.sighting import Sighting, Source
 from kiosk.protocol import codes
-from kiosk.store.actions import add_note
 from kiosk.store.db import KioskStore
+from kiosk.store.guard_actions import add_note
 from kiosk.store.recorder import Annotation, Recorded
 from kiosk.sync import signed, state
 from kiosk.sync.online import DEFAULT_BUDGET_S, OnlineCheck
@@ -78,11 +78,13 @@ class Door:
         decision, facts, elapsed = self._ask_server(sighting, presentation, event_uuid)
         annotation = dataclasses.replace(annotation, facts={**annotation.facts, **facts})
         if decision is not None:
-            recorded = self.store.record_decided(
+            recorded = self.store.decisions.record_decided(
                 presentation, decision, sighting.at, sighting.source.value, event_uuid, annotation
             )
         else:
-            recorded = self.store.record(presentation, sighting.at, sighting.source.value, event_uuid, annotation)
+            recorded = self.store.decisions.record(
+                presentation, sighting.at, sighting.source.value, event_uuid, annotation
+            )
         recorded = dataclasses.replace(
             recorded, decided_by=facts["decided_by"], fallback=facts.get("fallback", ""), online_ms=elapsed
         )
@@ -93,7 +95,7 @@ class Door:
     def preview(self, raw: bytes | str, at: dt.datetime, other_codes: int = 0) -> Decision:
         """The local decision for a code, recorded nowhere (the text demo's list of samples)."""
         sighting = Sighting(raw, at, Source.CLI, other_codes)
-        return self.store.decide_only(self._presentation(sighting, learn=False), at)
+        return self.store.decisions.decide_only(self._presentation(sighting, learn=False), at)
 
     # --- the steps -----------------------------------------------------------------------------------
 
@@ -126,8 +128,8 @@ class Door:
         pending = self.online.send(text, sighting.other_codes, event_uuid, sighting.at)
         if pending.known is not None:  # nobody to ask (not enrolled, revoked, a check still out)
             return None, {**here, "fallback": pending.known.fallback}, pending.known.elapsed_ms
-        local = self.store.decide_only(presentation, sighting.at)  # while the server thinks
-        office = self.store.identity().office_code
+        local = self.store.decisions.decide_only(presentation, sighting.at)  # while the server thinks
+        office = self.store.settings.identity().office_code
         answer = pending.answer()
         if answer.decision is None:
             return None, {**here, "fallback": answer.fallback}, answer.elapsed_ms
@@ -145,7 +147,7 @@ class Door:
         return Annotation(facts={"entered_by": self._guard_name(sighting.guard_id)})
 
     def _guard_name(self, guard_id: int) -> str:
-        return next((g.name for g in self.store.guards() if g.id == guard_id), f"#{guard_id}")
+        return next((g.name for g in self.store.guards.all() if g.id == guard_id), f"#{guard_id}")
 
     def _note_manual_entry(self, recorded: Recorded, sighting: Sighting) -> None:
         """The record says who typed the code: a note by that guard on the scan, in both languages.

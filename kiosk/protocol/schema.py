@@ -270,6 +270,50 @@ class AuditReceipt(_Model):
     signature: Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
+#: A line the office's IT person reads in a terminal: printable, no bidi overrides or isolates.
+HealthText = Annotated[str, Field(max_length=120, pattern="^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$")]
+MAX_HEALTH_FAULTS = 8
+
+
+class KioskHealth(_Model):
+    """How the kiosk is, as it says at each sync (`EventBatch.health`); the server keeps the newest and
+    `kiosk server kiosks` judges it. Every field but `version` may be missing (not known where the sync
+    ran: `kiosk sync now` knows no camera). A server that refuses the health (one older than this
+    field, or than a field of it: 422 naming `health`) gets the upload again without it."""
+
+    #: The kiosk's software version (kiosk.__version__).
+    version: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9.+_-]{0,39}$")]
+    #: Seconds since the kiosk process started.
+    uptime_s: Count | None = None
+    #: False: the camera is in fault (`camera` says why); None: not known, or no camera.
+    camera_ok: bool | None = None
+    #: The camera's fault, or the camera itself when it works.
+    camera: HealthText = ""
+    #: The QR decoder's name, and whether it runs in a process of its own.
+    decoder: Annotated[str, Field(max_length=40, pattern=_PRINTABLE)] = ""
+    decoder_process: bool | None = None
+    #: The gate relay: closed, open or fault; the relay (board, port) and its fault.
+    relay_state: Annotated[str, Field(max_length=16, pattern=r"^[a-z_]*$")] | None = None
+    relay: HealthText = ""
+    relay_fault: HealthText = ""
+    #: What holds the kiosk OUT OF ORDER now (camera, database, gate); empty when nothing does.
+    faults: Annotated[
+        list[Annotated[str, Field(max_length=16, pattern=r"^[a-z_]+$")]], Field(max_length=MAX_HEALTH_FAULTS)
+    ] = []
+    #: Age of the kiosk's booking data in seconds (negative: its clock was set back); None: no
+    #: complete download yet.
+    data_age_s: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)] | None = None
+    #: The kiosk's clock minus the server's, in seconds, as measured at its last page.
+    clock_offset_s: Annotated[float, Field(ge=-1e9, le=1e9)] | None = None
+    #: Free bytes on the disk that holds the kiosk's database.
+    free_disk_bytes: Annotated[int, Field(ge=0, le=2**62)] | None = None
+    #: Audit entries the kiosk holds no server receipt for yet (before this upload).
+    unanchored_audit: Count | None = None
+    #: Events waiting in the outbox, and events refused for good (kept for IT).
+    outbox_pending: Count | None = None
+    outbox_refused: Count | None = None
+
+
 class EventBatch(_Model):
     events: Annotated[list[WireEvent], Field(max_length=MAX_EVENTS_PER_BATCH)]
     audit_head: AuditHead
@@ -278,6 +322,8 @@ class EventBatch(_Model):
     #: The audit entries the server has not anchored yet, oldest first and consecutive (the kiosk starts
     #: after its newest receipt, or where the server's checkpoints say).
     audit_entries: Annotated[list[WireAuditEntry], Field(max_length=MAX_AUDIT_ENTRIES_PER_BATCH)] = []
+    #: The kiosk's health at this upload (none from a kiosk older than this field).
+    health: KioskHealth | None = None
 
 
 class EventResult(_Model):

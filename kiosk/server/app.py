@@ -39,7 +39,7 @@ from kiosk.protocol.wire import (
     sign_notice,
     wire_decision,
 )
-from kiosk.server import anchor, events, feed, keys, kiosks, offices
+from kiosk.server import anchor, events, feed, health, keys, kiosks, offices
 from kiosk.server.context import ServerContext
 from kiosk.server.db import DEFAULT_URL, init_schema, make_engine, reading, utc_text, writing
 from kiosk.server.limits import BodyLimitMiddleware, BodyLimits
@@ -155,13 +155,14 @@ def _install_handlers(app: FastAPI, context: ServerContext) -> None:
 
 
 def _take_upload(context: ServerContext, batch: EventBatch, kiosk_row: Any, known: list[str]) -> EventBatchResult:
-    """One transaction: the events, the audit entries and the reported head."""
+    """One transaction: the events, the audit entries, the reported head, the contact and health."""
     now = context.now()
     with writing(context.engine) as connection:
         results = events.ingest(connection, kiosk_row, batch, now) if batch.events else []
         signer = keys.signer_for(connection, known)
         outcome = anchor.take(connection, kiosk_row.kiosk_id, batch.audit_head, batch.audit_entries, now, signer)
         alert = events.report_head(connection, kiosk_row, batch.audit_head, batch.outbox_pending, batch.cursor, now)
+        health.note_contact(connection, kiosk_row.kiosk_id, health.UPLOAD, now, batch.health)
     found = "; ".join([*outcome.incidents, *([alert] if alert else [])])
     if found:
         log.warning("kiosk %s: %s", kiosk_row.kiosk_id, found)
@@ -212,6 +213,7 @@ def _install_routes(app: FastAPI, context: ServerContext) -> None:
         try:
             with writing(context.engine) as connection:
                 row, device_token = kiosks.redeem(connection, request.token, request.gate, request.label, now)
+                health.note_contact(connection, row.kiosk_id, health.ENROL, now)
                 office = offices.info(offices.office(connection, row.office_code))
                 listed = keys.listed(connection)
         except kiosks.KioskError as exc:
@@ -263,8 +265,9 @@ def _install_routes(app: FastAPI, context: ServerContext) -> None:
         known: Annotated[list[str], Depends(known_keys)],
     ) -> EventBatchResult:
         """Store a batch of the kiosk's events (idempotent by event_uuid), take its audit entries into the
-        kiosk's anchored chain (kiosk/server/anchor.py) and answer with a signed receipt. Sent at every
-        sync, with an empty batch when the outbox is empty."""
+        kiosk's anchored chain (kiosk/server/anchor.py), note the contact and the kiosk's health
+        (`kiosk server kiosks`) and answer with a signed receipt. Sent at every sync, with an empty
+        batch when the outbox is empty."""
         return _take_upload(context, batch, kiosk_row, known)
 
     @app.post(f"{API_PREFIX}/check", response_model=CheckResponse, responses=_ERRORS, tags=["kiosk"])
@@ -276,6 +279,7 @@ def _install_routes(app: FastAPI, context: ServerContext) -> None:
             decision = events.check(connection, kiosk_row, request, now)
             if request.audit_head is not None:
                 anchor.pin(connection, kiosk_row.kiosk_id, request.audit_head, now)
+            health.note_contact(connection, kiosk_row.kiosk_id, health.CHECK, now)
         own = decision.booking is not None and decision.booking.office_code == kiosk_row.office_code
         return CheckResponse(
             event_uuid=request.event_uuid, decision=wire_decision(decision, with_personal=own), server_time=now

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql.dml import Insert
@@ -26,6 +26,7 @@ from kiosk.server.models import SCHEMA_VERSION, Base, MetaRow
 
 DEFAULT_URL = "sqlite:///kiosk-server.db"
 WRITER_LOCK = "writer"
+SCHEMA_KEY = "schema_version"
 #: The server's secret for keyed hashes of presented texts (masked evidence); 32 random bytes, hex.
 EVIDENCE_KEY = "evidence_key"
 _IMMEDIATE = "kiosk_server_immediate"
@@ -74,19 +75,37 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 
 def init_schema(engine: Engine) -> None:
-    """Create missing tables and record the schema version; refuse a newer schema."""
+    """Create missing tables and record the schema version; refuse a newer schema.
+
+    Upgrades only add tables (version 2: `kiosk_health`), which create_all makes in an older database;
+    the version is then raised to this server's. The version is checked before anything is created, so
+    a database of a newer server is refused untouched."""
+    _refuse_newer(engine)
     Base.metadata.create_all(engine)
     with writing(engine) as connection:
-        stored = connection.execute(select(MetaRow.value).where(MetaRow.key == "schema_version")).scalar()
+        stored = connection.execute(select(MetaRow.value).where(MetaRow.key == SCHEMA_KEY)).scalar()
         if stored is None:
-            connection.execute(insert_for(connection, MetaRow).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            connection.execute(insert_for(connection, MetaRow).values(key=SCHEMA_KEY, value=str(SCHEMA_VERSION)))
         elif int(stored) > SCHEMA_VERSION:
             raise ServerDbError(
                 f"the server database has schema version {stored}; this server knows up to {SCHEMA_VERSION}"
             )
+        elif int(stored) < SCHEMA_VERSION:
+            connection.execute(update(MetaRow).where(MetaRow.key == SCHEMA_KEY).values(value=str(SCHEMA_VERSION)))
         statement = insert_for(connection, MetaRow).values(key=WRITER_LOCK, value="")
         connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
         _ensure_evidence_key(connection)
+
+
+def _refuse_newer(engine: Engine) -> None:
+    if not inspect(engine).has_table(MetaRow.__tablename__):
+        return
+    with reading(engine) as connection:
+        stored = connection.execute(select(MetaRow.value).where(MetaRow.key == SCHEMA_KEY)).scalar()
+    if stored is not None and int(stored) > SCHEMA_VERSION:
+        raise ServerDbError(
+            f"the server database has schema version {stored}; this server knows up to {SCHEMA_VERSION}"
+        )
 
 
 def evidence_key(connection: Connection) -> bytes:

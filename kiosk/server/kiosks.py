@@ -16,14 +16,17 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, func, insert, select, update
 
+from kiosk.domain.model import OfficeRules
 from kiosk.protocol.schema import Gate, GuardText, KioskId
-from kiosk.server import anchor
+from kiosk.server import anchor, health, offices
 from kiosk.server.db import utc_text
-from kiosk.server.models import EventRow, KioskRow
+from kiosk.server.models import EventRow, KioskRow, OfficeRow
 from kiosk.server.offices import office
 
 ENROL_TOKEN_LIFETIME = dt.timedelta(hours=24)
 PENDING, ACTIVE, REVOKED = "pending", "active", "revoked"
+#: For a kiosk whose office is gone (its rules then unknown): the rules' default.
+_DEFAULT_MAX_AGE: int = OfficeRules.__dataclass_fields__["max_data_age_minutes"].default  # type: ignore[assignment]
 
 
 class KioskError(Exception):
@@ -145,30 +148,51 @@ def kiosk(connection: Connection, kiosk_id: str) -> Any:
     return row
 
 
-def listing(connection: Connection, office_code: str | None = None) -> list[dict[str, Any]]:
-    """Every kiosk with its last sync, audit head, reported pending events and events held here."""
+def listing(
+    connection: Connection,
+    office_code: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+    limits: health.Limits | None = None,
+) -> list[dict[str, Any]]:
+    """Every kiosk with its last contact (judged at `now`: SILENT, UNHEALTHY), its health, last sync,
+    audit head, reported pending events and events held here."""
+    now = now or dt.datetime.now(dt.UTC)
+    limits = limits or health.Limits()
     query = select(KioskRow).order_by(KioskRow.office_code, KioskRow.gate, KioskRow.kiosk_id)
     if office_code:
         query = query.where(KioskRow.office_code == office_code.upper())
     counts = dict(connection.execute(select(EventRow.kiosk_id, func.count()).group_by(EventRow.kiosk_id)).all())
     chains = anchor.summary(connection)
-    return [
-        {
-            "kiosk_id": row.kiosk_id,
-            "office": row.office_code,
-            "gate": row.gate,
-            "label": row.label,
-            "state": row.state,
-            "last_sync": row.last_sync_at or "never",
-            "audit_head": "-" if row.audit_seq is None else f"{row.audit_seq}:{(row.audit_hash or '')[:12]}",
-            "pending_events": "-" if row.outbox_pending is None else str(row.outbox_pending),
-            "events_here": str(counts.get(row.kiosk_id, 0)),
-            "anchored": _anchored_text(chains.get(row.kiosk_id, (0, 0, ""))[0], row.audit_seq),
-            "incidents": _incidents_text(chains.get(row.kiosk_id, (0, 0, ""))),
-            "alert": row.audit_alert or "",
-        }
-        for row in connection.execute(query).all()
-    ]
+    contacts = health.contacts(connection)
+    max_age = {row.code: offices.rules_of(row).max_data_age_minutes for row in connection.execute(select(OfficeRow))}
+    listed = []
+    for row in connection.execute(query).all():
+        judged = health.judge(
+            contacts.get(row.kiosk_id), row.state, max_age.get(row.office_code, _DEFAULT_MAX_AGE), now, limits
+        )
+        listed.append(
+            {
+                "kiosk_id": row.kiosk_id,
+                "office": row.office_code,
+                "gate": row.gate,
+                "label": row.label,
+                "state": row.state,
+                "last_contact": judged.last_contact,
+                "mark": judged.mark,
+                "health": judged.health,
+                "version": judged.version,
+                "uptime": judged.uptime,
+                "last_sync": row.last_sync_at or "never",
+                "audit_head": "-" if row.audit_seq is None else f"{row.audit_seq}:{(row.audit_hash or '')[:12]}",
+                "pending_events": "-" if row.outbox_pending is None else str(row.outbox_pending),
+                "events_here": str(counts.get(row.kiosk_id, 0)),
+                "anchored": _anchored_text(chains.get(row.kiosk_id, (0, 0, ""))[0], row.audit_seq),
+                "incidents": _incidents_text(chains.get(row.kiosk_id, (0, 0, ""))),
+                "alert": row.audit_alert or "",
+            }
+        )
+    return listed
 
 
 def _incidents_text(chain: tuple[int, int, str]) -> str:

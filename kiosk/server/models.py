@@ -1,7 +1,8 @@
 """The server's own tables (not the kiosk's): offices, bookings with their feed positions, removals,
-kiosks, signing keys, events, audit-head reports and each kiosk's anchored audit chain. Created with
-create_all (see db.py); a table `server_meta` records the schema version so a newer schema is refused
-rather than guessed at.
+kiosks, signing keys, events, audit-head reports, each kiosk's anchored audit chain and its last contact
+and health. Created with create_all (see db.py); a table `server_meta` records the schema version so a
+newer schema is refused rather than guessed at. A new version adds tables only (create_all makes them in
+an older database, and init_schema then records the new version): SCHEMA_VERSION 2 added `kiosk_health`.
 
 Times are UTC ISO-8601 text (sortable, the same on SQLite and PostgreSQL), dates ISO text.
 """
@@ -11,15 +12,9 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+from kiosk.formats.naming import NAMING
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
@@ -120,6 +115,21 @@ class KioskRow(Base):
     audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     audit_alert: Mapped[str | None] = mapped_column(Text, nullable=True)
     outbox_pending: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class KioskHealthRow(Base):
+    """A kiosk's last contact with the server (enrolment, an upload, an online check) and the newest
+    health it reported (kiosk.protocol.schema.KioskHealth as JSON; none from a kiosk older than that).
+    A table of its own (schema version 2), so that an older database gains it by create_all."""
+
+    __tablename__ = "kiosk_health"
+
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_contact_at: Mapped[str] = mapped_column(String(40))
+    #: What the last contact was: enrol, upload or check.
+    last_contact: Mapped[str] = mapped_column(String(8))
+    health: Mapped[str | None] = mapped_column(Text, nullable=True)
+    health_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class AuditReportRow(Base):

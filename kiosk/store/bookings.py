@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from kiosk.domain.model import Booking, Category, Entry, Status
 from kiosk.domain.payload import mask_code
-from kiosk.store import feed_anchor
+from kiosk.store import feed_state
 from kiosk.store.codes import CodeHasher
 from kiosk.store.engine import driver
 from kiosk.store.schema import BookingRow, ScanEventRow
@@ -202,7 +202,7 @@ _CHUNK = 900
 def upsert_rows(connection: Connection, rows: Sequence[dict[str, Any]], *, force: bool = False) -> int:
     """Write rows made by sealed_row()/to_row() in the caller's transaction (see _UPSERT_SQL; every
     one with `force`); returns how many were written (a row older than the stored one is not). The
-    booking file's content digest follows (feed_anchor.change_content()): the seals of the rows
+    booking file's content digest follows (feed_state.change_content()): the seals of the rows
     replaced are read first.
 
     Straight to SQLite (engine.driver): SQLAlchemy's per-row parameter handling costs more than SQLite
@@ -231,7 +231,7 @@ def upsert_rows(connection: Connection, rows: Sequence[dict[str, Any]], *, force
             stored[row["booking_ref"]] = (row["version"], row["row_mac"])
     sql = _REPLACE_SQL if force else _UPSERT_SQL
     cursor = raw.executemany(sql, [tuple(row[c] for c in ROW_COLUMNS) for row in rows])
-    feed_anchor.change_content(connection, added, removed)
+    feed_state.change_content(connection, added, removed)
     # sqlite3 sums the changes: rows the WHERE clause left alone (a newer stored version) do not count.
     return max(cursor.rowcount, 0)
 
@@ -245,7 +245,7 @@ def delete_rows(connection: Connection, where: str, parameters: Sequence[Any] = 
     if not macs:
         return 0
     deleted = raw.execute(f"DELETE FROM {table} WHERE {where}", tuple(parameters)).rowcount
-    feed_anchor.change_content(connection, [], macs)
+    feed_state.change_content(connection, [], macs)
     return max(deleted, 0)
 
 

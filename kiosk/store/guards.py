@@ -111,7 +111,7 @@ def lockout_for(previous_lockouts: int) -> dt.timedelta:
 
 
 class AuthEvent(enum.StrEnum):
-    """What a PIN check did, as the audit chain names it (kiosk.store.db.KioskStore.authenticate)."""
+    """What a PIN check did, as the audit chain names it (store.guards.authenticate(): kiosk/store/parts/guards.py)."""
 
     LOGIN = "guard.login"
     WRONG_PIN = "guard.pin_wrong"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,24 +110,64 @@ def event_row(
     if payload.is_code and code_hash is None:
         code_hash = hasher.hash(payload.code)
     masked = mask_evidence(payload.code, code_hash.hex()) if payload.is_code and code_hash else ""
-    facts = {**decision.facts, **annotation.facts, "source": source}
+    return new_event_row(
+        identity,
+        event_uuid=event_uuid,
+        now=now,
+        kind="scan",
+        booking_ref=booking.booking_ref if booking else None,
+        code_hash=code_hash if payload.is_code else None,
+        code_masked=masked,
+        payload_kind=payload.kind.value,
+        verdict=decision.verdict.value,
+        reason=decision.reason.value,
+        persons=decision.persons,
+        service_date=booking.service_date.isoformat() if booking else None,
+        facts={**decision.facts, **annotation.facts, "source": source},
+        guard_id=annotation.guard_id,
+        note=annotation.note,
+    )
+
+
+def new_event_row(
+    identity: Identity,
+    *,
+    event_uuid: str,
+    now: dt.datetime,
+    kind: str,
+    booking_ref: str | None,
+    code_hash: bytes | None,
+    code_masked: str,
+    payload_kind: str,
+    verdict: str,
+    reason: str,
+    persons: int,
+    service_date: str | None,
+    facts: Mapping[str, str],
+    guard_id: int | None = None,
+    ref_event: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """A scan_events row (every column but the row id and audit_seq, which write_event sets), for a
+    scan (event_row) and for a guard's action on one: this kiosk and gate, the time as text, the
+    facts as sorted JSON."""
     return {
         "event_uuid": event_uuid,
         "occurred_at": to_text(now),
-        "kind": "scan",
+        "kind": kind,
         "kiosk_id": identity.kiosk_id,
         "gate": identity.gate,
-        "booking_ref": booking.booking_ref if booking else None,
-        "code_hash": code_hash if payload.is_code else None,
-        "code_masked": masked,
-        "payload_kind": payload.kind.value,
-        "verdict": decision.verdict.value,
-        "reason": decision.reason.value,
-        "persons": decision.persons,
-        "service_date": booking.service_date.isoformat() if booking else None,
-        "guard_id": annotation.guard_id,
-        "ref_event": None,
-        "note": annotation.note,
+        "booking_ref": booking_ref,
+        "code_hash": code_hash,
+        "code_masked": code_masked,
+        "payload_kind": payload_kind,
+        "verdict": verdict,
+        "reason": reason,
+        "persons": persons,
+        "service_date": service_date,
+        "guard_id": guard_id,
+        "ref_event": ref_event,
+        "note": note,
         "facts": json.dumps(facts, sort_keys=True),
     }
 

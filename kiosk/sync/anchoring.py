@@ -44,7 +44,7 @@ def checked_receipts(store: KioskStore) -> Checked:
     this database under an earlier enrolment (another kiosk id) still says what the chain held."""
     with store.reading() as connection:
         ring = state.keyring(connection)
-    kept, problems = store.stored_receipts()
+    kept, problems = store.audit.stored_receipts()
     good: list[receipts.Receipt] = []
     for receipt in kept:
         wire = _wire(receipt)
@@ -66,7 +66,7 @@ def start(store: KioskStore) -> int | None:
     right after it shows). None when there is no such receipt: the first upload then sends no entries
     and learns from the server's receipt where its copy ends (Walk.after)."""
     newest = _newest_checked(store)
-    if newest is None or store.audit_hashes([newest.seq]).get(newest.seq) != newest.hash:
+    if newest is None or store.audit.hashes([newest.seq]).get(newest.seq) != newest.hash:
         return None
     return newest.seq
 
@@ -75,7 +75,7 @@ def _newest_checked(store: KioskStore) -> receipts.Receipt | None:
     """The newest kept receipt whose signature verifies (checking stops there: one per sync)."""
     with store.reading() as connection:
         ring = state.keyring(connection)
-    for receipt in store.stored_receipts()[0]:
+    for receipt in store.audit.stored_receipts()[0]:
         wire = _wire(receipt)
         if wire is not None and verify_receipt(ring, wire):
             return receipt
@@ -86,7 +86,7 @@ def reportable_head(store: KioskStore) -> AuditHead:
     """The chain's head as the wire can carry it: an entry numbered beyond the wire's range (written by
     hand; `audit verify` names it) must not stop the events from going up, so the newest entry within
     range stands for the head then."""
-    head = store.audit_head()
+    head = store.audit.head()
     if head.seq <= audit.MAX_SEQ:
         return AuditHead(seq=head.seq, hash=head.hash)
     log.error("audit entry %d is beyond what can be sent (written by hand?); run kiosk audit verify", head.seq)
@@ -102,7 +102,7 @@ def reportable_head(store: KioskStore) -> AuditHead:
 
 def start_from_checkpoints(store: KioskStore, checkpoints: list[AuditHead]) -> int:
     """At the newest of the server's checkpoints that this chain agrees with (entry 1 when none)."""
-    mine = store.audit_hashes([point.seq for point in checkpoints if point.seq >= 1])
+    mine = store.audit.hashes([point.seq for point in checkpoints if point.seq >= 1])
     agreed = [point.seq for point in checkpoints if point.seq >= 1 and mine.get(point.seq) == point.hash]
     return max(agreed, default=1)
 
@@ -112,7 +112,7 @@ def entries(store: KioskStore, first: int, until: int, limit: int) -> list[WireA
     control character or an over-long text into it) goes as a stand-in whose fields fit, so the server
     finds it broken and records that; nothing after it is sent (the server would not take it)."""
     wired: list[WireAuditEntry] = []
-    for row in store.audit_entries(first, until, limit):
+    for row in store.audit.entries(first, until, limit):
         try:
             wired.append(WireAuditEntry.model_validate(row))
         except ValueError:
@@ -160,10 +160,10 @@ def accept(store: KioskStore, answer: AuditReceipt, now: dt.datetime) -> bool:
     if not verify_receipt(ring, answer):
         log.error("the server's audit receipt for entry %d does not verify: not kept", answer.seq)
         return False
-    if store.audit_hashes([answer.seq]).get(answer.seq) != answer.hash:
+    if store.audit.hashes([answer.seq]).get(answer.seq) != answer.hash:
         log.error("the server's audit receipt for entry %d does not match this chain: not kept", answer.seq)
         return False
-    store.keep_receipt(receipts.Receipt.of(answer.model_dump()), now)
+    store.audit.keep_receipt(receipts.Receipt.of(answer.model_dump()), now)
     return True
 
 

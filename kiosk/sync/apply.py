@@ -1,46 +1,38 @@
-"""Store-side sync: apply a verified page and move its cursor, the outbox, enrolment, and the wipe of
-a revoked kiosk. Each step ends in a transaction with an audit entry, so the chain shows every sync
-step; the audit head file is moved after each (through KioskStore, forward only).
+"""Store-side sync: check a verified page, apply it and move its cursor (or forget the cursor). Each
+step ends in a transaction with an audit entry, so the chain shows every sync step; the audit head
+file is moved after each (through KioskStore, forward only). The outbox is kiosk/sync/outbox.py,
+enrolment and the wipe of a revoked kiosk kiosk/sync/enrolment.py, the rows a page is made of
+kiosk/sync/feed_rows.py.
 
 Pages are applied to the booking feed's own file (KioskStore.feed_writing(), synchronous=NORMAL) in
 short transactions that step aside for the gate's scans, the page's cursor with the last of them (see
-apply_page()); the page's audit entry follows in the database file, which holds the chain. The
-outbox's acknowledgements and attempt counts use bulk_writing() (see outbox_done()). Everything
-audited here uses writing() (FULL), the refusal of an outbox row included (see "the outbox" below:
-a row refused for good is marked and kept, never deleted and never sent again).
+apply_page()); the page's audit entry follows in the database file, which holds the chain. Keys,
+office rules and a reset of the cursor use writing() (FULL).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import time
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, select
 
-from kiosk.domain.model import Booking, Category, Status
-from kiosk.domain.payload import mask_code
+from kiosk.domain.model import Status
 from kiosk.protocol.keys import Keyring
-from kiosk.protocol.schema import PageBody, Tombstone, WireBooking, WireEvent
+from kiosk.protocol.schema import PageBody, Tombstone
 from kiosk.protocol.wire import CursorValue, ProtocolError, keyring_of
-from kiosk.store import audit, feed_anchor, settings
+from kiosk.store import audit, feed_anchor, feed_state, settings
 from kiosk.store import bookings as booking_repo
-from kiosk.store.codes import CodeHasher
-from kiosk.store.db import SYNC_ENROLLED, KioskStore
-from kiosk.store.engine import driver
-from kiosk.store.schema import AuditRow, BookingRow, OutboxRow
+from kiosk.store.db import KioskStore
+from kiosk.store.schema import AuditRow
 from kiosk.store.times import to_text
 from kiosk.sync import state
+from kiosk.sync.feed_rows import drop_code_owners, page_rows
 from kiosk.sync.state import Enrolment
 
-log = logging.getLogger(__name__)
-
-_CHUNK = 900
 #: Booking rows per transaction when a page is applied (at most). Each holds the database's writer
 #: lock, which every scan needs, for a millisecond or two; its commit (frames written to the WAL, no
 #: flush) is the one part a scan that begins meanwhile may have to wait for. Incremental changes
@@ -48,8 +40,6 @@ _CHUNK = 900
 #: in order: its transactions can be larger for the same commit, and must be, for its 10 s.
 ROWS_PER_TRANSACTION = 100
 FIRST_SYNC_ROWS_PER_TRANSACTION = 200
-#: Rows hashed and sealed between two yields to the gate's scans (about half a millisecond of work).
-_ROWS_PER_STEP = 50
 #: Rows written between two looks for a scan waiting (a tenth of a millisecond or so).
 _ROWS_PER_WRITE_STEP = 10
 #: How often one transaction of a page is rolled back for a scan before it commits regardless (the
@@ -60,10 +50,6 @@ _MAX_STEP_ASIDE = 2
 
 class _ScanWaitingError(Exception):
     """A scan began during a feed transaction: roll it back (at once, nothing to flush), write it again."""
-
-
-#: Outbox fields that WireEvent names; any other key goes into `extra`.
-_WIRE_FIELDS = frozenset(WireEvent.model_fields) - {"extra"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +108,7 @@ def apply_page(
 
     The gate goes first (see KioskStore.feed_writing(), yield_to_scans(), checkpoint()):
     * everything costly (hashing, sealing) is done before any write lock is taken, in steps of
-      _ROWS_PER_STEP rows with a yield to the scans between them;
+      _ROWS_PER_STEP rows (kiosk/sync/feed_rows.py) with a yield to the scans between them;
     * new server keys or office rules, if the page brings any, are stored first (database file,
       audited; both were checked and the page is signed, so storing them early is safe);
     * the rows go into the feed's file (its own writer lock, which no scan takes;
@@ -152,7 +138,7 @@ def apply_page(
     is still the one the page answers: a second sync of the same database (another process) that got
     further makes this one stop, before it can write an older page's rows over newer ones."""
     settle_page_audit(store)  # a page applied before a crash may still owe its entry
-    rows = _page_rows(store, page, now)
+    rows = page_rows(store, page, now)
     removed = [t for t in page.tombstones if t.status == "removed" or not t.code]
     _store_keys_and_rules(store, page, keyring_of(page.keys), now)
     owed = _owed_entry(store, page, now)
@@ -170,11 +156,11 @@ def apply_page(
             with store.feed_writing() as connection:
                 if state.cursor(connection) != requested:
                     raise ProtocolError("the cursor moved while this page was fetched (another sync ran); page dropped")
-                content_before = feed_anchor.file_content(connection)
+                content_before = feed_state.file_content(connection)
                 end = min(done + size, len(rows))
                 while done < end:  # small steps; a scan that begins meanwhile ends the transaction early
                     step = rows[done : min(done + _ROWS_PER_WRITE_STEP, end)]
-                    _drop_code_owners(connection, {row["code_hash"]: row["booking_ref"] for row in step})
+                    drop_code_owners(connection, {row["code_hash"]: row["booking_ref"] for row in step})
                     booking_repo.upsert_rows(connection, step)
                     done += len(step)
                     if store.scan_waiting():
@@ -187,7 +173,7 @@ def apply_page(
                     if stepped_aside < _MAX_STEP_ASIDE and store.scan_waiting():
                         finished = False
                         raise _ScanWaitingError
-                content_after = feed_anchor.file_content(connection)
+                content_after = feed_state.file_content(connection)
         except _ScanWaitingError:
             done = began
             stepped_aside += 1
@@ -201,41 +187,24 @@ def apply_page(
     return Applied(len(page.bookings), len(page.tombstones), page.cursor, not page.has_more, lock_ms)
 
 
-def _begin_page(store: KioskStore, requested: str | None, cursor: str, now: dt.datetime) -> feed_anchor.Content | None:
+def _begin_page(store: KioskStore, requested: str | None, cursor: str, now: dt.datetime) -> feed_state.Content | None:
     """The page's intent, before its first row (database file, flushed: store/feed_anchor.py); returns
     the anchor's content, from which the page's transactions are followed (_seen())."""
     with store.writing() as connection:
         feed_anchor.begin_page(connection, requested, cursor, now)
-        made = feed_anchor.Content.parse(feed_anchor.read_anchor(connection).content)
-    store.write_anchor()
+        made = feed_state.Content.parse(feed_anchor.read_anchor(connection).content)
+    store.audit.write_anchor()
     return made
 
 
 def _seen(
-    made: feed_anchor.Content | None, before: feed_anchor.Content | None, after: feed_anchor.Content | None
-) -> feed_anchor.Content | None:
+    made: feed_state.Content | None, before: feed_state.Content | None, after: feed_state.Content | None
+) -> feed_state.Content | None:
     """What a page's committed transactions made of the anchor's content, seen here: the anchor moves
     to it, not to what the file says (feed_anchor.settle_page()). None: not followed."""
     if made is None or before is None or after is None:
         return None
     return made.shifted(before, after)
-
-
-def _page_rows(store: KioskStore, page: PageBody, now: dt.datetime) -> list[dict[str, Any]]:
-    """The stored rows of a page's bookings and tombstones (a "removed" one has none), in the page's
-    order, made in steps with a yield to the gate's scans between them."""
-    work: list[WireBooking | Tombstone] = [*page.bookings]
-    work += [t for t in page.tombstones if t.status != "removed" and t.code]
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(work), _ROWS_PER_STEP):
-        if start:
-            store.yield_to_scans()
-        for item in work[start : start + _ROWS_PER_STEP]:
-            if isinstance(item, WireBooking):
-                rows.append(feed_row(store.hasher, item, now))
-            else:
-                rows.append(booking_repo.to_row(store.hasher, _tombstone_booking(item, now)))
-    return rows
 
 
 def _finish_page(
@@ -267,11 +236,11 @@ def _owed_entry(store: KioskStore, page: PageBody, now: dt.datetime) -> dict[str
     digest = audit.canonical_digest(
         {"since": page.since, "cursor": page.cursor, "bookings": len(page.bookings), "tombstones": len(page.tombstones)}
     )
-    return {"at": to_text(now), "subject": f"feed:{page.cursor}", "digest": digest, "after": store.audit_head().seq}
+    return {"at": to_text(now), "subject": f"feed:{page.cursor}", "digest": digest, "after": store.audit.head().seq}
 
 
 def settle_page_audit(
-    store: KioskStore, *, flush: bool = True, content: feed_anchor.Content | None = None, complete: bool = False
+    store: KioskStore, *, flush: bool = True, content: feed_state.Content | None = None, complete: bool = False
 ) -> audit.Head | None:
     """Write the audit entry the last page applied noted with its cursor, unless the chain already
     has it. Returns the entry's head when it was written now. The entry's transaction also moves the
@@ -304,7 +273,7 @@ def settle_page_audit(
         if not _entry_written(connection, owed):
             head = feed_anchor.settle_page(connection, owed, content=content, complete=complete)
     if head is not None and flush:  # committed with synchronous=FULL: the head file may name it
-        store.write_anchor(head)
+        store.audit.write_anchor(head)
     return head
 
 
@@ -329,7 +298,7 @@ def _store_keys_and_rules(store: KioskStore, page: PageBody, ring: Keyring, now:
     with store.writing() as connection:
         state.put_keyring(connection, ring)
         _maybe_new_rules(connection, page, now)
-    store.write_anchor()
+    store.audit.write_anchor()
 
 
 def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:
@@ -338,290 +307,7 @@ def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:
         digest = audit.canonical_digest({"reason": reason})
         feed_anchor.forget_position(connection, "reset", now, "sync.reset", "feed", digest)
         state.put_state(connection, cursor=None)
-    store.write_anchor()
-
-
-def save_enrolment(
-    store: KioskStore,
-    enrolled: Enrolment,
-    device_token: str,
-    ring: Keyring,
-    rules: dict[str, Any],
-    gate: str,
-    now: dt.datetime,
-) -> None:
-    """Remember the server, the token and the pinned keys; set the kiosk's identity and office rules."""
-    identity = settings.Identity(kiosk_id=enrolled.kiosk_id, gate=gate, office_code=enrolled.office_code)
-    office_rules = settings.rules_from_json({**rules, "office_code": enrolled.office_code})
-    with store.writing(feed=True) as connection:
-        settings.put(connection, SYNC_ENROLLED, enrolled.to_json())
-        settings.put(connection, state.TOKEN_KEY, device_token)
-        state.put_keyring(connection, ring)
-        digest = audit.canonical_digest({**enrolled.to_json(), "keys": ring.key_ids})
-        feed_anchor.forget_position(connection, "enrol", now, "sync.enrol", enrolled.kiosk_id, digest)
-        state.put_state(connection, cursor=None, data_as_of=None, last_error=None)
-    store.configure(identity, office_rules, now)
-
-
-def wipe(store: KioskStore, now: dt.datetime, revoked_at: str) -> int:
-    """A revoked kiosk: delete every booking (names, NIK digits, code hashes) and the device token. Events
-    and the outbox stay (they hold no names or NIK digits and are the office's evidence); the kiosk keeps
-    `sync.enrolled` so that unknown codes are REFERred, not denied, until it is enrolled again.
-
-    The bookings go first, in the feed's file, then the token and the audit entry in the database
-    file: cut off between the two, the kiosk still has its token, asks the server again, is told
-    again that it is revoked and finishes the wipe."""
-    settle_page_audit(store)
-    with store.feed_writing(durable=True) as connection:
-        removed = connection.execute(delete(BookingRow)).rowcount or 0
-        feed_anchor.set_file_content(connection, feed_anchor.Content())
-        state.put_state(connection, cursor=None, data_as_of=None, last_error="kiosk revoked by the server")
-    with store.writing() as connection:
-        enrolled = state.enrolment(connection)
-        state.forget_token(connection)
-        if enrolled is not None:
-            settings.put(connection, SYNC_ENROLLED, {**enrolled.to_json(), "revoked_at": revoked_at})
-        digest = audit.canonical_digest({"revoked_at": revoked_at, "bookings_deleted": removed})
-        subject = enrolled.kiosk_id if enrolled else "-"
-        feed_anchor.forget_position(connection, "wipe", now, "sync.revoked", subject, digest)
-    store.write_anchor()
-    raw = store.engine.raw_connection()  # outside any transaction: rewrite the files without the rows
-    try:
-        cursor = raw.cursor()
-        cursor.execute("VACUUM")
-        cursor.execute("VACUUM feed")
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        cursor.close()
-    finally:
-        raw.close()
-    log.warning("kiosk revoked by the server: %d booking(s) wiped", removed)
-    return removed
-
-
-# --- the outbox -----------------------------------------------------------------------------------
-#
-# An outbox row leaves the outbox only when the server has its event (`stored`, `duplicate`). A row is
-# *refused* (marked with refused_at and refused_reason, kept, never sent again, not counted as
-# pending) when its failure is final:
-# * the server answered `conflict`: it holds another body under this event's uuid and keeps it;
-# * its stored body can never be sent: it is not a JSON object, or it fails the wire model's
-#   validation (kiosk.protocol.schema.WireEvent; e.g. a masked code longer than the wire allows).
-#   The body is the kiosk's own record and nothing changes it by itself, so sending it again can
-#   never succeed; retrying it at every sync would only log the same error for ever. (A later kiosk
-#   version that can send such a row must say so in a migration that clears its mark, as 0004 made
-#   the too long masked codes of older events sendable.)
-# Each refusal is one audit entry `sync.refused` (subject: the event's uuid), in the transaction that
-# marks the row. Anything else (a timeout, a dropped connection, 5xx, 429, a garbled answer) is not a
-# refusal: the rows stay pending, with their attempt count and error, for the next attempt.
-# `kiosk sync status` lists the refused rows; the guard's status panel counts them.
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    event_uuid: str
-    event: WireEvent | None  # None: the stored body cannot be sent (see `problem`)
-    problem: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RefusedUpload:
-    """An outbox row kept for the IT person: its event, when it was recorded, when and why it was refused."""
-
-    event_uuid: str
-    recorded_at: str
-    refused_at: str
-    reason: str
-
-
-#: The longest reason kept with a refused row.
-_MAX_REASON = 500
-
-
-def outbox_batch(store: KioskStore, limit: int) -> list[Outgoing]:
-    """The oldest pending outbox rows (never refused ones), as wire events. Rows that fail validation
-    are returned with their problem: the caller marks them refused (outbox_refused())."""
-    with store.reading() as connection:
-        rows = connection.execute(
-            select(OutboxRow.event_uuid, OutboxRow.body)
-            .where(OutboxRow.refused_at.is_(None))
-            .order_by(OutboxRow.id)
-            .limit(limit)
-        ).all()
-    return [_outgoing(row.event_uuid, row.body) for row in rows]
-
-
-def outbox_done(
-    store: KioskStore, delivered: Sequence[str], refused: Sequence[tuple[str, str]], now: dt.datetime
-) -> int:
-    """Delete delivered rows; mark the ones the server refused (a final answer), each with an audit
-    entry, in the same transaction. Returns how many were marked refused now.
-
-    Deliveries alone are written with bulk_writing() (no flush under the lock that every scan needs):
-    a power cut that takes the deletion back only means uploading those events again, which the
-    server answers with `duplicate` (section 4 of docs/sync-protocol.md). A refusal is audited, so
-    that transaction is flushed before the audit head file names it (writing())."""
-    if not delivered and not refused:
-        return 0
-    with store.writing() if refused else store.bulk_writing() as connection:
-        for chunk in _chunks(list(delivered)):
-            connection.execute(delete(OutboxRow).where(OutboxRow.event_uuid.in_(chunk)))
-        reasons = [
-            (uuid, f"refused by the server (conflict){': ' if detail else ''}{detail}") for uuid, detail in refused
-        ]
-        marked = _mark_refused(connection, reasons, now)
-    if refused:
-        store.write_anchor()
-    return marked
-
-
-def outbox_refused(store: KioskStore, refused: Sequence[tuple[str, str]], now: dt.datetime) -> int:
-    """Mark rows refused for good (`refused`: uuid and reason), each with an audit entry `sync.refused`
-    in the same transaction (flushed; the audit head file then names it). Rows already marked, or
-    gone, are left alone. Returns how many were marked now."""
-    if not refused:
-        return 0
-    with store.writing() as connection:
-        marked = _mark_refused(connection, refused, now)
-    store.write_anchor()
-    return marked
-
-
-def _mark_refused(connection: Connection, refused: Sequence[tuple[str, str]], now: dt.datetime) -> int:
-    marked = 0
-    for uuid, given in refused:
-        reason = " ".join(given.split())[:_MAX_REASON]
-        result = connection.execute(
-            update(OutboxRow)
-            .where(OutboxRow.event_uuid == uuid, OutboxRow.refused_at.is_(None))
-            .values(refused_at=to_text(now), refused_reason=reason)
-        )
-        if not result.rowcount:
-            continue
-        marked += 1
-        log.error("outbox event %s refused for good, kept for the IT person: %s", uuid, reason)
-        audit.append(connection, to_text(now), "sync.refused", uuid, audit.canonical_digest({"detail": reason}))
-    return marked
-
-
-def refused_uploads(store: KioskStore, limit: int) -> tuple[list[RefusedUpload], int]:
-    """The refused outbox rows, newest refusal first, at most `limit`; and how many there are in all."""
-    with store.reading() as connection:
-        refused = OutboxRow.refused_at.is_not(None)
-        total = int(connection.execute(select(func.count()).select_from(OutboxRow).where(refused)).scalar_one())
-        rows = connection.execute(
-            select(OutboxRow.event_uuid, OutboxRow.created_at, OutboxRow.refused_at, OutboxRow.refused_reason)
-            .where(refused)
-            .order_by(OutboxRow.refused_at.desc(), OutboxRow.id.desc())
-            .limit(max(limit, 0))
-        ).all()
-    listed = [RefusedUpload(row[0], row[1], row[2] or "", row[3] or "") for row in rows]
-    return listed, total
-
-
-def outbox_failed(store: KioskStore, uuids: Iterable[str], error: str) -> None:
-    """Count a failed attempt on each row (notes for the guard console and the log: bulk_writing())."""
-    uuids = list(uuids)
-    if not uuids:
-        return
-    with store.bulk_writing() as connection:
-        for chunk in _chunks(uuids):
-            connection.execute(
-                update(OutboxRow)
-                .where(OutboxRow.event_uuid.in_(chunk))
-                .values(attempts=OutboxRow.attempts + 1, last_error=error[:500])
-            )
-
-
-def _outgoing(uuid: str, body: str) -> Outgoing:
-    try:
-        data = json.loads(body)
-        if not isinstance(data, dict):
-            raise ValueError("outbox body is not an object")
-        known = {k: v for k, v in data.items() if k in _WIRE_FIELDS}
-        facts = known.get("facts")
-        if isinstance(facts, str):
-            facts = json.loads(facts) if facts else {}
-        if isinstance(facts, dict):
-            known["facts"] = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in facts.items()}
-        extra = {k: v for k, v in data.items() if k not in _WIRE_FIELDS}
-        return Outgoing(uuid, WireEvent.model_validate({**known, "extra": extra}))
-    except ValidationError as exc:
-        return Outgoing(uuid, None, f"cannot be sent: {_validation_problem(exc)}")
-    except ValueError as exc:
-        return Outgoing(uuid, None, f"cannot be sent: {str(exc)[:300]}")
-
-
-def _validation_problem(exc: ValidationError) -> str:
-    """What fails, field by field, without the values (a note may hold what a guard typed)."""
-    parts = []
-    for error in exc.errors(include_url=False, include_input=False)[:5]:
-        where = ".".join(str(part) for part in error.get("loc", ())) or "body"
-        parts.append(f"{where}: {error.get('msg', '')}")
-    more = len(exc.errors()) - len(parts)
-    return "; ".join(parts)[:300] + (f" (and {more} more)" if more > 0 else "")
-
-
-# --- helpers --------------------------------------------------------------------------------------
-
-
-def feed_row(hasher: CodeHasher, wire: WireBooking, now: dt.datetime) -> dict[str, Any]:
-    """The stored row of a live feed booking (bookings.sealed_row, straight from the wire's strings:
-    a test holds it equal to what bookings.to_row() makes of the same booking)."""
-    return booking_repo.sealed_row(
-        hasher,
-        wire.code,
-        booking_ref=wire.booking_ref,
-        office_code=wire.office_code,
-        service_date=wire.service_date.isoformat(),
-        slot_start=wire.slot_start,
-        slot_end=wire.slot_end,
-        status=wire.status.value,
-        party_size=wire.party_size,
-        category=wire.category.value,
-        display_name=wire.display_name,
-        nik_last4=wire.nik_last4,
-        code_masked=None,
-        version=wire.version,
-        updated_at=to_text(wire.updated_at or now),
-    )
-
-
-def _tombstone_booking(tomb: Tombstone, now: dt.datetime) -> booking_repo.IncomingBooking:
-    """A cancelled or rescheduled booking as the kiosk keeps it: the code's hash and the slot, nothing personal."""
-    assert tomb.code is not None
-    if tomb.office_code is None or tomb.service_date is None or tomb.slot_start is None or tomb.slot_end is None:
-        raise ProtocolError(f"tombstone for {tomb.booking_ref} lacks its office, date or slot")
-    booking = Booking(
-        booking_ref=tomb.booking_ref,
-        office_code=tomb.office_code,
-        service_date=tomb.service_date,
-        slot_start=dt.time.fromisoformat(tomb.slot_start),
-        slot_end=dt.time.fromisoformat(tomb.slot_end),
-        status=Status(tomb.status),
-        party_size=1,
-        category=Category.REGULAR,
-        code_masked=mask_code(tomb.code),
-        version=tomb.version,
-    )
-    return booking_repo.IncomingBooking(tomb.code, booking, to_text(now))
-
-
-def _drop_code_owners(connection: Any, owners: dict[bytes, str]) -> None:
-    """The feed is the authority on which booking a code belongs to: a local row holding one of the
-    incoming codes under another booking ref (an old booking, a signed code learned offline) goes."""
-    raw = driver(connection)
-    items = list(owners)
-    for start in range(0, len(items), _CHUNK):
-        chunk = items[start : start + _CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        rows = raw.execute(
-            f"SELECT code_hash, booking_ref, row_mac FROM {BookingRow.__tablename__} WHERE code_hash IN ({marks})",
-            chunk,
-        ).fetchall()
-        stale = [(code_hash, mac) for code_hash, ref, mac in rows if owners[code_hash] != ref]
-        if stale:
-            raw.executemany(f"DELETE FROM {BookingRow.__tablename__} WHERE code_hash = ?", [(h,) for h, _ in stale])
-            feed_anchor.change_content(connection, [], [mac for _, mac in stale])
+    store.audit.write_anchor()
 
 
 def _page_rules(page: PageBody) -> Any:
@@ -636,8 +322,3 @@ def _maybe_new_rules(connection: Any, page: PageBody, now: dt.datetime) -> None:
         identity = settings.identity_from_json(settings.get(connection, settings.IDENTITY_KEY))
         digest = audit.canonical_digest({"identity": settings.identity_to_json(identity), "rules": rules})
         audit.append(connection, to_text(now), "settings", "office", digest)
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]

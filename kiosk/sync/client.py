@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
-from collections.abc import Callable
+import re
+import shutil
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +22,8 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+import kiosk
+from kiosk.domain.clock import WallClock, utc_now
 from kiosk.protocol.keys import Keyring
 from kiosk.protocol.schema import (
     MAX_AUDIT_ENTRIES_PER_BATCH,
@@ -26,6 +31,7 @@ from kiosk.protocol.schema import (
     EnrolResponse,
     EventBatch,
     EventBatchResult,
+    KioskHealth,
     RevokedBody,
     WireEvent,
 )
@@ -40,7 +46,7 @@ from kiosk.protocol.wire import (
 )
 from kiosk.store.db import KioskStore
 from kiosk.store.times import to_text
-from kiosk.sync import anchoring, apply, state, vouched
+from kiosk.sync import anchoring, apply, enrolment, outbox, state, vouched
 from kiosk.sync.state import Enrolment
 
 log = logging.getLogger(__name__)
@@ -57,12 +63,9 @@ FIRST_SYNC_PAGE_LIMIT = 2000
 STEADY_PAGE_LIMIT = 250
 #: Audit entries per upload (the protocol allows MAX_AUDIT_ENTRIES_PER_BATCH).
 AUDIT_BATCH = MAX_AUDIT_ENTRIES_PER_BATCH
-
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+#: After a server refused the kiosk's health (a server older than it), uploads go without it for this
+#: long, then try it again (the server may have been updated meanwhile).
+HEALTH_REFUSED_PAUSE_S = 3600.0
 
 
 class SyncError(Exception):
@@ -121,7 +124,7 @@ def enrol(
     label: str = "",
     *,
     transport: httpx.BaseTransport | None = None,
-    clock: Clock = utc_now,
+    clock: WallClock = utc_now,
     timeout_s: float = 10.0,
 ) -> Enrolment:
     """Enrol this kiosk with a one-time token; pins the server's keys it receives (over TLS)."""
@@ -147,7 +150,7 @@ def enrol(
         raise ResponseRefusedError("the server sent no keys to pin")
     now = clock()
     enrolled = Enrolment(server_url, answer.kiosk_id, answer.office.office_code, to_text(now))
-    apply.save_enrolment(store, enrolled, answer.device_token, ring, answer.office.rules, gate, now)
+    enrolment.save_enrolment(store, enrolled, answer.device_token, ring, answer.office.rules, gate, now)
     return enrolled
 
 
@@ -159,7 +162,7 @@ class SyncClient:
         store: KioskStore,
         *,
         transport: httpx.BaseTransport | None = None,
-        clock: Clock = utc_now,
+        clock: WallClock = utc_now,
         timeout_s: float = 10.0,
         page_limit: int = FIRST_SYNC_PAGE_LIMIT,
         steady_page_limit: int = STEADY_PAGE_LIMIT,
@@ -178,6 +181,8 @@ class SyncClient:
         self._upload_batch = upload_batch
         self._http: httpx.Client | None = None
         self._base_url = ""
+        self._health_refused_at: float | None = None
+        self._kiosk_health: Mapping[str, Any] | None = None
 
     def close(self) -> None:
         if self._http is not None:
@@ -195,9 +200,14 @@ class SyncClient:
 
     # --- one sync -----------------------------------------------------------------------------------
 
-    def sync_once(self) -> SyncResult:
-        """Upload the outbox, then download the feed to its end. Raises SyncError on any failure."""
+    def sync_once(self, health: Mapping[str, Any] | None = None) -> SyncResult:
+        """Upload the outbox, then download the feed to its end. Raises SyncError on any failure.
+
+        `health`: what the kiosk's process knows of its own health (its camera, decoder, relay, faults,
+        uptime; kiosk/workers/health.py); every upload carries it with what the store knows (data age,
+        clock offset, free disk, unanchored audit entries, outbox), as `EventBatch.health`."""
         started = self._clock()
+        self._kiosk_health = health
         with self.store.reading() as connection:
             enrolled = state.enrolment(connection)
             token = state.token(connection)
@@ -216,14 +226,16 @@ class SyncClient:
                     uploaded, refused = uploaded + more, refused + more_refused
                     unsendable, alert = unsendable + more_unsendable, alert or more_alert
                 if alert:
-                    self.store.note_server_alert(alert, self._clock())
+                    self.store.audit.note_server_alert(alert, self._clock())
             except _RevocationError as notice:
                 self._revoked(notice.response, ring, enrolled)  # raises
                 raise
         except SyncError as exc:
-            self.store.set_sync_state(last_attempt_at=to_text(started), last_error=str(exc)[:300], durable=False)
+            self.store.settings.set_sync_state(
+                last_attempt_at=to_text(started), last_error=str(exc)[:300], durable=False
+            )
             raise
-        self.store.set_sync_state(last_attempt_at=to_text(started), last_error=None, durable=False)
+        self.store.settings.set_sync_state(last_attempt_at=to_text(started), last_error=None, durable=False)
         return SyncResult(uploaded, refused, unsendable, pages, bookings, tombstones, True, offset, alert, max_lock_ms)
 
     # --- upload -------------------------------------------------------------------------------------
@@ -237,7 +249,7 @@ class SyncClient:
         alert = ""
         walk = anchoring.Walk.begin(self.store)
         head = anchoring.reportable_head(self.store)
-        rounds = self.store.outbox_size() // self._upload_batch + head.seq // AUDIT_BATCH + 6
+        rounds = self.store.decisions.outbox_size() // self._upload_batch + head.seq // AUDIT_BATCH + 6
         for _ in range(rounds):
             events, marked = self._next_batch()
             refused += marked
@@ -249,9 +261,10 @@ class SyncClient:
             body = EventBatch(
                 events=events,
                 audit_head=head,
-                outbox_pending=max(self.store.outbox_size() - len(events), 0),
+                outbox_pending=max(self.store.decisions.outbox_size() - len(events), 0),
                 cursor=cursor,
                 audit_entries=entries,
+                health=self._health(head.seq),
             )
             answer = self._send_batch(http, ring, enrolled, body)
             sent = {e.event_uuid for e in events}
@@ -264,7 +277,7 @@ class SyncClient:
             answered = set(delivered) | {uuid for uuid, _ in refusals}
             if answered != sent:
                 raise ResponseRefusedError("the server did not answer for every event sent")
-            refused += apply.outbox_done(self.store, delivered, refusals, self._clock())
+            refused += outbox.outbox_done(self.store, delivered, refusals, self._clock())
             uploaded += len(delivered)
             self._progress()
             if answer.audit == "alert":
@@ -278,14 +291,47 @@ class SyncClient:
     def _send_batch(self, http: httpx.Client, ring: Keyring, enrolled: Enrolment, body: EventBatch) -> EventBatchResult:
         uuids = [e.event_uuid for e in body.events]
         try:
-            response = self._send(http, "POST", f"{API_PREFIX}/events", ring, enrolled, content=body.model_dump_json())
+            try:
+                response = self._send(http, "POST", f"{API_PREFIX}/events", ring, enrolled, content=_upload_text(body))
+            except _InvalidRequestError as exc:
+                if body.health is None or "health" not in str(exc):
+                    raise
+                # a server older than the health (or a field of it) refuses the whole upload for it
+                log.warning("the server does not take this kiosk's health (%s); uploading without it", exc)
+                self._health_refused_at = time.monotonic()
+                without = _upload_text(body.model_copy(update={"health": None}))
+                response = self._send(http, "POST", f"{API_PREFIX}/events", ring, enrolled, content=without)
             return EventBatchResult.model_validate_json(response.content)
         except ValidationError as exc:
-            apply.outbox_failed(self.store, uuids, "bad answer from the server")
+            outbox.outbox_failed(self.store, uuids, "bad answer from the server")
             raise ResponseRefusedError(f"upload answer does not match the protocol: {str(exc)[:200]}") from exc
         except SyncError as exc:
-            apply.outbox_failed(self.store, uuids, str(exc))
+            outbox.outbox_failed(self.store, uuids, str(exc))
             raise
+
+    def _health(self, head_seq: int) -> KioskHealth | None:
+        """The kiosk's health for an upload: what its process said, with what the store knows now. None
+        while the server refuses it (HEALTH_REFUSED_PAUSE_S)."""
+        refused_at = self._health_refused_at
+        if refused_at is not None and time.monotonic() - refused_at < HEALTH_REFUSED_PAUSE_S:
+            return None
+        status = state.status(self.store)
+        age = status.data_age(self._clock())
+        known: dict[str, Any] = {
+            "version": kiosk.__version__,
+            "data_age_s": None if age is None else _clamp(int(age.total_seconds()), 2**31 - 1),
+            "clock_offset_s": None if status.server_offset_s is None else _clamp(status.server_offset_s, 1e9),
+            "free_disk_bytes": _free_disk(self.store.path.parent),
+            "unanchored_audit": max(head_seq - (anchoring.start(self.store) or 0), 0),
+            "outbox_pending": min(status.outbox_pending, 2**31 - 1),
+            "outbox_refused": min(status.outbox_refused, 2**31 - 1),
+        }
+        told = _from_kiosk(self._kiosk_health or {})
+        try:
+            return KioskHealth.model_validate({**told, **known, "version": told.get("version") or known["version"]})
+        except ValidationError as exc:  # the kiosk's own part is off: send what the store knows
+            log.warning("the kiosk's health does not fit the protocol (%s); sending the store's part", exc)
+            return KioskHealth.model_validate(known)
 
     def _next_batch(self) -> tuple[list[WireEvent], int]:
         """The oldest pending events, up to a batch. A row that can never be sent (its stored body fails
@@ -295,14 +341,14 @@ class SyncClient:
         marked = 0
         seen: set[str] = set()
         while True:
-            batch = apply.outbox_batch(self.store, self._upload_batch)
+            batch = outbox.outbox_batch(self.store, self._upload_batch)
             bad = [(item.event_uuid, item.problem) for item in batch if item.event is None]
             bad += vouched.unvouched(self.store, [item.event_uuid for item in batch if item.event is not None])
             new = [(uuid, problem) for uuid, problem in bad if uuid not in seen]
             if not new:  # (`seen`: a row whose marking did not take is not tried twice in one sync)
                 return [item.event for item in batch if item.event is not None], marked
             seen.update(uuid for uuid, _ in new)
-            marked += apply.outbox_refused(self.store, new, self._clock())
+            marked += outbox.outbox_refused(self.store, new, self._clock())
 
     # --- download -----------------------------------------------------------------------------------
 
@@ -415,6 +461,8 @@ class SyncClient:
             raise UnauthorisedError(f"the server does not accept this kiosk's token: {_detail(response)}")
         if status == 410:
             raise _CursorResetError(_detail(response))
+        if status == 422:
+            raise _InvalidRequestError(f"server answered 422: {_detail(response)}")
         if status == 429 or status >= 500:
             raise TransientError(f"server answered {status}", _retry_after(response))
         raise SyncError(f"server answered {status}: {_detail(response)}")
@@ -427,12 +475,16 @@ class SyncClient:
         notice = verify_notice(ring, body.key_id, body.notice, body.signature)
         if notice is None or notice.get("kiosk_id") != enrolled.kiosk_id:
             raise ResponseRefusedError("a revocation notice that does not verify was ignored")
-        apply.wipe(self.store, self._clock(), notice.get("revoked_at", ""))
+        enrolment.wipe(self.store, self._clock(), notice.get("revoked_at", ""))
         raise KioskRevokedError("the server revoked this kiosk; its personal data was wiped")
 
 
 class _CursorResetError(SyncError):
     pass
+
+
+class _InvalidRequestError(SyncError):
+    """A 422: the server refused the request's body (a bug, or a server older than a field of it)."""
 
 
 class _RevocationError(SyncError):
@@ -452,6 +504,54 @@ class _Fetched:
 
 def _nothing() -> None:
     pass
+
+
+def _upload_text(body: EventBatch) -> str:
+    """The upload's JSON; without a health, no `health` key at all: a server older than the field
+    refuses even `"health": null`."""
+    return body.model_dump_json(exclude={"health"} if body.health is None else None)
+
+
+#: What the kiosk's process may tell about its health (kiosk/workers/health.py), with each text's limit.
+_KIOSK_TEXTS = {"camera": 120, "decoder": 40, "relay": 120, "relay_fault": 120, "version": 40}
+_KIOSK_FLAGS = ("camera_ok", "decoder_process")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]+")
+
+
+def _from_kiosk(told: Mapping[str, Any]) -> dict[str, Any]:
+    """The kiosk process's part of the health, cut to the protocol's bounds (a fault text may be long,
+    or hold a line break); anything else it said is left out."""
+    fields: dict[str, Any] = {}
+    for name, limit in _KIOSK_TEXTS.items():
+        value = told.get(name)
+        if isinstance(value, str):
+            fields[name] = _UNPRINTABLE.sub(" ", value).strip()[:limit]
+    for name in _KIOSK_FLAGS:
+        value = told.get(name)
+        if isinstance(value, bool):
+            fields[name] = value
+    uptime = told.get("uptime_s")
+    if isinstance(uptime, int | float) and not isinstance(uptime, bool) and uptime >= 0:
+        fields["uptime_s"] = min(int(uptime), 2**31 - 1)
+    relay_state = told.get("relay_state")
+    if isinstance(relay_state, str) and re.fullmatch(r"[a-z_]{1,16}", relay_state):
+        fields["relay_state"] = relay_state
+    faults = told.get("faults")
+    if isinstance(faults, list | tuple | set | frozenset):
+        named = sorted({str(f) for f in faults if re.fullmatch(r"[a-z_]{1,16}", str(f))})
+        fields["faults"] = named[:8]
+    return fields
+
+
+def _free_disk(folder: Any) -> int | None:
+    try:
+        return int(shutil.disk_usage(folder).free)
+    except OSError:
+        return None
+
+
+def _clamp(value: Any, limit: Any) -> Any:
+    return max(-limit, min(limit, value))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

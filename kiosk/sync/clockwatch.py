@@ -47,12 +47,12 @@ class ClockWatch:
             behind = (latest - wall).total_seconds() if latest is not None else 0.0
             if behind > self.tolerance_s:
                 log.warning("the clock reads %.0f s before the last sync: it was set back", behind)
-                self.store.set_sync_state(server_offset_s=max(behind, status.server_offset_s or 0.0))
+                self.store.settings.set_sync_state(server_offset_s=max(behind, status.server_offset_s or 0.0))
                 return -behind
             return 0.0
         jump = (wall - last[0]).total_seconds() - (mono - last[1])
         if abs(jump) <= self.tolerance_s:
             return 0.0
         log.warning("the wall clock jumped by %+.0f s", jump)
-        self.store.set_sync_state(server_offset_s=(status.server_offset_s or 0.0) - jump)
+        self.store.settings.set_sync_state(server_offset_s=(status.server_offset_s or 0.0) - jump)
         return jump

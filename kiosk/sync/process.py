@@ -3,19 +3,20 @@
 In the kiosk's process the sync competes with every scan for the GIL (parsing a page of 500 bookings
 holds it some 2.5 ms; the cyclic garbage collector stops every thread for its full collections) and
 for the CPU. In a child process started with multiprocessing's "spawn", at a lower priority
-(os.nice(NICE)) and kept to one CPU (kiosk/store/cpus.py: the deciding thread keeps to the others),
+(os.nice(NICE)) and kept to one CPU (kiosk/runtime/cpus.py: the deciding thread keeps to the others),
 it has its own interpreter and runs when the gate does not need the CPU. What stays
 shared is the database file; its writer queue and "scan running" signal work across processes
 (kiosk/store/locks.py), so scans still go first.
 
     runner = SyncProcess(db_path, client_options={"timeout_s": 10})
-    result = runner.sync_once()      # SyncResult, or raises as SyncClient.sync_once() would
+    result = runner.sync_once(health)  # SyncResult, or raises as SyncClient.sync_once() would
     runner.status(); runner.check_clock(); runner.close()
 
 The child opens its own KioskStore on the same file and a SyncClient with the same options, looks at
 the clock once (ClockWatch: a clock set back while the kiosk was off), freezes what start-up allocated
 out of the garbage collector's way (gc.freeze()), and serves one command at a time over a Pipe. It is
-started at the first call, and again at the first call after it died.
+started at the first call, and again at the first call after it died. A command may carry arguments
+(sync_once: the kiosk process's part of its health, a dict of plain values).
 
 Errors keep their meaning: NotEnrolledError, KioskRevokedError, TransientError (with `retry_after_s`)
 and the other SyncErrors come back as themselves, a StoreError as a StoreError, anything else as
@@ -46,13 +47,19 @@ import sys
 import threading
 import time
 import traceback
-import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from kiosk.store import cpus
+from kiosk.runtime import cpus
+from kiosk.runtime.supervisor import (
+    ChildDiedError,
+    ChildInterruptedError,
+    ChildSilentError,
+    ChildStartError,
+    Supervisor,
+)
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.sync.client import (
     KioskRevokedError,
@@ -78,6 +85,7 @@ START_TIMEOUT_S = 60.0  # spawn and imports on a slow, busy kiosk
 IDLE_TIMEOUT_S = 300.0
 CALL_TIMEOUT_S = 60.0  # status, check_clock: a few reads, at worst a wait for the write lock
 CLOSE_TIMEOUT_S = 5.0
+TERMINATE_S = 2.0  # for a child to end after SIGTERM, before SIGKILL
 POLL_S = 0.1  # how often a waiting call looks at interrupt() where it cannot be woken (no pipes)
 #: The child's progress notes, at most one per this many seconds, or per a quarter of the idle
 #: timeout if that is shorter (see _Sender.progress()).
@@ -138,8 +146,13 @@ class _Failure:
 
 
 class SyncProcess:
-    """The parent's side: starts, talks to, watches and ends the sync's child process. Calls come from
-    one thread (the sync worker's); interrupt() may come from any."""
+    """The parent's side: starts, talks to, watches and ends the sync's child process (through
+    kiosk/runtime/supervisor.py). Calls come from one thread (the sync worker's); interrupt() may come
+    from any.
+
+    `idle_timeout_s` (public, may be changed between calls; the child started next gets its progress
+    interval from it): how long sync_once() waits without a sign of progress before the child counts as
+    hung."""
 
     def __init__(
         self,
@@ -154,31 +167,23 @@ class SyncProcess:
         poll_s: float = POLL_S,
     ) -> None:
         self.db_path = Path(db_path)
+        self.idle_timeout_s = idle_timeout_s
         self._options = dict(client_options or {})
         self._busy_timeout_ms = busy_timeout_ms
         self._nice = nice
         self._start_timeout_s = start_timeout_s
-        self._idle_timeout_s = idle_timeout_s
         self._call_timeout_s = call_timeout_s
-        self._poll_s = poll_s
-        self._process: Any = None  # multiprocessing's SpawnProcess
-        self._conn: multiprocessing.connection.Connection | None = None
         self._seq = 0
-        self._interrupted = threading.Event()
-        #: interrupt() writes a byte here, so that a waiting call wakes at once instead of looking at
-        #: the event every `poll_s`: each look would wake a thread of the kiosk's process, which then
-        #: takes the GIL from a scan being decided. (Without pipes, as on Windows, it still polls.)
-        self._wake: tuple[int, int] | None = None
-        if os.name == "posix":
-            self._wake = os.pipe()
-            os.set_blocking(self._wake[1], False)
-            weakref.finalize(self, _close_fds, self._wake)
+        # SIGTERM first: nothing in the child ignores it; interrupt() wakes a waiting call at once
+        self._child = Supervisor(PROCESS_NAME, terminate_s=TERMINATE_S, interruptible=True, poll_s=poll_s)
 
     # --- commands -----------------------------------------------------------------------------------
 
-    def sync_once(self) -> SyncResult:
-        """One sync in the child; raises what SyncClient.sync_once() raises, or SyncProcessError."""
-        result = self._call("sync_once", self._idle_timeout_s, progress_resets=True)
+    def sync_once(self, health: Mapping[str, Any] | None = None) -> SyncResult:
+        """One sync in the child; raises what SyncClient.sync_once() raises, or SyncProcessError.
+        `health`: the kiosk process's part of its health (plain values: it crosses the pipe), which
+        the client sends with what the store knows (SyncClient.sync_once)."""
+        result = self._call("sync_once", self.idle_timeout_s, dict(health) if health else None, progress_resets=True)
         assert isinstance(result, SyncResult)
         return result
 
@@ -194,38 +199,24 @@ class SyncProcess:
     @property
     def pid(self) -> int | None:
         """The child's process id while it runs."""
-        return self._process.pid if self._process is not None and self._process.is_alive() else None
+        return self._child.pid if self._child.running else None
 
     def start(self) -> None:
         """Start the child now (calls start it when needed). Raises SyncProcessStartError, or the
         StoreError the child met opening the database."""
-        if self._interrupted.is_set():
+        if self._child.interrupted:
             raise SyncProcessError("the sync is stopping")
-        if self._process is not None and self._process.is_alive():
+        if self._child.running:
             return
-        self._end()
-        context = multiprocessing.get_context("spawn")
-        parent_end, child_end = context.Pipe()
         levels = {"": logging.getLogger().getEffectiveLevel(), "kiosk": logging.getLogger("kiosk").getEffectiveLevel()}
-        progress_every_s = min(PROGRESS_EVERY_S, self._idle_timeout_s / 4)
-        arguments = (
-            child_end,
-            str(self.db_path),
-            self._options,
-            self._busy_timeout_ms,
-            self._nice,
-            levels,
-            progress_every_s,
-        )
-        process = context.Process(target=_serve, args=arguments, name=PROCESS_NAME, daemon=True)
+        progress_every_s = min(PROGRESS_EVERY_S, self.idle_timeout_s / 4)
+        arguments = (str(self.db_path), self._options, self._busy_timeout_ms, self._nice, levels, progress_every_s)
         try:
-            process.start()
-        except Exception as exc:  # spawn refused, or options that cannot be pickled
-            parent_end.close()
-            raise SyncProcessStartError(f"cannot start the sync process: {type(exc).__name__}: {exc}") from exc
-        finally:
-            child_end.close()
-        self._process, self._conn = process, parent_end
+            self._child.start(_serve, arguments)
+        except ChildStartError as exc:  # spawn refused, or options that cannot be pickled
+            raise SyncProcessStartError(f"cannot start the sync process: {exc}") from exc
+        except ChildInterruptedError as exc:  # interrupt() since the look above
+            raise SyncProcessStartError("the sync was stopped") from exc
         try:
             pid = self._wait(0, self._start_timeout_s, starting=True)
         except SyncProcessError as exc:
@@ -235,20 +226,12 @@ class SyncProcess:
     def interrupt(self) -> None:
         """From any thread: end the call under way at once (the child is ended) and refuse later
         calls. For shutting the kiosk down; close() afterwards."""
-        self._interrupted.set()
-        if self._wake is not None:
-            with contextlib.suppress(OSError):  # full (interrupted before) or closed: it is set either way
-                os.write(self._wake[1], b"!")
+        self._child.interrupt()
 
     def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
         """Ask the child to close its store and end; end it if it does not within `timeout_s`."""
-        process, conn = self._process, self._conn
-        if process is not None and conn is not None and process.is_alive():
-            with contextlib.suppress(OSError, ValueError):
-                self._seq += 1
-                conn.send((self._seq, "close"))
-                process.join(timeout_s)
-        self._end()
+        self._seq += 1
+        self._child.stop((self._seq, "close"), timeout_s)
 
     def __enter__(self) -> SyncProcess:
         return self
@@ -258,87 +241,46 @@ class SyncProcess:
 
     # --- the pipe -----------------------------------------------------------------------------------
 
-    def _call(self, command: str, timeout_s: float, *, progress_resets: bool = False) -> Any:
+    def _call(self, command: str, timeout_s: float, *args: Any, progress_resets: bool = False) -> Any:
         self.start()
-        assert self._conn is not None
         self._seq += 1
         try:
-            self._conn.send((self._seq, command))
-        except (OSError, ValueError) as exc:
-            self._end()
+            self._child.send((self._seq, command, *args))
+        except ChildDiedError as exc:
             raise SyncProcessError(f"the sync process is gone ({exc}); it starts again at the next attempt") from exc
         return self._wait(self._seq, timeout_s, progress_resets=progress_resets)
 
     def _wait(self, seq: int, timeout_s: float, *, starting: bool = False, progress_resets: bool = False) -> Any:
         """The answer to request `seq` (0: the child's "ready"), handling log records and progress
-        notes on the way. Ends the child and raises SyncProcessError when it dies, stays silent for
-        `timeout_s` or interrupt() is called."""
-        process, conn = self._process, self._conn
-        assert process is not None and conn is not None
+        notes on the way. The child is ended, and SyncProcessError raised, when it dies, stays silent
+        for `timeout_s` or interrupt() is called."""
         deadline = time.monotonic() + timeout_s
         while True:
-            if self._interrupted.is_set():
-                self._end()
-                raise SyncProcessError("the sync was stopped")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._end()
+            try:
+                kind, number, value = self._child.receive(deadline - time.monotonic())
+            except ChildInterruptedError:
+                raise SyncProcessError("the sync was stopped") from None
+            except ChildSilentError:
                 what = "start" if starting else "answer"
-                raise SyncProcessError(f"the sync process did not {what} within {timeout_s:.0f} s; it was ended")
-            ready = self._ready(conn, process.sentinel, left)
-            if conn in ready or (process.sentinel in ready and conn.poll()):
-                try:
-                    kind, number, value = conn.recv()
-                except (EOFError, OSError):
-                    self._died(starting)
-                if kind == "log":
-                    _handle_record(value)
-                elif kind == "progress":
-                    if progress_resets:
-                        deadline = time.monotonic() + timeout_s
-                elif number != seq:
-                    log.debug("late answer %s to request %s from the sync process dropped", kind, number)
-                elif kind in ("ok", "ready"):
-                    return value
-                elif kind == "error":
-                    raise value.rebuild()
-            elif process.sentinel in ready:  # the child ended without a word
-                self._died(starting)
-
-    def _ready(self, conn: multiprocessing.connection.Connection, sentinel: int, left: float) -> list[Any]:
-        """Which of the child's pipe and sentinel are ready within `left` seconds; none when
-        interrupt() was called meanwhile, which wakes this at once (see _wake)."""
-        if self._wake is None:
-            return multiprocessing.connection.wait([conn, sentinel], min(self._poll_s, left))
-        ready = multiprocessing.connection.wait([conn, sentinel, self._wake[0]], left)
-        return [] if self._interrupted.is_set() else ready
-
-    def _died(self, starting: bool) -> NoReturn:
-        process = self._process
-        code = None
-        if process is not None:
-            process.join(1.0)
-            code = process.exitcode
-        self._end()
-        when = "while starting" if starting else "unexpectedly"
-        raise SyncProcessError(f"the sync process ended {when} (exit code {code}); it starts again at the next attempt")
-
-    def _end(self) -> None:
-        """End the child (if it still runs) and forget it."""
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if conn is not None:
-            conn.close()
-        if process is None:
-            return
-        if process.is_alive():
-            process.terminate()
-            process.join(2.0)
-        if process.is_alive():  # pragma: no cover - SIGTERM is not ignored by the child
-            process.kill()
-            process.join(2.0)
-        with contextlib.suppress(ValueError):
-            process.close()
+                raise SyncProcessError(
+                    f"the sync process did not {what} within {timeout_s:.0f} s; it was ended"
+                ) from None
+            except ChildDiedError as exc:
+                when = "while starting" if starting else "unexpectedly"
+                raise SyncProcessError(
+                    f"the sync process ended {when} (exit code {exc.exitcode}); it starts again at the next attempt"
+                ) from None
+            if kind == "log":
+                _handle_record(value)
+            elif kind == "progress":
+                if progress_resets:
+                    deadline = time.monotonic() + timeout_s
+            elif number != seq:
+                log.debug("late answer %s to request %s from the sync process dropped", kind, number)
+            elif kind in ("ok", "ready"):
+                return value
+            elif kind == "error":
+                raise value.rebuild()
 
 
 def _handle_record(fields: dict[str, Any]) -> None:
@@ -350,12 +292,6 @@ def _handle_record(fields: dict[str, Any]) -> None:
 
 
 # --- the child ----------------------------------------------------------------------------------------
-
-
-def _close_fds(fds: tuple[int, ...]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
 
 
 class _Sender:
@@ -466,13 +402,13 @@ def _answer(
 ) -> None:
     while True:
         try:
-            number, command = conn.recv()
+            number, command, *args = conn.recv()
         except EOFError:
             return
         if command == "close":
             return
         try:
-            value = commands[command]()
+            value = commands[command](*args)
         except Exception as exc:
             if not isinstance(exc, SyncError | StoreError):
                 log.error("%s failed in the sync process:\n%s", command, traceback.format_exc().rstrip())

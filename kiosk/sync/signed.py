@@ -21,7 +21,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 
 from kiosk.protocol import codes
-from kiosk.store import audit, feed_anchor
+from kiosk.store import audit, feed_anchor, feed_state
 from kiosk.store import bookings as booking_repo
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import BookingRow
@@ -40,7 +40,7 @@ def learn(store: KioskStore, fields: codes.SignedFields, now: dt.datetime) -> bo
         if known is not None:
             return False
         incoming = booking_repo.IncomingBooking(fields.code, fields.booking(), to_text(now))
-        before = feed_anchor.file_content(connection)
+        before = feed_state.file_content(connection)
         booking_repo.upsert(connection, store.hasher, [incoming])
         digest = audit.canonical_digest({"booking_ref": fields.booking_ref, "office": fields.office_code})
         # the entry, and the booking file's content in both files (store/feed_anchor.py)

@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from kiosk.formats.times import duration_text
 from kiosk.protocol.keys import Keyring
 from kiosk.store import settings
-from kiosk.store.db import SYNC_ENROLLED, KioskStore
+from kiosk.store.db import KioskStore
+from kiosk.store.parts.settings import SYNC_ENROLLED
 from kiosk.store.schema import OutboxRow, SettingRow, SyncStateRow
 from kiosk.store.times import from_text
 
@@ -68,7 +70,7 @@ class SyncStatus:
         if self.revoked:
             return "Kiosk revoked by the server: personal data wiped"
         age = self.data_age(now)
-        age_text = "no complete data yet" if age is None else f"data {_duration(age)} old"
+        age_text = "no complete data yet" if age is None else f"data {duration_text(age)} old"
         parts = [age_text, f"{self.outbox_pending} event(s) to upload"]
         if self.outbox_refused:
             parts.append(f"{self.outbox_refused} refused upload(s) kept for IT (kiosk sync status)")
@@ -79,19 +81,6 @@ class SyncStatus:
         elif self.last_error:
             parts.append(f"last sync failed: {self.last_error}")
         return "; ".join(parts)
-
-
-def _duration(value: dt.timedelta) -> str:
-    seconds = int(value.total_seconds())
-    if seconds < 0:
-        return "in the future (clock set back?)"
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
 
 
 def enrolment(connection: Connection) -> Enrolment | None:
@@ -129,7 +118,7 @@ def forget_token(connection: Connection) -> None:
 
 
 def put_state(connection: Connection, **values: Any) -> None:
-    """Update the one sync_state row inside the caller's transaction (as KioskStore.set_sync_state does)."""
+    """Update the one sync_state row inside the caller's transaction (as store.settings.set_sync_state() does)."""
     if connection.execute(select(SyncStateRow.id).where(SyncStateRow.id == 1)).first():
         connection.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(**values))
     else:

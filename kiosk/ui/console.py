@@ -9,6 +9,13 @@ Login is per guard with a personal PIN (the store counts wrong PINs and locks th
 five); the console logs out after a quiet spell (`idle_logout_s`). In kiosk mode, leaving needs the
 logged-in guard's PIN again.
 
+Whoever is logged in (and before the first login), the alert bar under the header always shows how many
+scans are open, the newest one's verdict, reason and time (never a name or NIK digits: those only after a
+login), and a banner for each fault (camera, gate relay, database, stale booking data) in the console's
+language. Each new DENY or REFER flashes the bar for a few seconds and, where there is sound, plays a
+short alert. Dismiss and acknowledge wait a few seconds for an undo before they are written (at once on
+a logout or when the console closes), so an undone action leaves no record at all.
+
 The quiet spell is watched by an event filter on the console's own windows (the console's QWindow and
 each dialog's), which receive every key, click and touch before any widget does; not on the application,
 where it would be called, in Python, for every event of every object of the kiosk.
@@ -18,64 +25,61 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QMouseEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QCheckBox,
-    QComboBox,
     QDialog,
-    QFormLayout,
-    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
     QMainWindow,
-    QSplitter,
+    QSizePolicy,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from kiosk.domain.clock import WallClock
 from kiosk.domain.explain import Lang
-from kiosk.domain.payload import MAX_PAYLOAD_BYTES
-from kiosk.store import actions
-from kiosk.store.actions import (
-    ActionError,
-    ActionResult,
-    AlreadyResolvedError,
-    LoginOutcome,
-    LoginResult,
-    QueueItem,
-)
+from kiosk.domain.screen import ScreenState
+from kiosk.store import guard_actions, queue
 from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.guard_actions import ActionError, ActionResult, AlreadyResolvedError, LoginOutcome, LoginResult
 from kiosk.store.guards import Guard
+from kiosk.store.queue import QueueItem
 from kiosk.store.recorder import Recorded
+from kiosk.store.reports import daily
 from kiosk.store.settings import Identity
+from kiosk.store.status import StoreStatus, store_status
 from kiosk.sync import anchoring
 from kiosk.ui import labels
-from kiosk.ui.dialogs import NoteDialog, OverrideDialog, PinDialog, pin_field, scan_summary
+from kiosk.ui.dialogs import NoteDialog, OverrideDialog, PinDialog
 from kiosk.ui.jobs import Jobs
-from kiosk.ui.queue_model import COLUMN_WIDTHS, NAME_COLUMN, QueueModel, status_text
+from kiosk.ui.labels import QT_TRANSLATE_NOOP
+from kiosk.ui.login_page import LoginPage
+from kiosk.ui.queue_page import QueuePage
+from kiosk.ui.resources import sound_path
 from kiosk.ui.stats import StatsPage
-from kiosk.ui.status import StatusPage
+from kiosk.ui.status import DataState, StatusPage, camera_hint, fault_sentences
 from kiosk.ui.widgets import Tabs, button, frame, label
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 IDLE_LOGOUT_S = 120
 QUEUE_REFRESH_MS = 10_000
 STATUS_REFRESH_MS = 5_000
 STATS_REFRESH_MS = 60_000
 AUDIT_VERIFY_MS = 10 * 60_000
+#: A new DENY or REFER flashes the alert bar this long, switching every FLASH_STEP_MS.
+FLASH_S = 6.0
+FLASH_STEP_MS = 400
+#: Dismiss and acknowledge are written this long after the click, unless the guard undoes them.
+UNDO_S = 5
 _ACTIVITY = frozenset(
     {
         QEvent.Type.KeyPress,
@@ -104,337 +108,83 @@ def error_text(error: BaseException) -> str:
         return text.replace("%1", error.guard_name).replace("%2", labels.action(error.kind))
     if isinstance(error, StoreError):
         text = QApplication.translate("GuardConsole", "Database problem: %1")
-        return text.replace("%1", str(error))
+        return text.replace("%1", labels.store_error(str(error)))
     if isinstance(error, ActionError):
-        return str(error)
+        return labels.action_error(str(error))
     return f"{type(error).__name__}: {error}"
 
 
-class LoginPage(QWidget):
-    submitted = Signal(str, str)  # guard name, PIN
+@dataclass(frozen=True, slots=True)
+class PendingAction:
+    """A dismiss or acknowledge the guard may still undo: nothing is written until it is committed."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    kind: str  # "dismiss" or "ack"
+    event_uuid: str
+    guard_id: int
+    at: dt.datetime
+
+
+UNDO_TEXTS = {
+    "dismiss": QT_TRANSLATE_NOOP("GuardConsole", "Dismissed: you can undo this for %n second(s)."),
+    "ack": QT_TRANSLATE_NOOP("GuardConsole", "Acknowledged: you can undo this for %n second(s)."),
+}
+
+
+class AlertSound(QObject):
+    """The console's alert for a new DENY or REFER: that verdict's tone played twice (the applicant hears
+    it once), so a guard looking elsewhere hears that something came in. Sound is optional: without
+    QtMultimedia or an audio device this stays silent (the flash and the count are always there)."""
+
+    def __init__(self, volume: float = 0.8, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.title = label("pageTitle")
-        self.hint = label("hint")  # no word wrap: a wrapped label makes the card's layout squeeze the fields
-        self.guard = QComboBox()
-        self.guard.setMinimumWidth(320)
-        self.pin = pin_field()
-        self.pin.returnPressed.connect(self._submit)
-        self.login = button("primary")
-        self.login.clicked.connect(self._submit)
-        self.message = label("error", wrap=True)
-        self.guard_label = label()
-        self.pin_label = label()
-        card = frame("card")
-        card.setMinimumWidth(480)
-        self.guard.setMinimumHeight(38)
-        self.pin.setMinimumHeight(50)
-        form = QGridLayout()
-        form.setVerticalSpacing(14)
-        form.setHorizontalSpacing(14)
-        for row, (name, field) in enumerate(((self.guard_label, self.guard), (self.pin_label, self.pin))):
-            form.addWidget(name, row, 0, Qt.AlignmentFlag.AlignVCenter)
-            form.addWidget(field, row, 1)
-        form.setColumnStretch(1, 1)
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(28, 24, 28, 24)
-        inner.addWidget(self.title)
-        inner.addWidget(self.hint)
-        inner.addSpacing(10)
-        inner.addLayout(form)
-        inner.addWidget(self.message)
-        inner.addWidget(self.login, 0, Qt.AlignmentFlag.AlignRight)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(2)
-        self.retranslate()
-
-    def set_guards(self, names: list[str]) -> None:
-        current = self.guard.currentText()
-        self.guard.clear()
-        self.guard.addItems(names)
-        if current in names:
-            self.guard.setCurrentText(current)
-        self.login.setEnabled(bool(names))
-        if not names:
-            self.message.setText(self.tr("No guard is registered. Add one with `kiosk guard add`."))
-
-    def set_busy(self, busy: bool) -> None:
-        self.login.setEnabled(not busy and self.guard.count() > 0)
-        self.pin.setEnabled(not busy)
-        if busy:
-            self.message.setText(self.tr("Checking the PIN…"))
-
-    def show_result(self, result: LoginResult, zone: ZoneInfo | None) -> None:
-        self.set_busy(False)
-        self.pin.clear()
-        if result.outcome is LoginOutcome.OK:
-            self.message.clear()
+        self._effects: dict[str, Any] = {}
+        try:
+            from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
+        except ImportError as exc:
+            log.warning("no console alert sound: QtMultimedia cannot load (%s)", exc)
             return
-        if result.outcome is LoginOutcome.WRONG_PIN:
-            text = self.tr("Wrong PIN. %n more wrong PIN(s) lock this guard out for 5 minutes.", "", result.tries_left)
-        elif result.outcome is LoginOutcome.LOCKED and result.locked_until is not None:
-            until = result.locked_until.astimezone(zone) if zone else result.locked_until
-            text = self.tr("Too many wrong PINs: this guard is locked out until %1.").replace("%1", f"{until:%H.%M}")
-        elif result.outcome is LoginOutcome.DISABLED:
-            text = self.tr("This guard is disabled.")
-        else:
-            text = self.tr("Unknown guard.")
-        self.message.setText(text)
-        self.pin.setFocus()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def retranslate(self) -> None:
-        self.title.setText(self.tr("Guard login"))
-        self.hint.setText(self.tr("Choose your name and enter your personal PIN.\nNever share your PIN."))
-        self.guard_label.setText(self.tr("Guard"))
-        self.pin_label.setText(self.tr("PIN"))
-        self.login.setText(self.tr("Log in"))
-
-    def _submit(self) -> None:
-        if self.login.isEnabled() and self.pin.text() and self.guard.currentText():
-            self.submitted.emit(self.guard.currentText(), self.pin.text())
-
-
-class QueuePage(QWidget):
-    """The live queue with the selected scan's details and the actions on it, and manual code entry."""
-
-    overrideRequested = Signal(object)  # noqa: N815 - QueueItem
-    dismissRequested = Signal(object)  # noqa: N815
-    acknowledgeRequested = Signal(object)  # noqa: N815
-    noteRequested = Signal(object)  # noqa: N815
-    manualRequested = Signal(str)  # noqa: N815
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = QueueModel(self)
-        self.selected: QueueItem | None = None
-        self._items: list[QueueItem] = []
-
-        self.manual_label = label("sectionTitle")
-        self.manual = QLineEdit()
-        self.manual.setMaxLength(MAX_PAYLOAD_BYTES)
-        self.manual.returnPressed.connect(self._manual)
-        self.manual_button = button("primary")
-        self.manual_button.clicked.connect(self._manual)
-        self.manual_result = label("hint", wrap=True)
-        manual_row = QHBoxLayout()
-        manual_row.addWidget(self.manual_label)
-        manual_row.addWidget(self.manual, 1)
-        manual_row.addWidget(self.manual_button)
-
-        self.show_resolved = QCheckBox()
-        self.show_resolved.setChecked(True)
-        self.show_resolved.toggled.connect(lambda _on: self.set_items(self._items, force=True))
-        self.count = label("sectionTitle")
-        filter_row = QHBoxLayout()
-        filter_row.addWidget(self.count)
-        filter_row.addStretch(1)
-        filter_row.addWidget(self.show_resolved)
-
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(40)
-        # Fixed widths: measuring every row's contents at each refresh costs the GUI thread a frame.
-        for column, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-
-        splitter = QSplitter()
-        splitter.addWidget(self.table)
-        splitter.addWidget(self._detail_panel())
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([1180, 380])
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(manual_row)
-        layout.addWidget(self.manual_result)
-        layout.addLayout(filter_row)
-        layout.addWidget(splitter, 1)
-        self.retranslate()
-        self._show_detail()
-
-    def _detail_panel(self) -> QWidget:
-        panel = frame("detail")
-        panel.setMinimumWidth(360)
-        self.detail_title = label("pageTitle", wrap=True)
-        self.detail_form = QFormLayout()
-        self.detail_status = label("sectionTitle", wrap=True)
-        self.detail_notes = label("hint", wrap=True)
-        self.admit = button("admit")
-        self.acknowledge = button()
-        self.dismiss = button("danger")
-        self.note = button()
-        self.admit.clicked.connect(lambda: self._request(self.overrideRequested))
-        self.acknowledge.clicked.connect(lambda: self._request(self.acknowledgeRequested))
-        self.dismiss.clicked.connect(lambda: self._request(self.dismissRequested))
-        self.note.clicked.connect(lambda: self._request(self.noteRequested))
-        self.message = label("", wrap=True)
-        buttons = QGridLayout()
-        for n, widget in enumerate((self.admit, self.acknowledge, self.dismiss, self.note)):
-            buttons.addWidget(widget, n // 2, n % 2)
-        layout = QVBoxLayout(panel)
-        layout.addWidget(self.detail_title)
-        layout.addLayout(self.detail_form)
-        layout.addWidget(self.detail_status)
-        layout.addWidget(self.detail_notes)
-        layout.addStretch(1)
-        layout.addWidget(self.message)
-        layout.addLayout(buttons)
-        return panel
-
-    # --- data ---------------------------------------------------------------------------------------
-
-    def set_items(self, items: list[QueueItem], force: bool = False) -> None:
-        """Replace the rows, keeping the selected scan selected (it may have moved or been resolved).
-        The same rows again (the periodic refresh, mostly) change nothing."""
-        if items == self._items and not force and self.model.items:
+        if not QMediaDevices.audioOutputs():
             return
-        self._items = items
-        keep = self.selected.event_uuid if self.selected else None
-        shown = items if self.show_resolved.isChecked() else [i for i in items if i.is_open]
-        self.model.set_items(shown)
-        open_count = sum(1 for item in items if item.is_open)
-        self.count.setText(self.tr("%n open", "", open_count) + " · " + self.tr("%n today", "", len(items)))
-        row = self.model.row_of(keep) if keep else None
-        if row is None and shown and shown[0].is_open:
-            row = 0  # nothing selected yet: the newest open scan
-        if row is not None:
-            self.table.selectRow(row)
-            self.selected = self.model.items[row]
-        else:
-            self.table.clearSelection()
-            self.selected = None
-        self._show_detail()
+        for verdict, state in (("DENY", ScreenState.DENY), ("REFER", ScreenState.REFER)):
+            path = sound_path(state)
+            if path.exists():
+                effect = QSoundEffect(self)
+                effect.setSource(QUrl.fromLocalFile(str(path)))
+                effect.setVolume(volume)
+                effect.setLoopCount(2)
+                self._effects[verdict] = effect
 
-    def set_message(self, text: str, ok: bool) -> None:
-        self.message.setObjectName("ok" if ok else "error")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.setText(text)
-
-    def set_manual_result(self, text: str, ok: bool = True) -> None:
-        self.manual_result.setObjectName("ok" if ok else "error")
-        self.manual_result.style().unpolish(self.manual_result)
-        self.manual_result.style().polish(self.manual_result)
-        self.manual_result.setText(text)
-
-    # --- rendering ----------------------------------------------------------------------------------
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def retranslate(self) -> None:
-        self.manual_label.setText(self.tr("Type a code:"))
-        self.manual.setPlaceholderText(self.tr("a code the camera cannot read, e.g. MP7K-Q2XA-T3M9"))
-        self.manual_button.setText(self.tr("Check code"))
-        self.show_resolved.setText(self.tr("Show resolved scans"))
-        self.admit.setText(self.tr("Admit…"))
-        self.admit.setToolTip(self.tr("Let the applicant in, with a reason from the list."))
-        self.acknowledge.setText(self.tr("Acknowledge"))
-        self.acknowledge.setToolTip(self.tr("Seen and dealt with: the refusal stands."))
-        self.dismiss.setText(self.tr("Dismiss"))
-        self.dismiss.setToolTip(self.tr("Close without action (a misread, the applicant left)."))
-        self.note.setText(self.tr("Add note…"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
-        self.set_items(self._items, force=True)
-
-    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        rows = [index.row() for index in selected.indexes()]
-        before = self.selected.event_uuid if self.selected else None
-        self.selected = self.model.items[rows[0]] if rows and rows[0] < len(self.model.items) else None
-        if (self.selected.event_uuid if self.selected else None) != before:
-            self.message.clear()  # a message is about the scan it was given for
-        self._show_detail()
-
-    def _show_detail(self) -> None:
-        item = self.selected
-        if item is None:
-            self._set_detail_rows([])
-        for widget in (self.admit, self.acknowledge, self.dismiss):
-            widget.setEnabled(item is not None and item.is_open)
-        self.note.setEnabled(item is not None)
-        if item is None:
-            self.detail_title.setText(self.tr("Select a scan in the list."))
-            self.detail_status.clear()
-            self.detail_notes.clear()
-            return
-        self.detail_title.setText(f"{labels.verdict(item.verdict.value)} — {labels.reason(item.reason)}")
-        self._set_detail_rows([(name + ":", value) for name, value in scan_summary(item, with_result=False)])
-        self.detail_status.setText(self.tr("Status: %1").replace("%1", status_text(item, self.model.zone)))
-        notes = [
-            f"{n.guard_name} {n.at.astimezone(self.model.zone) if self.model.zone else n.at:%H.%M}: {n.text}"
-            for n in item.notes
-        ]
-        self.detail_notes.setText("\n".join(notes))
-
-    def _set_detail_rows(self, rows: list[tuple[str, str]]) -> None:
-        """Fill the detail form; with as many rows as before only the texts change, so a new scan
-        arriving in the queue does not rebuild the pane (new widgets mean a new layout and a repaint
-        of the whole page on the GUI thread)."""
-        form = self.detail_form
-        if form.rowCount() != len(rows):
-            while form.rowCount():
-                form.removeRow(0)
-            for name, value in rows:
-                form.addRow(label(text=name), label(text=value, wrap=True))
-            return
-        for row, (name, value) in enumerate(rows):
-            for role, text in ((QFormLayout.ItemRole.LabelRole, name), (QFormLayout.ItemRole.FieldRole, value)):
-                cell = form.itemAt(row, role)
-                widget = cell.widget() if cell is not None else None
-                if isinstance(widget, QLabel):
-                    widget.setText(text)
-
-    def _request(self, signal: SignalInstance) -> None:
-        if self.selected is not None:
-            signal.emit(self.selected)
-
-    def _manual(self) -> None:
-        text = self.manual.text()
-        if text.strip():
-            self.manualRequested.emit(text)
+    def __call__(self, verdict: str) -> None:
+        effect = self._effects.get(verdict)
+        if effect is not None and effect.status() != effect.Status.Error:
+            effect.play()
 
 
 class GuardConsole(QMainWindow):
     acted = Signal(object)  # ActionResult: a scan was resolved or annotated
-    manualEntry = Signal(str, int)  # noqa: N815 - code text, guard id
-    languageChanged = Signal(object)  # noqa: N815 - Lang
-    leaveKiosk = Signal()  # noqa: N815 - a guard confirmed leaving kiosk mode with the PIN
-    loggedIn = Signal(object)  # noqa: N815 - Guard
-    loggedOut = Signal()  # noqa: N815
-    syncRequested = Signal()  # noqa: N815
-    exportRequested = Signal()  # noqa: N815
+    manualEntry = Signal(str, int)  # code text, guard id
+    languageChanged = Signal(object)  # Lang
+    leaveKiosk = Signal()  # a guard confirmed leaving kiosk mode with the PIN
+    loggedIn = Signal(object)  # Guard
+    loggedOut = Signal()
+    syncRequested = Signal()
+    exportRequested = Signal()
 
     def __init__(
         self,
         jobs: Jobs,
-        clock: Clock,
+        clock: WallClock,
         *,
         lang: Lang = Lang.ID,
         idle_logout_s: int = IDLE_LOGOUT_S,
+        monotonic: Callable[[], float] = time.monotonic,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("console")
         self.jobs = jobs
         self.clock = clock
+        self.monotonic = monotonic
         self.lang = lang
         self.guard: Guard | None = None
         self.zone: ZoneInfo | None = None
@@ -443,6 +193,17 @@ class GuardConsole(QMainWindow):
         self._in_flight: set[str] = set()
         self.dialog: QDialog | None = None
         self._open_items = 0
+        #: Today's denied and referred scans as last read (the alert bar's count and newest scan).
+        self._items: list[QueueItem] = []
+        self.pending: PendingAction | None = None
+        #: Plays the alert for a new DENY or REFER (verdict value); None: silent.
+        self.alert_sound: Callable[[str], None] | None = None
+        #: The new DENY and REFER scans the console was told of (verdict values), newest last.
+        self.alerts: list[str] = []
+        self.flash_until: float | None = None
+        self.faults: frozenset[str] = frozenset()
+        self.camera_kind = ""
+        self.data_state = DataState()
 
         self.setCentralWidget(self._build())
 
@@ -451,6 +212,7 @@ class GuardConsole(QMainWindow):
         self.queue_page.acknowledgeRequested.connect(self._acknowledge)
         self.queue_page.noteRequested.connect(self._note)
         self.queue_page.manualRequested.connect(self._manual)
+        self.queue_page.undoRequested.connect(self.undo_pending)
         self.status_page.verifyRequested.connect(lambda: self.refresh_status(verify=True))
         self.status_page.syncRequested.connect(self.syncRequested)
         self.stats_page.refreshRequested.connect(self.refresh_stats)
@@ -465,10 +227,18 @@ class GuardConsole(QMainWindow):
             "stats": self._timer(STATS_REFRESH_MS, self.refresh_stats),
             "audit": self._timer(AUDIT_VERIFY_MS, lambda: self.refresh_status(verify=True)),
         }
+        #: The queue is read logged in or not: the alert bar counts the open scans at all times.
+        self.summary_timer = self._timer(QUEUE_REFRESH_MS, self.refresh_queue)
+        self.summary_timer.start()
+        self.flash_timer = self._timer(FLASH_STEP_MS, self.flash_tick)
+        self.undo_timer = QTimer(self, singleShot=True)
+        self.undo_timer.setInterval(UNDO_S * 1000)
+        self.undo_timer.timeout.connect(self.finish_pending)
         QShortcut(QKeySequence("Ctrl+L"), self, lambda: self.logout("", "button"))
         self.resize(1400, 900)
         self.retranslate()
         self.refresh_guards()
+        self.refresh_queue()
 
     def _build(self) -> QWidget:
         """The header bar over a stack of the login page and the tabs (queue, status, statistics)."""
@@ -484,14 +254,13 @@ class GuardConsole(QMainWindow):
         self.leave_button.clicked.connect(self._confirm_leave)
         row = QHBoxLayout(self.header)
         row.addWidget(self.header_title)
-        row.addSpacing(20)
-        row.addWidget(self.open_count)
         row.addStretch(1)
         row.addWidget(self.who)
         for widget in (self.language, self.logout_button, self.leave_button):
             row.addWidget(widget)
 
         self.login_page = LoginPage()
+        self.login_hint = self.login_page.names_hint  # why the alert bar names nobody
         self.login_page.submitted.connect(self._login)
         self.queue_page = QueuePage()
         self.status_page = StatusPage()
@@ -507,12 +276,45 @@ class GuardConsole(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addWidget(self.header)
+        layout.addWidget(self._alert_bar())
         body = QVBoxLayout()
-        body.setContentsMargins(12, 12, 12, 12)
+        body.setContentsMargins(8, 8, 8, 8)
         body.addWidget(self.stack)
         layout.addLayout(body, 1)
         return central
+
+    def _alert_bar(self) -> QWidget:
+        """Under the header, whoever is logged in: the open count, the newest scan (no personal data)
+        and a banner for each fault."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.alert_bar = frame("alertBar")
+        self.alert_bar.setProperty("flash", "off")
+        # Wrapped, so that a long reason or a narrow console never makes the window wider than the screen.
+        self.newest = label("newest", wrap=True)
+        row = QHBoxLayout(self.alert_bar)
+        row.setContentsMargins(14, 5, 14, 5)
+        row.addWidget(self.open_count)
+        row.addSpacing(24)
+        row.addWidget(self.newest, 1)
+        self.open_count.setObjectName("openCount")
+        self.fault_banner = frame("faultBanner")
+        self.fault_text = label("faultText", wrap=True)
+        self.fault_detail = label("faultDetail", wrap=True)
+        inner = QVBoxLayout(self.fault_banner)  # short lines: a 1366x768 console has no height to spare
+        inner.setContentsMargins(14, 4, 14, 4)
+        inner.setSpacing(0)
+        inner.addWidget(self.fault_text)
+        inner.addWidget(self.fault_detail)
+        self.fault_banner.hide()
+        column.addWidget(self.alert_bar)
+        column.addWidget(self.fault_banner)
+        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        return box
 
     def _timer(self, interval_ms: int, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)
@@ -539,13 +341,13 @@ class GuardConsole(QMainWindow):
     # --- login --------------------------------------------------------------------------------------
 
     def refresh_guards(self) -> None:
-        self.jobs.read(lambda store: [g.name for g in store.guards() if g.active], self.login_page.set_guards)
+        self.jobs.read(lambda store: [g.name for g in store.guards.all() if g.active], self.login_page.set_guards)
 
     def _login(self, name: str, pin: str) -> None:
         self.login_page.set_busy(True)
         now = self.clock()
         self.jobs.write(
-            lambda store: actions.login(store, name, pin, now),
+            lambda store: guard_actions.login(store, name, pin, now),
             self._login_done,
             lambda error: self.login_page.show_result(LoginResult(LoginOutcome.UNKNOWN), self.zone),
         )
@@ -569,6 +371,7 @@ class GuardConsole(QMainWindow):
         guard = self.guard
         if guard is None:
             return
+        self.finish_pending()  # a dismiss still in its undo window is written now, in this guard's name
         self.guard = None
         self._audit_logout(guard.id, reason)
         self.idle.stop()
@@ -582,6 +385,7 @@ class GuardConsole(QMainWindow):
         self.login_page.message.setText(why)
         self.refresh_guards()
         self.retranslate()
+        self.refresh_queue()  # the alert bar goes on counting
         self.loggedOut.emit()
 
     def _audit_logout(self, guard_id: int, reason: str) -> None:
@@ -589,7 +393,7 @@ class GuardConsole(QMainWindow):
         now = self.clock()
         try:
             self.jobs.write(
-                lambda store: store.note_guard_logout(guard_id, now, reason),
+                lambda store: store.guards.note_logout(guard_id, now, reason),
                 lambda _none: None,
                 lambda error: log.warning("could not audit a guard's logout: %s", error),
             )
@@ -617,19 +421,106 @@ class GuardConsole(QMainWindow):
     # --- the queue and actions ----------------------------------------------------------------------
 
     def refresh_queue(self) -> None:
-        if self.guard is None or "queue" in self._in_flight:
+        """Read today's queue (logged in or not: the alert bar needs it; the list only when logged in)."""
+        if "queue" in self._in_flight:
             return
         self._in_flight.add("queue")
         now = self.clock()
-        self.jobs.read(lambda store: actions.queue(store, now), self._queue_done, self._read_failed("queue"))
+        self.jobs.read(lambda store: queue.queue(store, now), self._queue_done, self._read_failed("queue"))
 
     def _queue_done(self, items: list[QueueItem]) -> None:
         self._in_flight.discard("queue")
-        if self.guard is None:
-            return
-        self.queue_page.set_items(items)
+        self._items = items
         self._open_items = sum(1 for item in items if item.is_open)
+        if self.guard is not None:
+            self.queue_page.set_items(items)
         self._tab_titles()
+        self._show_summary()
+
+    # --- the alert bar: always on screen ------------------------------------------------------------
+
+    def scan_alert(self, verdict: str) -> None:
+        """A new DENY or REFER was recorded (the controller calls this): flash, sound, and a fresh count."""
+        self.alerts.append(verdict)
+        self.flash_until = self.monotonic() + FLASH_S
+        self._set_flash(True)
+        self.flash_timer.start()
+        if self.alert_sound is not None:
+            try:
+                self.alert_sound(verdict)
+            except Exception:  # sound is a help, never a reason to lose the flash or the count
+                log.exception("the console's alert sound failed")
+        self.refresh_queue()
+
+    @property
+    def flashing(self) -> bool:
+        return bool(self.alert_bar.property("flash") == "on")
+
+    def flash_tick(self) -> None:
+        """The flash timer's step: on and off until FLASH_S have passed (on the injected clock)."""
+        if self.flash_until is None or self.monotonic() >= self.flash_until:
+            self.flash_until = None
+            self.flash_timer.stop()
+            self._set_flash(False)
+            return
+        self._set_flash(not self.flashing)
+
+    def _set_flash(self, on: bool) -> None:
+        value = "on" if on else "off"
+        if self.alert_bar.property("flash") != value:
+            self.alert_bar.setProperty("flash", value)
+            self.alert_bar.style().unpolish(self.alert_bar)
+            self.alert_bar.style().polish(self.alert_bar)
+            for child in self.alert_bar.findChildren(QWidget):
+                child.style().unpolish(child)
+                child.style().polish(child)
+
+    def _show_summary(self) -> None:
+        """The open count and the newest scan: time, verdict and reason only (no name, no NIK)."""
+        count = self._open_items
+        self.open_count.setText(self.tr("%n open in the queue", "", count) if count else self.tr("No open scans"))
+        newest = max(self._items, key=lambda item: item.at, default=None)
+        if newest is None:
+            self.newest.setText(self.tr("No denied or referred scan today."))
+        else:
+            text = f"{newest.local_time} · {labels.verdict(newest.verdict.value)} — {labels.reason(newest.reason)}"
+            if not newest.is_open:
+                text += " " + self.tr("(handled)")
+            self.newest.setText(self.tr("Newest: %1").replace("%1", text))
+        self.login_hint.setText("" if self.guard is not None else self.tr("Log in to see names and to act."))
+
+    def set_faults(self, faults: frozenset[str]) -> None:
+        """The applicant screen's faults (camera, database, gate): the banner and the status panel."""
+        self.faults = faults
+        self.status_page.set_faults(faults)
+        self._show_faults()
+
+    def set_camera_fault(self, kind: str) -> None:
+        """What kind of camera fault (kiosk.vision.watchdog.FaultKind value; "" for none or unknown)."""
+        self.camera_kind = kind
+        self._show_faults()
+
+    def set_data_state(self, state: DataState) -> None:
+        """How fresh the booking data is (the controller reads it every 30 s)."""
+        self.data_state = state
+        self._show_faults()
+
+    def _show_faults(self) -> None:
+        sentences = fault_sentences(
+            self.faults, self.camera_kind, self.status_page.gate_state == "fault", self.data_state
+        )
+        self.fault_banner.setVisible(bool(sentences))
+        self.fault_text.setText("⚠ " + "  ·  ".join(sentences) if sentences else "")
+        if self.faults:
+            detail = self.tr("The applicant screen shows OUT OF ORDER. Details: the Status tab.")
+        elif sentences:
+            detail = self.tr("Details: the Status tab.")
+        else:
+            detail = ""
+        if "camera" in self.faults:  # what still works, before where to read more
+            hint = camera_hint()
+            detail = f"{hint[:1].upper()}{hint[1:]}. {detail}"
+        self.fault_detail.setText(detail)
 
     def _read_failed(self, key: str) -> Callable[[BaseException], None]:
         def failed(error: BaseException) -> None:
@@ -646,7 +537,7 @@ class GuardConsole(QMainWindow):
         dialog = OverrideDialog(item, persons, self)
         dialog.submitted.connect(
             lambda reason, note, persons: self._act(
-                lambda store, gid, now: actions.override(store, item.event_uuid, gid, reason, now, note, persons)
+                lambda store, gid, now: guard_actions.override(store, item.event_uuid, gid, reason, now, note, persons)
             )
         )
         self._open(dialog)
@@ -656,15 +547,54 @@ class GuardConsole(QMainWindow):
             return
         dialog = NoteDialog(item, self)
         dialog.submitted.connect(
-            lambda text: self._act(lambda store, gid, now: actions.add_note(store, item.event_uuid, gid, text, now))
+            lambda text: self._act(
+                lambda store, gid, now: guard_actions.add_note(store, item.event_uuid, gid, text, now)
+            )
         )
         self._open(dialog)
 
     def _dismiss(self, item: QueueItem) -> None:
-        self._act(lambda store, gid, now: actions.dismiss(store, item.event_uuid, gid, now))
+        self._hold("dismiss", item)
 
     def _acknowledge(self, item: QueueItem) -> None:
-        self._act(lambda store, gid, now: actions.acknowledge(store, item.event_uuid, gid, now))
+        self._hold("ack", item)
+
+    def _hold(self, kind: str, item: QueueItem) -> None:
+        """Dismiss or acknowledge after UNDO_S, unless undone: nothing is written before then."""
+        guard = self.guard
+        if guard is None:
+            return
+        self.finish_pending()  # one at a time: an earlier one is written now
+        self.pending = PendingAction(kind, item.event_uuid, guard.id, self.clock())
+        self.queue_page.set_pending(item.event_uuid, self.tr(UNDO_TEXTS[kind], "", UNDO_S))
+        self.undo_timer.start()
+
+    def undo_pending(self) -> None:
+        """The guard took back a dismiss or acknowledge still in its undo window: nothing is recorded."""
+        if self.pending is None:
+            return
+        self.pending = None
+        self.undo_timer.stop()
+        self.queue_page.set_pending(None)
+        self.queue_page.set_message(self.tr("Undone: nothing was recorded."), ok=True)
+
+    def finish_pending(self) -> None:
+        """Write the dismiss or acknowledge waiting for its undo window (the timer, a logout, closing)."""
+        pending = self.pending
+        if pending is None:
+            return
+        self.pending = None
+        self.undo_timer.stop()
+        self.queue_page.set_pending(None)
+        action = guard_actions.dismiss if pending.kind == "dismiss" else guard_actions.acknowledge
+        try:
+            self.jobs.write(
+                lambda store: action(store, pending.event_uuid, pending.guard_id, pending.at),
+                self._acted,
+                self._action_failed,
+            )
+        except RuntimeError as exc:  # the writer has already stopped
+            log.error("could not record a guard's %s of %s: %s", pending.kind, pending.event_uuid, exc)
 
     def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog
@@ -681,6 +611,7 @@ class GuardConsole(QMainWindow):
         guard = self.guard
         if guard is None:
             return
+        self.finish_pending()
         now = self.clock()
         self.jobs.write(lambda store: action(store, guard.id, now), self._acted, self._action_failed)
 
@@ -728,7 +659,7 @@ class GuardConsole(QMainWindow):
         self._in_flight.add(key)
         now = self.clock()
 
-        def done(status: actions.StoreStatus) -> None:
+        def done(status: StoreStatus) -> None:
             self._in_flight.discard(key)
             self.status_page.set_store(status, now)
 
@@ -741,11 +672,11 @@ class GuardConsole(QMainWindow):
         self._in_flight.add("stats")
         now = self.clock()
 
-        def done(stats: actions.DailyStats) -> None:
+        def done(stats: daily.DailyStats) -> None:
             self._in_flight.discard("stats")
             self.stats_page.set_stats(stats)
 
-        self.jobs.read(lambda store: actions.daily_stats(store, now), done, self._read_failed("stats"))
+        self.jobs.read(lambda store: daily.daily_stats(store, now), done, self._read_failed("stats"))
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.stats_page:
@@ -776,10 +707,11 @@ class GuardConsole(QMainWindow):
         self.leave_button.setText(self.tr("Leave kiosk mode"))
         self.leave_button.setVisible(self.kiosk_mode and self.guard is not None)
         self._tab_titles()
+        self._show_summary()
+        self._show_faults()
 
     def _tab_titles(self) -> None:
-        count = self._open_items if self.guard is not None else 0
-        self.open_count.setText(self.tr("%n open in the queue", "", count) if count else "")
+        count = self._open_items
         self.tabs.setTabText(0, self.tr("Queue (%n open)", "", count) if count else self.tr("Queue"))
         self.tabs.setTabText(1, self.tr("Status"))
         self.tabs.setTabText(2, self.tr("Statistics"))
@@ -792,7 +724,7 @@ class GuardConsole(QMainWindow):
 
         def check(pin: str) -> None:
             now = self.clock()
-            self.jobs.write(lambda store: actions.login(store, guard.name, pin, now, "leave"), result, failed)
+            self.jobs.write(lambda store: guard_actions.login(store, guard.name, pin, now, "leave"), result, failed)
 
         def result(outcome: LoginResult) -> None:
             if outcome.outcome is LoginOutcome.OK:
@@ -812,6 +744,7 @@ class GuardConsole(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """In kiosk mode the console is not closed, only hidden (Ctrl+Alt+G on the kiosk brings it back)."""
+        self.finish_pending()
         if self.kiosk_mode:
             event.ignore()
             self.logout("", "closed")
@@ -820,18 +753,20 @@ class GuardConsole(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop the console's timers and filters (at exit, before the workers stop)."""
-        for timer in self._timers.values():
+        """Stop the console's timers and filters (at exit, before the workers stop); a dismiss or
+        acknowledge still in its undo window is written now."""
+        self.finish_pending()
+        for timer in (*self._timers.values(), self.summary_timer, self.flash_timer, self.undo_timer):
             timer.stop()
         self.idle.stop()
         for window in QGuiApplication.allWindows():
             window.removeEventFilter(self)
 
 
-def _store_status(store: KioskStore, now: dt.datetime, verify: bool) -> actions.StoreStatus:
+def _store_status(store: KioskStore, now: dt.datetime, verify: bool) -> StoreStatus:
     """The status panel's figures (a store job). A verification checks the chain against the server's
     receipts whose signatures verify with the pinned keys, as `kiosk audit verify` does."""
     if not verify:
-        return actions.store_status(store, now)
+        return store_status(store, now)
     checked = anchoring.checked_receipts(store)
-    return actions.store_status(store, now, True, checked.receipts, checked.problems)
+    return store_status(store, now, True, checked.receipts, checked.problems)

@@ -1,19 +1,20 @@
 """The kiosk's glue in the GUI thread: codes in, recorded decisions out, screens, tones and the gate.
 
     code seen (camera, hand scanner) -> debounce -> ScreenMachine: CHECKING -> DbWriter.record
-      -> recorded (on disk) -> ScreenMachine: ADMIT/REFER/DENY -> applicant window + tone -> gate pulse
-      -> recordFailed                -> OUT OF ORDER, gate stays shut
+      -> done (on disk)     -> ScreenMachine: ADMIT/REFER/DENY -> applicant window + tone -> gate pulse
+      -> failed                      -> OUT OF ORDER, gate stays shut
 
-Only `DbWriter.recorded` ever leads to an ADMIT screen or a gate pulse (commit before show); a failed
-write, a slow database (CHECKING too long), a camera or relay fault all end in OUT OF ORDER. The screen
-rules themselves live in kiosk.domain.screen; this class drives them with a timer and the real clock.
+Only the writer's `done` callback (the scan is on disk) ever leads to an ADMIT screen or a gate pulse
+(commit before show); a failed write, a slow database (CHECKING too long), a camera or relay fault all
+end in OUT OF ORDER. The screen rules themselves live in kiosk.domain.screen; this class drives them
+with a timer and the real clock.
 Every code goes through the door (kiosk/door) on the writer thread: the camera's, the hand scanner's,
 and one the guard types in (source "manual"; the record names the guard).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,26 +23,26 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from kiosk.domain.clock import WallClock, utc_now
 from kiosk.domain.explain import Lang
 from kiosk.domain.model import Verdict
 from kiosk.domain.screen import Fault, Screen, ScreenMachine, ScreenState, Timeouts
 from kiosk.door import Door, DoorSettings, Intake, OnlineStats, Sighting, Source
-from kiosk.store import actions
-from kiosk.store.actions import ActionKind, ActionResult
+from kiosk.store import guard_actions
+from kiosk.store.db import KioskStore
+from kiosk.store.guard_actions import ActionKind, ActionResult
 from kiosk.store.recorder import Recorded
 from kiosk.ui.applicant import ApplicantWindow
-from kiosk.ui.console import GuardConsole
+from kiosk.ui.console import AlertSound, GuardConsole
 from kiosk.ui.jobs import Jobs
 from kiosk.ui.report_pdf import Exported, export_report
 from kiosk.ui.resources import install_language
-from kiosk.ui.sound import TonePlayer
-from kiosk.ui.status import CameraStatus
+from kiosk.ui.sound import QtTonePlayer, TonePlayer
+from kiosk.ui.status import CameraStatus, DataState
 from kiosk.workers.db_writer import DbWriter, failure_text
 from kiosk.workers.gate import GateRelay
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 #: A CHECKING tone only when the answer takes longer than this (a fast answer needs just its own tone).
 CHECKING_TONE_DELAY_MS = 150
@@ -53,14 +54,10 @@ DATA_AGE_REFRESH_MS = 30_000
 DB_CHECK_INTERVAL_MS = 10 * 60 * 1000
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class KioskController(QObject):
-    screenChanged = Signal(object)  # noqa: N815 - Screen
-    scanRecorded = Signal(object, str)  # noqa: N815 - Recorded, source
-    faultsChanged = Signal(object)  # noqa: N815 - frozenset[str]
+    screenChanged = Signal(object)  # Screen
+    scanRecorded = Signal(object, str)  # Recorded, source
+    faultsChanged = Signal(object)  # frozenset[str]
 
     def __init__(
         self,
@@ -71,7 +68,7 @@ class KioskController(QObject):
         relay: GateRelay,
         *,
         console: GuardConsole | None = None,
-        clock: Clock = utc_now,
+        clock: WallClock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         timeouts: Timeouts | None = None,
         debounce_s: float = 3.0,
@@ -117,6 +114,9 @@ class KioskController(QObject):
         relay.fault.connect(lambda _message: self.fault(Fault.GATE))
         relay.faultCleared.connect(lambda: self.fault_cleared(Fault.GATE))
         if console is not None:
+            console.monotonic = monotonic  # the alert bar's flash runs on the kiosk's clock
+            if isinstance(player, QtTonePlayer) and player.available:
+                console.alert_sound = AlertSound(parent=console)
             console.acted.connect(self.guard_acted)
             console.manualEntry.connect(self.manual_entry)
             console.languageChanged.connect(self.set_console_language)
@@ -196,7 +196,10 @@ class KioskController(QObject):
         self.scanRecorded.emit(recorded, source)
         self._faults_changed()
         if self.console is not None and recorded.decision.verdict is not Verdict.ADMIT:
-            self.console.refresh_queue()
+            if source == Source.MANUAL.value:
+                self.console.refresh_queue()  # the guard typed it and sees the answer: no alert
+            else:
+                self.console.scan_alert(recorded.decision.verdict.value)  # flash, sound, fresh count
 
     def _record_failed(self, message: str, guard_id: int | None) -> None:
         self._pending -= 1
@@ -241,24 +244,34 @@ class KioskController(QObject):
             self.console.status_page.set_database_problem(problem)
         self.fault(Fault.DATABASE)
 
-    def camera_fault(self, message: str) -> None:
+    def camera_fault(self, message: str, kind: str = "") -> None:
+        """The camera stopped reading: `kind` is the FaultKind value (the guard's sentence on the console's
+        banner), `message` the technical detail (the Status tab)."""
+        if self.console is not None:
+            self.console.set_camera_fault(kind)
         self.fault(Fault.CAMERA)
         if self.console is not None:
             status = self.console.status_page.camera
-            self.camera_status(CameraStatus(False, message, 0.0, status.decoder, status.source))
+            self.camera_status(CameraStatus(False, message, 0.0, status.decoder, status.source, kind=kind))
 
     def camera_ok(self) -> None:
+        if self.console is not None:
+            self.console.set_camera_fault("")
         self.fault_cleared(Fault.CAMERA)
 
     def camera_status(self, status: CameraStatus) -> None:
         if self.console is not None:
+            shown = self.console.status_page.camera
+            if not status.ok and not shown.ok and not status.kind and not status.message:
+                # A periodic figure while the fault lasts: keep what the fault said (kind and detail).
+                status = dataclasses.replace(status, kind=shown.kind, message=shown.message)
             self.console.status_page.set_camera(status)
 
     def _faults_changed(self) -> None:
         faults = frozenset(f.value for f in self.machine.faults)
         self.faultsChanged.emit(faults)
         if self.console is not None:
-            self.console.status_page.set_faults(faults)
+            self.console.set_faults(faults)
 
     def _gate_status(self) -> None:
         if self.console is not None:
@@ -273,7 +286,7 @@ class KioskController(QObject):
         if result.kind is ActionKind.OVERRIDE:
             self._apply(self.machine.guard_admitted(result.persons, self.monotonic()), previous)
             self.relay.pulse(max(result.persons, 1))
-        elif result.kind in actions.RESOLVING:
+        elif result.kind in guard_actions.RESOLVING:
             self._apply(self.machine.acknowledge(result.ref_event, self.monotonic()), previous)
 
     def set_console_language(self, lang: Lang) -> None:
@@ -294,11 +307,11 @@ class KioskController(QObject):
 
         def done(exported: Exported) -> None:
             console.stats_page.set_busy(False)
-            console.stats_page.set_export_result(f"{exported.csv}\n{exported.pdf}", ok=True)
+            console.stats_page.set_export_done(exported.csv, exported.pdf)
 
         def failed(error: BaseException) -> None:
             console.stats_page.set_busy(False)
-            console.stats_page.set_export_result(str(error), ok=False)
+            console.stats_page.set_export_failed(error)
 
         self.jobs.read(lambda store: export_report(store, now, folder), done, failed)
 
@@ -306,11 +319,18 @@ class KioskController(QObject):
 
     def refresh_data_age(self) -> None:
         now = self.clock()
-        self.jobs.read(
-            lambda store: store.circumstances(now).data_age,
-            self.applicant.set_data_age,
-            lambda error: log.warning("could not read the data age: %s", error),
-        )
+
+        def read(store: KioskStore) -> DataState:
+            circumstances = store.decisions.circumstances(now)
+            limit = store.settings.rules().max_data_age_minutes
+            return DataState(circumstances.data_age, limit, circumstances.bookings_trusted)
+
+        def done(state: DataState) -> None:
+            self.applicant.set_data_age(state.age)
+            if self.console is not None:
+                self.console.set_data_state(state)  # stale data on the console's banner
+
+        self.jobs.read(read, done, lambda error: log.warning("could not read the data age: %s", error))
 
     def tick(self) -> None:
         """Let timed screens expire (the timer calls this; tests and screenshots may too)."""

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.model import MAX_PARTY_SIZE
-from kiosk.store.actions import MAX_NOTE_CHARS, MIN_OTHER_REASON_CHARS, OverrideReason, QueueItem, clean_note
+from kiosk.store.guard_actions import MAX_NOTE_CHARS, MIN_OTHER_REASON_CHARS, OverrideReason, clean_note
 from kiosk.store.guards import MAX_PIN_DIGITS
+from kiosk.store.queue import QueueItem
 from kiosk.ui import labels
 from kiosk.ui.labels import translate
 from kiosk.ui.widgets import button, frame, label

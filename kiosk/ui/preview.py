@@ -29,7 +29,9 @@ class PreviewWidget(QWidget):
     screen's pixel format by the camera thread), which the paint only copies."""
 
     #: The area a ready-made frame should fit (width, height), whenever the widget's size changes.
-    areaChanged = Signal(int, int)  # noqa: N815
+    areaChanged = Signal(int, int)
+    #: A code is in view (a frame came with one, or the reader reported one): someone is there.
+    codesSeen = Signal()
 
     def __init__(self, parent: QWidget | None = None, mirrored: bool = True) -> None:
         super().__init__(parent)
@@ -46,6 +48,8 @@ class PreviewWidget(QWidget):
         self._keep: object = None  # owner of a ready-made image's pixels
         self._ready_source: tuple[int, int] | None = None  # camera frame size of a ready-made image
         self.placeholder = ""
+        #: Draw the box the applicant holds the code in (the idle guidance says "inside the box").
+        self.guide = False
 
     @property
     def area_size(self) -> tuple[int, int]:
@@ -83,6 +87,7 @@ class PreviewWidget(QWidget):
         if codes:
             self._codes = [list(corners) for corners in codes]
             self._codes_at = now
+            self.codesSeen.emit()
         self.update()
 
     def set_codes(self, codes: Sequence[Corners]) -> None:
@@ -90,6 +95,7 @@ class PreviewWidget(QWidget):
         if codes:
             self._codes = [list(corners) for corners in codes]
             self._codes_at = time.monotonic()
+            self.codesSeen.emit()
             self.update()
 
     def clear(self) -> None:
@@ -130,6 +136,7 @@ class PreviewWidget(QWidget):
             painter.drawImage(target.topLeft(), image)  # a copy: no scaling, no mirroring, no conversion
             if self._codes and time.monotonic() - self._codes_at <= OUTLINE_HOLD_S:
                 self._outline(painter, target, self._ready_source)
+            self._guide(painter, target)
             painter.end()
             return
         if self._ready_source is not None:  # made for another size (the widget was resized): scale it
@@ -146,7 +153,22 @@ class PreviewWidget(QWidget):
             painter.drawImage(target, image)
         if self._codes and time.monotonic() - self._codes_at <= OUTLINE_HOLD_S:
             self._outline(painter, target, (image.width(), image.height()))
+        self._guide(painter, target)
         painter.end()
+
+    def _guide(self, painter: QPainter, target: QRectF) -> None:
+        """The box to hold the code in: a square of half the picture's height, in its middle."""
+        if not self.guide:
+            return
+        side = target.height() * 0.62
+        box = QRectF(0, 0, side, side)
+        box.moveCenter(target.center())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor(255, 255, 255, 200), max(target.height() / 120, 2))
+        pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(box, side / 14, side / 14)
 
     def _area(self) -> QRectF:
         return QRectF(self.rect()).adjusted(3, 3, -3, -3)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Q
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from kiosk.domain.model import Verdict
-from kiosk.store.actions import QueueItem
+from kiosk.store.queue import QueueItem
 from kiosk.ui import labels
 from kiosk.ui.labels import QT_TRANSLATE_NOOP
 
@@ -19,8 +19,10 @@ Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = ("time", "result", "code", "name", "nik", "party", "first_entry", "status")
 NAME_COLUMN = COLUMNS.index("name")
-#: Starting widths in pixels (the guard can drag them); the name column takes what is left.
-COLUMN_WIDTHS = (70, 335, 126, 220, 108, 70, 92, 170)
+#: Widths in pixels for a wide table (the name column takes what is left beyond them), and the least
+#: each column gets in a narrow one (a 1366x768 console): the name stays readable ("Budi Santoso").
+COLUMN_WIDTHS = (70, 335, 128, 220, 108, 70, 92, 170)
+MIN_WIDTHS = (66, 190, 128, 170, 96, 62, 86, 150)
 _HEADERS = {
     "time": QT_TRANSLATE_NOOP("QueueModel", "Time"),
     "result": QT_TRANSLATE_NOOP("QueueModel", "Result"),
@@ -62,6 +64,15 @@ class QueueModel(QAbstractTableModel):
         self.beginResetModel()
         self.items = list(items)
         self.endResetModel()
+
+    def update_in_place(self, items: Sequence[QueueItem]) -> None:
+        """New data for the same rows in the same order (no rows move, the selection stays)."""
+        if [i.event_uuid for i in items] != [i.event_uuid for i in self.items]:
+            self.set_items(items)
+            return
+        self.items = list(items)
+        if self.items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, len(COLUMNS) - 1))
 
     def row_of(self, event_uuid: str) -> int | None:
         return next((row for row, item in enumerate(self.items) if item.event_uuid == event_uuid), None)

@@ -8,12 +8,12 @@ before the event loop runs.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtGui import QIcon
 
+import kiosk
 from kiosk.domain.explain import Lang
 from kiosk.domain.screen import ScreenState
 
@@ -23,10 +23,7 @@ _translators: dict[int, QTranslator] = {}
 
 
 def resources_dir() -> Path:
-    override = os.environ.get("KIOSK_RESOURCES")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "resources"
+    return kiosk.resources_dir()
 
 
 def icon_path(state: ScreenState) -> Path:
@@ -37,7 +34,13 @@ def icon(state: ScreenState) -> QIcon:
     return QIcon(str(icon_path(state)))
 
 
-def sound_path(state: ScreenState) -> Path:
+def sound_path(state: ScreenState, *, spoken: bool = False) -> Path:
+    """The state's tone, or with `spoken` the tone followed by the Indonesian words where the state
+    has them (resources/make_prompts.py; ADMIT, REFER, DENY, OUT OF ORDER): the other states stay a tone."""
+    if spoken:
+        voice = resources_dir() / "sounds" / "voice" / f"{state.value}.wav"
+        if voice.is_file():
+            return voice
     return resources_dir() / "sounds" / f"{state.value}.wav"
 
 

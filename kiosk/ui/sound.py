@@ -1,5 +1,9 @@
 """The state tones, played through QtMultimedia (QSoundEffect: low latency, no decoding at play time).
 
+ADMIT, REFER, DENY and OUT OF ORDER are followed by a short Indonesian sentence (made at build time,
+resources/make_prompts.py), for applicants who cannot read the screen; `[sound] spoken = false` keeps
+the tones alone.
+
 Sound is a help, never a requirement: where QtMultimedia cannot load (on Linux it needs libpulse0) or
 there is no audio output, the kiosk says so once in the log and stays silent.
 """
@@ -32,9 +36,9 @@ class SilentPlayer:
 
 
 class QtTonePlayer(QObject):
-    """One QSoundEffect per state, loaded at start."""
+    """One QSoundEffect per state, loaded at start; with `spoken` the results are also said in words."""
 
-    def __init__(self, volume: float = 0.8, parent: QObject | None = None) -> None:
+    def __init__(self, volume: float = 0.8, parent: QObject | None = None, *, spoken: bool = True) -> None:
         super().__init__(parent)
         self._effects: dict[ScreenState, Any] = {}
         self._warned = False
@@ -47,7 +51,7 @@ class QtTonePlayer(QObject):
             self._silent("no audio output device")
             return
         for state in ScreenState:
-            path = sound_path(state)
+            path = sound_path(state, spoken=spoken)
             if not path.exists():
                 self._silent(f"tone file {path} is missing")
                 continue

@@ -1,19 +1,27 @@
 """Today's statistics for the guard and the supervisor: decisions per hour, reasons, overrides per guard,
 and the daily report export (CSV and PDF) for the office's integrity-zone file.
 
-Charts are QtCharts; each bar set has a legend with words, so nothing depends on colour alone.
+Charts are QtCharts; each bar set has a legend with words, so nothing depends on colour alone. Denied
+scans are red and referred ones amber in both charts (the hues of the applicant's DENY and REFER
+screens). The
+reasons chart shows every DENY and REFER scan of the day: the largest reasons each have a bar, the rest
+share one "Others" bar, so its bars add up to the totals in the header.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSet,
     QChart,
     QChartView,
-    QHorizontalBarSeries,
+    QHorizontalStackedBarSeries,
     QStackedBarSeries,
     QValueAxis,
 )
@@ -29,19 +37,63 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.model import Verdict
-from kiosk.store.actions import DailyStats
+from kiosk.domain.model import VERDICT_OF, Reason, Verdict
+from kiosk.store.errors import StoreError
+from kiosk.store.reports.daily import DailyStats
 from kiosk.ui import labels
 from kiosk.ui.widgets import button, frame, label
 
-GREEN, RED, AMBER, BLUE = QColor("#2e7d32"), QColor("#c62828"), QColor("#e0a100"), QColor("#1f5f99")
+log = logging.getLogger(__name__)
+
+GREEN, RED, AMBER = QColor("#2e7d32"), QColor("#c62828"), QColor("#e0a100")
 FIRST_HOUR, LAST_HOUR = 7, 16  # the axis always shows office hours, wider when scans fall outside
-TOP_REASONS = 8
+DENY_TONE, REFER_TONE = RED, AMBER  # one tone per verdict, the same in both charts
+TOP_REASONS = 8  # bars in the reasons chart at most, the "Others" bar included
+OTHERS = "__others__"  # the category code of the "Others" bar
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonBar:
+    """One bar of the reasons chart: a reason (or OTHERS) and its scans by verdict."""
+
+    code: str
+    denied: int
+    referred: int
+    grouped: int = 1  # how many reasons the bar holds (more than one only for OTHERS)
+
+    @property
+    def total(self) -> int:
+        return self.denied + self.referred
+
+
+def verdict_of(code: str) -> Verdict:
+    """The verdict a reason gives (kiosk/domain/model.py); a reason this kiosk does not know yet (from a
+    newer server) counts as referred: the guard looks at it."""
+    try:
+        return VERDICT_OF[Reason(code)]
+    except ValueError:
+        return Verdict.REFER
+
+
+def reason_bars(per_reason: Counter[str], top: int = TOP_REASONS) -> list[ReasonBar]:
+    """Every DENY/REFER reason of the day, largest first, in at most `top` bars: when there are more
+    reasons than that, the largest `top - 1` get a bar each and the rest share the last one (OTHERS).
+    Nothing is left out: the bars add up to all the scans in `per_reason`."""
+    ranked = sorted(((code, n) for code, n in per_reason.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    shown, rest = (ranked, []) if len(ranked) <= top else (ranked[: top - 1], ranked[top - 1 :])
+    bars = []
+    for code, n in shown:
+        denied = verdict_of(code) == Verdict.DENY
+        bars.append(ReasonBar(code, n if denied else 0, 0 if denied else n))
+    if rest:
+        denied_rest = sum(n for code, n in rest if verdict_of(code) == Verdict.DENY)
+        bars.append(ReasonBar(OTHERS, denied_rest, sum(n for _c, n in rest) - denied_rest, len(rest)))
+    return bars
 
 
 class StatsPage(QWidget):
-    refreshRequested = Signal()  # noqa: N815
-    exportRequested = Signal()  # noqa: N815
+    refreshRequested = Signal()
+    exportRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +149,22 @@ class StatsPage(QWidget):
         self.export_result.style().polish(self.export_result)
         self.export_result.setText(text)
 
+    def set_export_done(self, csv: Path, pdf: Path) -> None:
+        self.set_export_result(self.tr("Daily report saved:") + f"\n{csv}\n{pdf}", ok=True)
+
+    def set_export_failed(self, error: BaseException) -> None:
+        """Why the report was not made, in the guard's words; the English detail goes to the log."""
+        log.error("the daily report was not made: %s", error)
+        if isinstance(error, StoreError):
+            why = labels.store_error(str(error))
+        elif isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            why = self.tr("the disk is full")
+        elif isinstance(error, OSError):
+            why = self.tr("the file %1 cannot be written").replace("%1", str(error.filename or ""))
+        else:
+            why = self.tr("an unexpected error (details in the kiosk's log)")
+        self.set_export_result(self.tr("The daily report was not made: %1").replace("%1", why), ok=False)
+
     def set_busy(self, busy: bool) -> None:
         self.export.setEnabled(not busy)
 
@@ -150,8 +218,8 @@ class StatsPage(QWidget):
         peak = 0
         for verdict, name, colour in (
             (Verdict.ADMIT, self.tr("Admitted"), GREEN),
-            (Verdict.DENY, self.tr("Denied"), RED),
-            (Verdict.REFER, self.tr("Referred"), AMBER),
+            (Verdict.DENY, self.tr("Denied"), DENY_TONE),
+            (Verdict.REFER, self.tr("Referred"), REFER_TONE),
         ):
             bars = QBarSet(name)
             bars.setColor(colour)
@@ -172,26 +240,37 @@ class StatsPage(QWidget):
         return chart
 
     def _reasons_chart(self, stats: DailyStats) -> QChart:
-        reasons = stats.per_reason.most_common(TOP_REASONS)[::-1]  # largest at the top
-        series = QHorizontalBarSeries()
-        bars = QBarSet(self.tr("Scans"))
-        bars.setColor(BLUE)
-        bars.setBorderColor(BLUE)
-        for _code, count in reasons:
-            bars.append(float(count))
-        series.append(bars)
+        bars = reason_bars(stats.per_reason)[::-1]  # largest at the top
+        series = QHorizontalStackedBarSeries()
+        for name, colour, ink, counts in (
+            (self.tr("Denied"), DENY_TONE, Qt.GlobalColor.white, [bar.denied for bar in bars]),
+            (self.tr("Referred"), REFER_TONE, Qt.GlobalColor.black, [bar.referred for bar in bars]),
+        ):
+            bar_set = QBarSet(name)
+            bar_set.setColor(colour)
+            bar_set.setBorderColor(colour)
+            bar_set.setLabelColor(ink)  # the count, readable on its tone
+            for count in counts:
+                bar_set.append(float(count))
+            series.append(bar_set)
         series.setLabelsVisible(True)
+        series.setLabelsFormat("@value")
         chart = _chart(self.tr("Denied and referred, by reason"))
-        chart.legend().hide()
         chart.addSeries(series)
         axis_y = QBarCategoryAxis()
-        axis_y.append([labels.reason(code) for code, _count in reasons] or ["—"])
+        axis_y.append([self._reason_name(bar) for bar in bars] or ["—"])
+        axis_y.setTruncateLabels(False)  # a reason's name in full, never "…"
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis_y)
-        axis_x = _count_axis(max((n for _c, n in reasons), default=0))
+        axis_x = _count_axis(max((bar.total for bar in bars), default=0))
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis_x)
         return chart
+
+    def _reason_name(self, bar: ReasonBar) -> str:
+        if bar.code == OTHERS:
+            return self.tr("Others (%n reasons)", "", bar.grouped)
+        return labels.reason(bar.code)
 
 
 def _chart(title: str) -> QChart:

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QVB
 
 import kiosk
 from kiosk.door.stats import OnlineSummary
-from kiosk.store.actions import StoreStatus
 from kiosk.store.settings import Identity
+from kiosk.store.status import StoreStatus
 from kiosk.ui import labels
 from kiosk.ui.labels import QT_TRANSLATE_NOOP, translate
 from kiosk.ui.widgets import button, frame, label
@@ -77,6 +77,73 @@ TITLES = {
 }
 
 
+#: The camera's faults (kiosk.vision.watchdog.FaultKind values) as the guard reads them on the banner;
+#: the technical detail (the camera's own message) stays on the Status tab.
+CAMERA_FAULTS = {
+    "camera_gone": QT_TRANSLATE_NOOP("StatusPage", "Camera not connected"),
+    "camera_unavailable": QT_TRANSLATE_NOOP("StatusPage", "Camera cannot be opened (in use or not allowed)"),
+    "read_errors": QT_TRANSLATE_NOOP("StatusPage", "Camera cannot be read"),
+    "no_frames": QT_TRANSLATE_NOOP("StatusPage", "Camera sends no picture"),
+    "black": QT_TRANSLATE_NOOP("StatusPage", "Camera picture is black (lens covered or too dark)"),
+    "overexposed": QT_TRANSLATE_NOOP("StatusPage", "Camera picture is too bright (facing a light)"),
+    "frozen": QT_TRANSLATE_NOOP("StatusPage", "Camera picture is frozen"),
+    "decoder_failing": QT_TRANSLATE_NOOP("StatusPage", "The code reader is not working"),
+}
+CAMERA_FAULT = QT_TRANSLATE_NOOP("StatusPage", "Camera not working")
+CAMERA_HINT = QT_TRANSLATE_NOOP("StatusPage", "codes are read only by the hand scanner or typed in")
+GATE_FAULT = QT_TRANSLATE_NOOP("StatusPage", "Gate relay fault: the gate cannot open")
+DATABASE_FAULT = QT_TRANSLATE_NOOP("StatusPage", "Database problem: scans cannot be recorded")
+DATA_STALE = QT_TRANSLATE_NOOP(
+    "StatusPage", "Booking data not updated for %n minute(s): unknown codes go to the officer"
+)
+DATA_NEVER = QT_TRANSLATE_NOOP("StatusPage", "Booking data never synced: unknown codes go to the officer")
+DATA_ROLLED_BACK = QT_TRANSLATE_NOOP(
+    "StatusPage", "Booking file older than this kiosk last saw: every code goes to the officer"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DataState:
+    """How fresh the booking data is, as the decisions see it (Circumstances and the office's rules)."""
+
+    age: dt.timedelta | None = None  # None: bookings imported here, no sync
+    limit_minutes: int = 15
+    trusted: bool = True  # False: the booking file is older than this database saw (rolled back)
+
+    @property
+    def stale(self) -> bool:
+        return self.age is not None and (self.age > dt.timedelta(minutes=self.limit_minutes) or self.age.days < 0)
+
+
+def camera_fault_text(kind: str) -> str:
+    """The camera fault in the guard's words (the console's language)."""
+    return translate(CTX, CAMERA_FAULTS.get(kind, CAMERA_FAULT))
+
+
+def camera_hint() -> str:
+    """What still works while the camera does not (for the banner's second line)."""
+    return translate(CTX, CAMERA_HINT)
+
+
+def fault_sentences(faults: frozenset[str], camera_kind: str, gate_fault: bool, data: DataState) -> list[str]:
+    """One short sentence per fault, for the console's banner, translated (camera, gate, database, data)."""
+    sentences = []
+    if "camera" in faults:
+        sentences.append(camera_fault_text(camera_kind))
+    if "gate" in faults or gate_fault:
+        sentences.append(translate(CTX, GATE_FAULT))
+    if "database" in faults:
+        sentences.append(translate(CTX, DATABASE_FAULT))
+    if not data.trusted:
+        sentences.append(translate(CTX, DATA_ROLLED_BACK))
+    elif data.stale and data.age is not None:
+        if data.age >= dt.timedelta(days=3650):
+            sentences.append(translate(CTX, DATA_NEVER))
+        else:
+            sentences.append(translate(CTX, DATA_STALE, max(int(data.age.total_seconds() // 60), 0)))
+    return sentences
+
+
 @dataclass(slots=True)
 class CameraStatus:
     ok: bool = False
@@ -85,11 +152,12 @@ class CameraStatus:
     decoder: str = ""
     source: str = ""
     decoder_process: bool = False  # the decoder runs in its own process (kiosk.vision.isolated)
+    kind: str = ""  # the fault's kind (kiosk.vision.watchdog.FaultKind value) while not ok
 
 
 class StatusPage(QWidget):
-    syncRequested = Signal()  # noqa: N815
-    verifyRequested = Signal()  # noqa: N815
+    syncRequested = Signal()
+    verifyRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -205,9 +273,12 @@ class StatusPage(QWidget):
         self.verify_button.setText(self.tr("Verify now"))
         self._render()
 
-    def _set(self, key: str, text: str, style: str = "") -> None:
+    def _set(self, key: str, text: str, style: str = "", detail: str = "") -> None:
+        """Show `text`; `detail` (the technical message, in English, for IT) is the value's tool tip."""
         widget = self.values[key]
         widget.setText(text)
+        if widget.toolTip() != detail:
+            widget.setToolTip(detail)
         if widget.objectName() != style:
             widget.setObjectName(style)
             widget.style().unpolish(widget)
@@ -218,24 +289,25 @@ class StatusPage(QWidget):
         if camera.ok:
             self._set("camera_state", self.tr("working"), "ok")
         else:
-            self._set("camera_state", camera.message or self.tr("not working"), "error")
+            # The guard's sentence; the camera's own (technical, English) message is the tool tip, for IT.
+            self._set("camera_state", camera_fault_text(camera.kind), "error", camera.message)
         self._set("camera_fps", f"{camera.fps:.1f} fps" if camera.fps else "—")
         decoder = camera.decoder or "—"
         if camera.decoder and camera.decoder_process:
             decoder = self.tr("%1, in its own process").replace("%1", camera.decoder)
         self._set("camera_decoder", decoder)
-        self._set("camera_source", camera.source or "—")
+        self._set("camera_source", labels.camera(camera.source) if camera.source else "—")
         gate_text = {"open": self.tr("open"), "closed": self.tr("closed"), "fault": self.tr("fault")}
         gate = gate_text.get(self.gate_state, self.gate_state or "—")
-        if self.gate_message:
-            gate = f"{gate}: {self.gate_message}"
-        self._set("gate_state", gate, "error" if self.gate_state == "fault" else "")
-        self._set("gate_relay", self.gate_relay or "—")
+        if self.gate_state == "fault":
+            gate = translate(CTX, GATE_FAULT)
+        self._set("gate_state", gate, "error" if self.gate_state == "fault" else "", self.gate_message)
+        self._set("gate_relay", labels.relay(self.gate_relay) if self.gate_relay else "—")
         if self.faults:
             names = ", ".join(labels.fault(f) for f in sorted(self.faults))
             text = self.tr("OUT OF ORDER (%1)").replace("%1", names)
             if self.database_problem and "database" in self.faults:
-                text += f": {self.database_problem}"
+                text += f": {labels.store_error(self.database_problem)}"
             self._set("kiosk_faults", text, "error")
         else:
             self._set("kiosk_faults", self.tr("in service"), "ok")

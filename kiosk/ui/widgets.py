@@ -59,7 +59,7 @@ class Tabs(QWidget):
     the GUI thread). Here a plain layout holds the bar and the pages, so a change repaints what changed.
     """
 
-    currentChanged = Signal(int)  # noqa: N815
+    currentChanged = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -1,16 +1,26 @@
 """Real cameras and video files through OpenCV: the only module that captures with cv2.
 
 Each OS gets the capture backend that opens fast and delivers MJPEG at 720p: V4L2 on Linux, DirectShow
-then Media Foundation on Windows, AVFoundation on macOS. A camera opened by index searches the other
-indexes when its own is empty, because a replugged USB camera often comes back under another number.
+then Media Foundation on Windows, AVFoundation on macOS.
+
+Which camera: the configured one only. A stable device path (`/dev/v4l/by-id/usb-…-video-index0` on
+Linux) names the same camera whichever USB port it is in; an index may change when cameras are
+replugged. Another index is tried only when the configuration allows it (`search_other_cameras`), and
+then the substitution is logged and named in the camera's description, so the guard sees it: a
+second camera pointing at the waiting room must not quietly become the gate's camera.
+
+OpenCV's own log (18 warning lines per failed open, on stderr) is silenced unless the kiosk runs
+verbose: the kiosk reports camera faults itself, in words the guard reads.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -20,6 +30,34 @@ from kiosk.vision.frames import CameraFault, CameraGone, Frame, as_image, image_
 log = logging.getLogger(__name__)
 
 MAX_INDEX = 4  # /dev/video0..4 or the first five DirectShow devices
+BY_ID = Path("/dev/v4l/by-id")  # udev's stable names of video devices (Linux)
+
+#: Opens a capture device: cv2.VideoCapture, or a fake at the edge of the machine in tests.
+CaptureOpener = Callable[[int | str, int], Any]
+
+
+def _open_capture(target: int | str, backend: int) -> Any:
+    return cv2.VideoCapture(target, backend)
+
+
+def set_opencv_logging(verbose: bool) -> None:
+    """OpenCV's log on stderr: silent (the default) or, for `kiosk -v`, its warnings as well.
+
+    Left alone when OPENCV_LOG_LEVEL is set: whoever set it wants OpenCV's own choice."""
+    if os.environ.get("OPENCV_LOG_LEVEL"):
+        return
+    levels = cv2.utils.logging
+    levels.setLogLevel(levels.LOG_LEVEL_WARNING if verbose else levels.LOG_LEVEL_SILENT)
+
+
+set_opencv_logging(False)
+
+
+def stable_camera_paths(folder: Path = BY_ID) -> list[Path]:
+    """The cameras' stable paths (capture interfaces only: `…-video-index0`), for `kiosk.toml`."""
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.iterdir() if path.name.endswith("-video-index0"))
 
 
 def capture_backends(system: str | None = None) -> list[int]:
@@ -54,10 +92,11 @@ class OpenCVCamera:
         height: int = 720,
         fps: float = 30.0,
         *,
-        search_other_indexes: bool = True,
+        search_other_indexes: bool = False,
         backends: Sequence[int] | None = None,
         fourcc: str = "MJPG",
         clock: Clock | None = None,
+        opener: CaptureOpener | None = None,
     ) -> None:
         self.device = device
         self.width, self.height, self.fps = width, height, fps
@@ -65,7 +104,8 @@ class OpenCVCamera:
         self.backends = list(backends) if backends is not None else capture_backends()
         self.fourcc = fourcc
         self.clock = clock or MonotonicClock()
-        self._cap: cv2.VideoCapture | None = None
+        self._opener = opener or _open_capture
+        self._cap: Any = None
         self._opened_as: int | str | None = None
         self._last_good: int | None = None
         self._index = 0
@@ -74,19 +114,29 @@ class OpenCVCamera:
     def description(self) -> str:
         if self._opened_as is None:
             return f"camera {self.device!r} (closed)"
-        return f"camera {self._opened_as!r} {self.width}x{self.height}@{self.fps:g}"
+        text = f"camera {self._opened_as!r} {self.width}x{self.height}@{self.fps:g}"
+        return f"{text}, instead of camera {self.device!r}" if self.substituted else text
+
+    @property
+    def substituted(self) -> bool:
+        """Another camera than the configured one is open (only with search_other_indexes)."""
+        return self._opened_as is not None and self._opened_as != self.device
 
     def open(self) -> None:
         self.close()
         for target in self._targets():
             for backend in self.backends:
-                cap = cv2.VideoCapture(target, backend)
+                cap = self._opener(target, backend)
                 if cap.isOpened():
                     self._configure(cap)
                     self._cap, self._opened_as = cap, target
                     if isinstance(target, int):
                         self._last_good = target
-                    log.info("opened %s", self.description)
+                    if self.substituted:
+                        log.warning("camera %r not found: using camera %r (search_other_cameras is on)",
+                                    self.device, target)  # fmt: skip
+                    else:
+                        log.info("opened %s", self.description)
                     return
                 cap.release()
         raise CameraGone(f"no camera at {self.device!r}" + (" or any other index" if self._searching else ""))

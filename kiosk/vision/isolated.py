@@ -12,7 +12,8 @@ there is one; ~1 MB at 720p, a fraction of a millisecond) and sends a small requ
 gate's code-like regions over a pipe; the child runs the ordinary ScanPipeline and answers with the
 codes. The frame does not travel through the pipe itself, so a child that stopped reading can never
 block the kiosk's decode thread in a write: only the small request is written, the answer is awaited
-with a timeout. A child that does not answer within `decode_timeout_s` is killed and replaced.
+with a timeout. A child that does not answer within `decode_timeout_s` is killed and replaced, at
+most once per `restart_pause_s` (kiosk/runtime/supervisor.py starts, watches and ends the child).
 When a child cannot be started at all (a frozen build without multiprocessing support, a sandbox that
 forbids it) the pipeline says so once in the log and decodes in the kiosk's own process: slower screens
 are better than a kiosk that reads nothing. "No QR backend can load" is not such a case: it is raised
@@ -24,17 +25,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import mmap
-import multiprocessing
 import multiprocessing.connection
 import os
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from kiosk.runtime.supervisor import ChildDiedError, ChildSilentError, ChildStartError, Supervisor, exit_text
 from kiosk.vision.decoders import DecodedCode, DecoderChoice, DecoderUnavailableError, make_decoder
 from kiosk.vision.frames import Image, as_image
 from kiosk.vision.gate import Region
@@ -48,6 +48,7 @@ DECODE_TIMEOUT_S = 2.0  # a decode takes milliseconds; this long means a hung na
 RESTART_PAUSE_S = 1.0  # between restarts of a child that keeps dying
 START_FAILURES_BEFORE_FALLBACK = 3
 DEFAULT_SLOT_BYTES = 1920 * 1080  # a 1080p grey frame; larger frames get a larger file
+PROCESS_NAME = "kiosk-decoder"
 
 
 class DecodeFaultError(RuntimeError):
@@ -78,18 +79,12 @@ class IsolatedPipeline:
     ) -> None:
         self.choice, self.rescue = choice, rescue
         self.rescue_budget_s: float | None = None
-        self.start_timeout_s, self.decode_timeout_s, self.restart_pause_s = (
-            start_timeout_s,
-            decode_timeout_s,
-            restart_pause_s,
-        )
+        self.start_timeout_s, self.decode_timeout_s = start_timeout_s, decode_timeout_s
         self.name = ""  # the pipeline's, e.g. "zxing then sharpen+x2+..."
         self.decoder_name = ""  # the first-pass backend's, e.g. "zxing"
-        self.restarts = 0
-        self._process: Any = None
-        self._conn: multiprocessing.connection.Connection | None = None
+        # killed at once when lost: a decoder stuck in native code (or a stopped child) ignores SIGTERM
+        self._child = Supervisor(PROCESS_NAME, restart_pause_s=restart_pause_s)
         self._seq = 0
-        self._last_start = -1e18
         self._start_failures = 0
         self._fallback: ScanPipeline | None = None
         self._slot: _FrameSlot | None = None
@@ -102,15 +97,28 @@ class IsolatedPipeline:
 
     @property
     def child_pid(self) -> int | None:
-        process = self._process
-        return int(process.pid) if process is not None and process.pid is not None else None
+        return self._child.pid
+
+    @property
+    def restarts(self) -> int:
+        """How many times a child was started again after the first."""
+        return self._child.restarts
+
+    @property
+    def restart_pause_s(self) -> float:
+        """The least time between two starts of a child (a child that keeps dying cannot spin)."""
+        return self._child.restart_pause_s
+
+    @restart_pause_s.setter
+    def restart_pause_s(self, value: float) -> None:
+        self._child.restart_pause_s = value
 
     def decode(self, image: Image, regions: Sequence[Region] | None = None, rescue: bool = True) -> PipelineResult:
         """Codes in `image`; raises DecodeFaultError when the child died or hung on this frame."""
         if self._fallback is not None:
             self._fallback.rescue_budget_s = self.rescue_budget_s
             return self._fallback.decode(image, regions, rescue)
-        if self._conn is None:
+        if self._child.pid is None:
             self._restart()  # raises, or leaves a new child or the in-process fallback
             return self.decode(image, regions, rescue)
         gray = np.ascontiguousarray(to_gray(image))
@@ -126,31 +134,21 @@ class IsolatedPipeline:
             self.rescue_budget_s,
         )
         try:
-            self._conn.send(request)
-            if not self._conn.poll(self.decode_timeout_s):
-                self._lose_child(f"no answer within {self.decode_timeout_s:.1f} s")
-                raise DecodeFaultError(f"the decoder process did not answer within {self.decode_timeout_s:.1f} s")
-            reply = self._conn.recv()
-        except (EOFError, OSError) as exc:
-            self._lose_child(f"{type(exc).__name__}: {exc}")
-            raise DecodeFaultError(f"the decoder process ended while decoding ({self._exit_text()})") from exc
+            self._child.send(request)
+            reply = self._child.receive(self.decode_timeout_s)
+        except ChildSilentError as exc:
+            self._lost(exc.pid, f"no answer within {self.decode_timeout_s:.1f} s")
+            raise DecodeFaultError(f"the decoder process did not answer within {self.decode_timeout_s:.1f} s") from None
+        except ChildDiedError as exc:
+            self._lost(exc.pid, str(exc))
+            raise DecodeFaultError(f"the decoder process ended while decoding ({exit_text(exc.exitcode)})") from exc
         result = _result(reply, self._seq)
         slot.forget_name()  # the child has it mapped now: nothing is left in /dev/shm if the kiosk is killed
         return result
 
     def close(self) -> None:
-        """End the child (it exits when its pipe closes; killed if it does not within a second)."""
-        conn, process, self._conn, self._process = self._conn, self._process, None, None
-        if conn is not None:
-            with contextlib.suppress(OSError):
-                conn.send(None)
-            conn.close()
-        if process is not None:
-            process.join(1.0)
-            if process.is_alive():
-                process.kill()
-                process.join(1.0)
-            process.close()
+        """End the child (it exits when its pipe says None; killed if it does not within a second)."""
+        self._child.stop(None, 1.0)
         if self._slot is not None:
             self._slot.close()
             self._slot = None
@@ -169,50 +167,40 @@ class IsolatedPipeline:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- child upkeep -------------------------------------------------------------------------------
+    # --- child upkeep (kiosk/runtime/supervisor.py starts, watches and ends it) ---------------------
 
     def _start(self) -> None:
         """Start a child and wait for its hello. Raises DecoderUnavailableError when no backend loads."""
-        self._last_start = time.monotonic()
-        context = multiprocessing.get_context("spawn")  # fork would copy the GUI's threads and locks
-        parent_end, child_end = context.Pipe()
+        level = logging.getLogger("kiosk").getEffectiveLevel()
         try:
-            level = logging.getLogger("kiosk").getEffectiveLevel()
-            process = context.Process(
-                target=serve, args=(child_end, self.choice, self.rescue, level), name="kiosk-decoder", daemon=True
-            )
-            process.start()
-        except Exception as exc:  # no way to make processes here: decode in this process instead
-            parent_end.close()
-            self._start_failed(f"{type(exc).__name__}: {exc}")
+            pid = self._child.start(serve, (self.choice, self.rescue, level))
+        except ChildStartError as exc:  # no way to make processes here: decode in this process instead
+            self._start_failed(str(exc))
             return
-        finally:
-            child_end.close()
-        self._process, self._conn = process, parent_end
         try:
-            ready = parent_end.poll(self.start_timeout_s)
-            hello = parent_end.recv() if ready else ("silent", f"no hello within {self.start_timeout_s:.0f} s")
-        except (EOFError, OSError) as exc:
-            hello = ("died", f"{type(exc).__name__}: {exc}; {self._exit_text()}")
-        kind, detail = hello
+            kind, detail = self._child.receive(self.start_timeout_s)
+        except ChildSilentError:
+            kind, detail = "silent", f"no hello within {self.start_timeout_s:.0f} s"
+        except ChildDiedError as exc:
+            kind, detail = "died", str(exc)
         if kind == "ready":
             self.decoder_name, self.name = (str(part) for part in detail)
             self._start_failures = 0
-            log.info("QR decoding in process %s (%s)", process.pid, self.name)
+            log.info("QR decoding in process %s (%s)", pid, self.name)
             return
-        self._lose_child(str(detail))
+        self._child.end()
+        self._lost(pid, str(detail))
         if kind == "unavailable":
             raise DecoderUnavailableError(str(detail))
         self._start_failed(str(detail))
 
     def _restart(self) -> None:
-        wait = self._last_start + self.restart_pause_s - time.monotonic()
+        wait = self._child.restart_wait()
         if wait > 0:
             raise DecodeFaultError(f"the decoder process is restarting (in {wait:.1f} s)")
-        self.restarts += 1
-        log.warning("starting the decoder process again (restart %d)", self.restarts)
+        log.warning("starting the decoder process again (restart %d)", self._child.restarts + 1)
         self._start()
-        if self._conn is None and self._fallback is None:
+        if self._child.pid is None and self._fallback is None:
             raise DecodeFaultError("the decoder process could not be started again")
 
     def _start_failed(self, why: str) -> None:
@@ -226,28 +214,12 @@ class IsolatedPipeline:
             self._fallback = ScanPipeline(make_decoder(self.choice), rescue=self.rescue)
             self.name, self.decoder_name = self._fallback.name, self._fallback.decoder.name
 
-    def _lose_child(self, why: str) -> None:
-        log.error("decoder process %s lost: %s", self.child_pid, why)
-        process, conn, self._process, self._conn = self._process, self._conn, None, None
+    def _lost(self, pid: int | None, why: str) -> None:
+        """The child was ended (by the supervisor, or here): say so, and drop the frame file."""
+        log.error("decoder process %s lost: %s", pid, why)
         if self._slot is not None:  # its name is gone: the next child gets a new file
             self._slot.close()
             self._slot = None
-        if conn is not None:
-            conn.close()
-        if process is not None:
-            if process.is_alive():
-                process.kill()
-            process.join(1.0)
-
-    def _exit_text(self) -> str:
-        process = self._process
-        if process is None:
-            return "gone"
-        process.join(0.5)
-        code = process.exitcode
-        if code is None:
-            return "still running"
-        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
 
 class _FrameSlot:

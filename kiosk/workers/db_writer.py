@@ -4,10 +4,10 @@ The GUI thread never waits on the database. It hands a job (a function of the Ki
 `DbWriter`; the job runs on the writer's own thread, in submission order, one at a time; its result or
 its exception comes back as a Qt signal, delivered in the GUI thread, where the job's callbacks run.
 Scans go through `record()`, which takes them through the door (kiosk/door: verify, ask the server
-across gates within its budget, record) and emits `recorded` only after the commit has returned: the
-caller shows the verdict and pulses the gate on that signal, never before (commit before show). A
-failed write emits `recordFailed` with the store's message: the caller shows OUT OF ORDER and keeps
-the gate shut.
+across gates within its budget, record) and calls its `done(Recorded)` only after the commit has
+returned: the caller shows the verdict and pulses the gate in that callback, never before (commit
+before show). A failed write calls `failed(exception)` instead (`failure_text` gives the store's
+message): the caller shows OUT OF ORDER and keeps the gate shut.
 
 The thread is a plain Python thread fed by a queue, not a QThread: Python code running on a QThread
 registers a never-ending "dummy" thread with the threading module (in Python 3.11) as soon as anything
@@ -32,9 +32,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 
 from kiosk.door import Door, Sighting
-from kiosk.store import cpus
+from kiosk.runtime import cpus
 from kiosk.store.db import KioskStore, StoreError
-from kiosk.store.recorder import Recorded
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +53,6 @@ class _Outcome:
 
 
 class DbWriter(QObject):
-    #: (ticket, Recorded): the scan is on disk; safe to show and to open the gate.
-    recorded = Signal(int, object)
-    #: (ticket, message): the scan could not be recorded; show OUT OF ORDER, keep the gate shut.
-    recordFailed = Signal(int, str)  # noqa: N815
     _finished = Signal(int, object)  # ticket, _Outcome (from the worker thread)
 
     def __init__(
@@ -73,7 +68,7 @@ class DbWriter(QObject):
         self.synchronous = synchronous
         self.name = name
         self._tickets = itertools.count(1)
-        self._callbacks: dict[int, tuple[Done | None, Failed | None, bool]] = {}
+        self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
         self._queue: queue.SimpleQueue[tuple[int, Job] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -113,8 +108,17 @@ class DbWriter(QObject):
 
     def submit(self, job: Job, done: Done | None = None, failed: Failed | None = None) -> int:
         """Run `job(store)` on the writer thread; `done(result)` or `failed(exception)` run in the GUI
-        thread afterwards. Returns a ticket that the signals carry too."""
-        return self._submit(job, done, failed, scan=False)
+        thread afterwards (a failure without `failed` is logged). Returns the job's ticket."""
+        ticket = next(self._tickets)
+        self._callbacks[ticket] = (done, failed)
+        if self.synchronous:
+            self._deliver(ticket, _run_job(self.store, job))
+            return ticket
+        if self._stopped:
+            self._callbacks.pop(ticket)
+            raise RuntimeError(f"{self.name} has stopped")
+        self._queue.put((ticket, job))
+        return ticket
 
     def record(
         self,
@@ -124,21 +128,8 @@ class DbWriter(QObject):
         failed: Failed | None = None,
     ) -> int:
         """Take one sighting through the door (decide, maybe ask the server, record) on this thread; the
-        answer comes as `recorded` or `recordFailed` (and to `done(Recorded)` or `failed(exception)`,
-        which run first)."""
-        return self._submit(lambda _store: door.present(sighting), done, failed, scan=True)
-
-    def _submit(self, job: Job, done: Done | None, failed: Failed | None, scan: bool) -> int:
-        ticket = next(self._tickets)
-        self._callbacks[ticket] = (done, failed, scan)
-        if self.synchronous:
-            self._deliver(ticket, _run_job(self.store, job))
-            return ticket
-        if self._stopped:
-            self._callbacks.pop(ticket)
-            raise RuntimeError(f"{self.name} has stopped")
-        self._queue.put((ticket, job))
-        return ticket
+        answer comes to `done(Recorded)`, once it is on disk, or to `failed(exception)`."""
+        return self.submit(lambda _store: door.present(sighting), done, failed)
 
     def _run(self) -> None:
         cpus.confine_this_thread("foreground")  # scans are decided here: off the sync's CPU
@@ -150,20 +141,16 @@ class DbWriter(QObject):
             self._finished.emit(ticket, _run_job(self.store, job))
 
     def _deliver(self, ticket: int, outcome: _Outcome) -> None:
-        done, failed, scan = self._callbacks.pop(ticket, (None, None, False))
+        done, failed = self._callbacks.pop(ticket, (None, None))
         result, error = outcome.result, outcome.error
         if error is not None:
             if failed is not None:
                 failed(error)
-            elif not scan:
+            else:
                 log.error("%s job failed: %s", self.name, error)
-            if scan:
-                self.recordFailed.emit(ticket, failure_text(error))
             return
         if done is not None:
             done(result)
-        if scan and isinstance(result, Recorded):
-            self.recorded.emit(ticket, result)
 
 
 def failure_text(error: BaseException) -> str:

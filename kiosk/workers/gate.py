@@ -2,9 +2,9 @@
 
 A relay is pulsed once per admission (held open `open_ms`, longer for a party), reports faults (the
 board is unplugged, a write fails, the contact sticks) and reports when they clear. The controller
-only pulses after `DbWriter.recorded` (commit before show): a crash between commit and pulse leaves a
-recorded admission and a closed gate, never the other way round. A relay that is in fault refuses to
-pulse and the kiosk shows OUT OF ORDER until it clears.
+only pulses once the writer has called back with the recorded decision (commit before show): a crash
+between commit and pulse leaves a recorded admission and a closed gate, never the other way round. A
+relay that is in fault refuses to pulse and the kiosk shows OUT OF ORDER until it clears.
 
 `FakeRelay` is for the demo, the tests and kiosks without a gate (the guard waves people through): it
 keeps time with QTimer like a real relay's hold time, and faults can be injected: unplug/replug,
@@ -45,7 +45,7 @@ class GateRelay(Protocol):
     opened: SignalInstance  # (persons)
     closed: SignalInstance
     fault: SignalInstance  # (message)
-    faultCleared: SignalInstance  # noqa: N815
+    faultCleared: SignalInstance
 
     @property
     def state(self) -> GateState: ...
@@ -75,11 +75,14 @@ class FakeRelay(QObject):
     opened = Signal(int)
     closed = Signal()
     fault = Signal(str)
-    faultCleared = Signal()  # noqa: N815
+    faultCleared = Signal()
 
-    def __init__(self, open_ms: int = OPEN_MS, parent: QObject | None = None) -> None:
+    def __init__(
+        self, open_ms: int = OPEN_MS, parent: QObject | None = None, *, description: str = "simulated relay"
+    ) -> None:
         super().__init__(parent)
         self.open_ms = open_ms
+        self._description = description
         self.pulses: list[Pulse] = []
         self._state = GateState.CLOSED
         self._fault: str | None = None
@@ -95,7 +98,7 @@ class FakeRelay(QObject):
 
     @property
     def description(self) -> str:
-        return "simulated relay"
+        return self._description
 
     @property
     def fault_message(self) -> str | None:
@@ -170,28 +173,3 @@ class FakeRelay(QObject):
             self._fault = None
             log.info("gate relay works again")
             self.faultCleared.emit()
-
-
-class NoRelay(QObject):
-    """A kiosk without a gate: the guard lets people through. Never faults."""
-
-    opened = Signal(int)
-    closed = Signal()
-    fault = Signal(str)
-    faultCleared = Signal()  # noqa: N815
-
-    @property
-    def state(self) -> GateState:
-        return GateState.CLOSED
-
-    @property
-    def description(self) -> str:
-        return "no gate relay"
-
-    def pulse(self, persons: int = 1) -> bool:
-        self.opened.emit(persons)
-        self.closed.emit()
-        return True
-
-    def close(self) -> None:
-        return None

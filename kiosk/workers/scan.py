@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,14 +35,14 @@ TAKE_TIMEOUT_S = 0.1  # the decode thread checks camera health at least this oft
 class ScanWorker(QObject):
     """See the module docstring. Signals are delivered in the thread that owns the worker (the GUI's)."""
 
-    codeSeen = Signal(object)  # noqa: N815 - CodeSeen: the distinct codes of one frame (the door debounces)
-    codesInView = Signal(object)  # noqa: N815 - tuple[DecodedCode, ...] of every frame read, for outlines
+    codeSeen = Signal(object)  # CodeSeen: the distinct codes of one frame (the door debounces)
+    codesInView = Signal(object)  # tuple[DecodedCode, ...] of every frame read, for outlines
     fault = Signal(str, str)  # FaultKind value, message for the log and the guard
-    faultCleared = Signal()  # noqa: N815
-    statsChanged = Signal(object)  # noqa: N815 - ScanStats, about once a second while running
+    faultCleared = Signal()
+    statsChanged = Signal(object)  # ScanStats, about once a second while running
     preview = Signal(object)  # Frame: the newest frame, at up to preview_fps (see frame_to_qimage)
     #: ScreenFrame: the same frame already fitted to the preview (set_preview_size), off the GUI thread
-    previewReady = Signal(object)  # noqa: N815
+    previewReady = Signal(object)
     _preview_ready = Signal()  # internal: at most one pending, so a busy GUI drops previews, never queues them
 
     def __init__(
@@ -73,6 +74,9 @@ class ScanWorker(QObject):
         self._stop = threading.Event()
         self._mailbox: LatestMailbox[Frame] = LatestMailbox()
         self._threads: list[threading.Thread] = []
+        #: time.monotonic() of each loop's latest pass (with or without a camera): the watchdog's signs of
+        #: life (kiosk/runtime/notify.py). A read stuck in the camera driver stops the capture beat.
+        self.beats = {"capture loop": time.monotonic(), "decode loop": time.monotonic()}
 
     # --- threaded mode ----------------------------------------------------------------------------
 
@@ -89,6 +93,7 @@ class ScanWorker(QObject):
         if self.running:
             return
         self._stop.clear()
+        self.beats = dict.fromkeys(self.beats, time.monotonic())
         self._mailbox = LatestMailbox()
         self._threads = [
             threading.Thread(target=self._capture_loop, name="kiosk-capture"),
@@ -125,6 +130,7 @@ class ScanWorker(QObject):
             self.core.close()
 
     def _capture_once(self) -> None:
+        self.beats["capture loop"] = time.monotonic()
         try:
             frame = self.core.step()
         except Exception:  # ScanCore never raises by design; this is the last line of defence
@@ -143,6 +149,7 @@ class ScanWorker(QObject):
     def _decode_loop(self) -> None:
         next_stats = self._clock.now() + 1.0
         while not self._stop.is_set():
+            self.beats["decode loop"] = time.monotonic()
             frame = self._mailbox.take(TAKE_TIMEOUT_S)
             now = self._clock.now()
             try:

@@ -11,16 +11,21 @@ a kiosk whose data goes stale. A child that dies or hangs is a failed attempt (b
 attempt starts a new one.
 
 The worker opens its own KioskStore (its own database connections) on its thread; the guard console's
-status is read from it. It reports through signals only: `status_changed(SyncStatus)` for the guard
-console and `sync_finished(SyncOutcome)`. Synchronous mode for tests: build a SyncWorker and call
+status is read from it. It reports through signals only: `statusChanged(SyncStatus)` for the guard
+console and `syncFinished(SyncOutcome)`. Synchronous mode for tests: build a SyncWorker and call
 run_once() on the test's thread, no QThread.
+
+`health` (optional, settable until the worker starts): called on the worker's thread before each sync
+for what only the kiosk's process knows of its health (camera, decoder, relay, faults, uptime, version:
+kiosk/workers/health.py's kiosk_health); each sync sends it to the server with what the store knows
+(`kiosk server kiosks`). A provider that fails costs the sync nothing: the store's part goes alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +56,8 @@ class SyncOutcome:
 
 
 class SyncWorker(QObject):
-    status_changed = Signal(object)  # SyncStatus
-    sync_finished = Signal(object)  # SyncOutcome
+    statusChanged = Signal(object)  # SyncStatus
+    syncFinished = Signal(object)  # SyncOutcome
     stopped = Signal()
 
     def __init__(
@@ -65,10 +70,13 @@ class SyncWorker(QObject):
         client_options: dict[str, Any] | None = None,
         separate_process: bool = True,
         nice: int = NICE,
+        health: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
-        """`client_options` go to SyncClient (in the child process they must be picklable)."""
+        """`client_options` go to SyncClient (in the child process they must be picklable); `health`
+        gives the kiosk process's part of its health at each sync (plain values)."""
         super().__init__()
         self._open_store = open_store
+        self.health = health
         self.interval_s = interval_s
         self.clock_check_s = clock_check_s
         self.backoff = backoff or Backoff()
@@ -134,10 +142,10 @@ class SyncWorker(QObject):
     def run_once(self) -> SyncOutcome:
         """One sync attempt; emits the status before and after, and the outcome."""
         self.open()
-        self.status_changed.emit(dataclasses.replace(self.status(), syncing=True))
+        self.statusChanged.emit(dataclasses.replace(self.status(), syncing=True))
         outcome = self._attempt()
-        self.status_changed.emit(self.status())
-        self.sync_finished.emit(outcome)
+        self.statusChanged.emit(self.status())
+        self.syncFinished.emit(outcome)
         return outcome
 
     def _attempt(self) -> SyncOutcome:
@@ -161,12 +169,22 @@ class SyncWorker(QObject):
         self.backoff.success()
         return SyncOutcome(True, result, next_in_s=self.interval_s)
 
+    def _health(self) -> Mapping[str, Any] | None:
+        if self.health is None:
+            return None
+        try:
+            return self.health()
+        except Exception:  # never fail a sync for it: the store's part of the health still goes
+            log.exception("the kiosk's health could not be read")
+            return None
+
     def _sync(self) -> SyncResult:
+        health = self._health()
         if self._runner is None:
             assert self._client is not None
-            return self._client.sync_once()
+            return self._client.sync_once(health)
         try:
-            result = self._runner.sync_once()
+            result = self._runner.sync_once(health)
         except SyncProcessStartError:
             self._start_failures += 1
             if self._start_failures >= START_FAILURES_BEFORE_FALLBACK and not self._interrupted:
@@ -199,7 +217,7 @@ class SyncWorker(QObject):
             assert self._watch is not None
             jump = self._watch.check()
         if jump:
-            self.status_changed.emit(self.status())
+            self.statusChanged.emit(self.status())
         return jump
 
     # --- threaded mode (slots run on the worker's thread) -------------------------------------------
@@ -213,7 +231,7 @@ class SyncWorker(QObject):
         self._clock_timer = QTimer(self)
         self._clock_timer.timeout.connect(self.check_clock)
         self._clock_timer.start(int(self.clock_check_s * 1000))
-        self.status_changed.emit(self.status())
+        self.statusChanged.emit(self.status())
         self._timer.start(0)
 
     @Slot()
@@ -237,7 +255,7 @@ class SyncWorker(QObject):
 class SyncThread(QObject):
     """Owns the QThread and its SyncWorker; lives in the GUI thread. start(), sync_now(), stop()."""
 
-    _sync_now = Signal()
+    _syncNow = Signal()
     _stop = Signal()
 
     def __init__(self, worker: SyncWorker) -> None:
@@ -247,7 +265,7 @@ class SyncThread(QObject):
         self.qthread.setObjectName("sync")
         worker.moveToThread(self.qthread)
         self.qthread.started.connect(worker.start)
-        self._sync_now.connect(worker.sync_now)
+        self._syncNow.connect(worker.sync_now)
         self._stop.connect(worker.stop)
         # direct: stop() waits on the GUI thread, so a queued quit would never be delivered
         worker.stopped.connect(self.qthread.quit, Qt.ConnectionType.DirectConnection)
@@ -257,7 +275,7 @@ class SyncThread(QObject):
 
     def sync_now(self) -> None:
         """The guard's "sync now": runs on the sync thread as soon as it is free."""
-        self._sync_now.emit()
+        self._syncNow.emit()
 
     def stop(self, timeout_ms: int = 30_000) -> bool:
         """Stop and wait for the thread. A sync under way in the sync process is cut short (it resumes

@@ -71,7 +71,7 @@ class KeyboardWedge(QObject):
     Key times come from the window system's event timestamps when it gives them, else from `clock`.
     """
 
-    codeTyped = Signal(str)  # noqa: N815 - Qt naming
+    codeTyped = Signal(str)
 
     def __init__(
         self,

@@ -5,6 +5,7 @@
     <name>GuardConsole</name>
     <message>
         <source>Already done by %1 (%2). Nothing was changed.</source>
+        <extracomment>A new DENY or REFER flashes the alert bar this long, switching every FLASH_STEP_MS. Dismiss and acknowledge are written this long after the click, unless the guard undoes them.</extracomment>
         <translation>Already done by %1 (%2). Nothing was changed.</translation>
     </message>
     <message>
@@ -12,8 +13,49 @@
         <translation>Database problem: %1</translation>
     </message>
     <message>
+        <source>Dismissed: you can undo this for %n second(s).</source>
+        <translation>Dismissed: you can undo this for %n second(s).</translation>
+    </message>
+    <message>
+        <source>Acknowledged: you can undo this for %n second(s).</source>
+        <translation>Acknowledged: you can undo this for %n second(s).</translation>
+    </message>
+    <message>
         <source>Logged out after a quiet spell.</source>
+        <extracomment>Today&apos;s denied and referred scans as last read (the alert bar&apos;s count and newest scan). Plays the alert for a new DENY or REFER (verdict value); None: silent. The new DENY and REFER scans the console was told of (verdict values), newest last.</extracomment>
         <translation>Logged out after a quiet spell.</translation>
+    </message>
+    <message>
+        <source>No open scans</source>
+        <translation>No open scans</translation>
+    </message>
+    <message>
+        <source>No denied or referred scan today.</source>
+        <translation>No denied or referred scan today.</translation>
+    </message>
+    <message>
+        <source>(handled)</source>
+        <translation>(handled)</translation>
+    </message>
+    <message>
+        <source>Newest: %1</source>
+        <translation>Newest: %1</translation>
+    </message>
+    <message>
+        <source>Log in to see names and to act.</source>
+        <translation>Log in to see names and to act.</translation>
+    </message>
+    <message>
+        <source>The applicant screen shows OUT OF ORDER. Details: the Status tab.</source>
+        <translation>The applicant screen shows OUT OF ORDER. Details: the Status tab.</translation>
+    </message>
+    <message>
+        <source>Details: the Status tab.</source>
+        <translation>Details: the Status tab.</translation>
+    </message>
+    <message>
+        <source>Undone: nothing was recorded.</source>
+        <translation>Undone: nothing was recorded.</translation>
     </message>
     <message numerus="yes">
         <source>Admitted: %n person(s). The gate opens.</source>
@@ -63,6 +105,7 @@
     </message>
     <message numerus="yes">
         <source>%n open in the queue</source>
+        <extracomment>The queue is read logged in or not: the alert bar counts the open scans at all times.</extracomment>
         <translation>
             <numerusform>%n open in the queue</numerusform>
             <numerusform>%n open in the queue</numerusform>
@@ -318,11 +361,243 @@
         <source>decided here</source>
         <translation>decided here</translation>
     </message>
+    <message>
+        <source>the database is in use by another program; try again</source>
+        <extracomment>Fallbacks that mean the server could not be used: the kiosk was offline for this scan. A rule: a pattern for an English message, the source text of its translation (in CONTEXT), and the names of the pattern&apos;s groups that fill %1, %2, ... in order. kiosk/store (StoreError, kiosk/store/errors.py and opening.py, db.py, parts/): the database&apos;s problems.</extracomment>
+        <translation>the database is in use by another program; try again</translation>
+    </message>
+    <message>
+        <source>the database cannot be written (read-only disk or file permissions)</source>
+        <translation>the database cannot be written (read-only disk or file permissions)</translation>
+    </message>
+    <message>
+        <source>the kiosk&apos;s disk is full; free some space</source>
+        <translation>the kiosk&apos;s disk is full; free some space</translation>
+    </message>
+    <message>
+        <source>the kiosk&apos;s disk failed to read or write; check the disk</source>
+        <translation>the kiosk&apos;s disk failed to read or write; check the disk</translation>
+    </message>
+    <message>
+        <source>the booking file is damaged; call the office&apos;s IT staff</source>
+        <translation>the booking file is damaged; call the office&apos;s IT staff</translation>
+    </message>
+    <message>
+        <source>the database is damaged; restore it from backup (call the office&apos;s IT staff)</source>
+        <translation>the database is damaged; restore it from backup (call the office&apos;s IT staff)</translation>
+    </message>
+    <message>
+        <source>the database is missing; restore it from backup (call the office&apos;s IT staff)</source>
+        <translation>the database is missing; restore it from backup (call the office&apos;s IT staff)</translation>
+    </message>
+    <message>
+        <source>there is no kiosk database; set the kiosk up</source>
+        <translation>there is no kiosk database; set the kiosk up</translation>
+    </message>
+    <message>
+        <source>the database cannot be opened; call the office&apos;s IT staff</source>
+        <translation>the database cannot be opened; call the office&apos;s IT staff</translation>
+    </message>
+    <message>
+        <source>the database needs an upgrade: kiosk db upgrade</source>
+        <translation>the database needs an upgrade: kiosk db upgrade</translation>
+    </message>
+    <message>
+        <source>the database check failed; nobody is admitted until it is restored</source>
+        <translation>the database check failed; nobody is admitted until it is restored</translation>
+    </message>
+    <message>
+        <source>a booking in the database was changed by hand; call the office&apos;s IT staff</source>
+        <translation>a booking in the database was changed by hand; call the office&apos;s IT staff</translation>
+    </message>
+    <message>
+        <source>the guard&apos;s action was not recorded</source>
+        <translation>the guard&apos;s action was not recorded</translation>
+    </message>
+    <message>
+        <source>the office settings are invalid; set the kiosk up again</source>
+        <translation>the office settings are invalid; set the kiosk up again</translation>
+    </message>
+    <message>
+        <source>database error (details in the kiosk&apos;s log)</source>
+        <translation>database error (details in the kiosk&apos;s log)</translation>
+    </message>
+    <message>
+        <source>Choose a reason.</source>
+        <extracomment>kiosk/store/guard_actions.py (ActionError): why a guard&apos;s action was refused.</extracomment>
+        <translation>Choose a reason.</translation>
+    </message>
+    <message>
+        <source>Describe what happened.</source>
+        <translation>Describe what happened.</translation>
+    </message>
+    <message>
+        <source>An override lets in 1 to %1 people.</source>
+        <translation>An override lets in 1 to %1 people.</translation>
+    </message>
+    <message>
+        <source>Write the note.</source>
+        <translation>Write the note.</translation>
+    </message>
+    <message>
+        <source>Unknown guard.</source>
+        <translation>Unknown guard.</translation>
+    </message>
+    <message>
+        <source>This guard is disabled.</source>
+        <translation>This guard is disabled.</translation>
+    </message>
+    <message>
+        <source>This scan is not in the database.</source>
+        <translation>This scan is not in the database.</translation>
+    </message>
+    <message>
+        <source>Choose a scan, not a guard&apos;s action.</source>
+        <translation>Choose a scan, not a guard&apos;s action.</translation>
+    </message>
+    <message>
+        <source>This scan was admitted: there is nothing to do.</source>
+        <translation>This scan was admitted: there is nothing to do.</translation>
+    </message>
+    <message>
+        <source>The booking in the database was changed by hand; call the office&apos;s IT staff.</source>
+        <translation>The booking in the database was changed by hand; call the office&apos;s IT staff.</translation>
+    </message>
+    <message>
+        <source>The action was refused (details in the kiosk&apos;s log).</source>
+        <translation>The action was refused (details in the kiosk&apos;s log).</translation>
+    </message>
+    <message>
+        <source>camera %1 (closed)</source>
+        <extracomment>kiosk/vision (FrameSource.description): which camera is reading.</extracomment>
+        <translation>camera %1 (closed)</translation>
+    </message>
+    <message>
+        <source>camera %1 %2, instead of camera %3</source>
+        <translation>camera %1 %2, instead of camera %3</translation>
+    </message>
+    <message>
+        <source>camera %1 %2</source>
+        <translation>camera %1 %2</translation>
+    </message>
+    <message>
+        <source>simulated camera %1 (closed)</source>
+        <translation>simulated camera %1 (closed)</translation>
+    </message>
+    <message>
+        <source>simulated camera %1 %2</source>
+        <translation>simulated camera %1 %2</translation>
+    </message>
+    <message>
+        <source>camera %1</source>
+        <translation>camera %1</translation>
+    </message>
+    <message>
+        <source>video file %1</source>
+        <translation>video file %1</translation>
+    </message>
+    <message>
+        <source>image folder %1 (%2 images)</source>
+        <translation>image folder %1 (%2 images)</translation>
+    </message>
+    <message>
+        <source>no camera at %1, nor at any other index</source>
+        <extracomment>kiosk/vision (CameraGone, CameraFault): why the camera is not reading.</extracomment>
+        <translation>no camera at %1, nor at any other index</translation>
+    </message>
+    <message>
+        <source>no camera at %1</source>
+        <translation>no camera at %1</translation>
+    </message>
+    <message>
+        <source>camera %1 disconnected: plug it back in</source>
+        <translation>camera %1 disconnected: plug it back in</translation>
+    </message>
+    <message>
+        <source>no video file at %1</source>
+        <translation>no video file at %1</translation>
+    </message>
+    <message>
+        <source>no image folder at %1</source>
+        <translation>no image folder at %1</translation>
+    </message>
+    <message>
+        <source>the camera is not working (details in the kiosk&apos;s log)</source>
+        <translation>the camera is not working (details in the kiosk&apos;s log)</translation>
+    </message>
+    <message>
+        <source>simulated relay (no door is opened)</source>
+        <extracomment>kiosk/workers/gate.py, relay_board.py and kiosk/relay (description): what opens the door.</extracomment>
+        <translation>simulated relay (no door is opened)</translation>
+    </message>
+    <message>
+        <source>no door relay: the guard lets people through</source>
+        <translation>no door relay: the guard lets people through</translation>
+    </message>
+    <message>
+        <source>relay board (driver not loaded)</source>
+        <translation>relay board (driver not loaded)</translation>
+    </message>
+    <message>
+        <source>GPIO relay on %1, line %2</source>
+        <translation>GPIO relay on %1, line %2</translation>
+    </message>
+    <message>
+        <source>simulated LCUS relay board at %1</source>
+        <translation>simulated LCUS relay board at %1</translation>
+    </message>
+    <message>
+        <source>LCUS USB relay board at %1</source>
+        <translation>LCUS USB relay board at %1</translation>
+    </message>
+    <message>
+        <source>serial relay board at %1</source>
+        <translation>serial relay board at %1</translation>
+    </message>
+    <message>
+        <source>the relay board is not connected (no port %1)</source>
+        <extracomment>kiosk/relay (RelayFault): why the door relay did not switch.</extracomment>
+        <translation>the relay board is not connected (no port %1)</translation>
+    </message>
+    <message>
+        <source>the relay board was disconnected; plug it back in</source>
+        <translation>the relay board was disconnected; plug it back in</translation>
+    </message>
+    <message>
+        <source>the kiosk may not use the relay board&apos;s port; call the office&apos;s IT staff</source>
+        <translation>the kiosk may not use the relay board&apos;s port; call the office&apos;s IT staff</translation>
+    </message>
+    <message>
+        <source>another program is using the relay board</source>
+        <translation>another program is using the relay board</translation>
+    </message>
+    <message>
+        <source>the relay board does not answer</source>
+        <translation>the relay board does not answer</translation>
+    </message>
+    <message>
+        <source>the relay&apos;s contact %1 is stuck; call the office&apos;s IT staff</source>
+        <translation>the relay&apos;s contact %1 is stuck; call the office&apos;s IT staff</translation>
+    </message>
+    <message>
+        <source>the GPIO relay&apos;s software is not installed; call the office&apos;s IT staff</source>
+        <translation>the GPIO relay&apos;s software is not installed; call the office&apos;s IT staff</translation>
+    </message>
+    <message>
+        <source>the door relay is not working (details in the kiosk&apos;s log)</source>
+        <translation>the door relay is not working (details in the kiosk&apos;s log)</translation>
+    </message>
+    <message>
+        <source>Code typed in by guard %1</source>
+        <extracomment>The note the door adds to a code a guard typed in (kiosk/door/door.py, manual_note): stored in both languages, shown in the guard&apos;s.</extracomment>
+        <translation>Code typed in by guard %1</translation>
+    </message>
 </context>
 <context>
     <name>LoginPage</name>
     <message>
         <source>No guard is registered. Add one with `kiosk guard add`.</source>
+        <extracomment>Set by the console: why its alert bar shows no names until a guard logs in.</extracomment>
         <translation>No guard is registered. Add one with `kiosk guard add`.</translation>
     </message>
     <message>
@@ -463,7 +738,7 @@ Never share your PIN.</translation>
     <name>QueueModel</name>
     <message>
         <source>Time</source>
-        <extracomment>Starting widths in pixels (the guard can drag them); the name column takes what is left.</extracomment>
+        <extracomment>Widths in pixels for a wide table (the name column takes what is left beyond them), and the least each column gets in a narrow one (a 1366x768 console): the name stays readable (&quot;Budi Santoso&quot;).</extracomment>
         <translation>Time</translation>
     </message>
     <message>
@@ -513,6 +788,7 @@ entry</translation>
     <name>QueuePage</name>
     <message numerus="yes">
         <source>%n open</source>
+        <extracomment>The scan whose dismiss or acknowledge waits for its undo window (its buttons are off). The pointer is over the list: rows are updated in place only, new ones wait (`held`).</extracomment>
         <translation>
             <numerusform>%n open</numerusform>
             <numerusform>%n open</numerusform>
@@ -523,6 +799,13 @@ entry</translation>
         <translation>
             <numerusform>%n today</numerusform>
             <numerusform>%n today</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new: move the pointer off the list to see it</source>
+        <translation>
+            <numerusform>%n new: move the pointer off the list to see it</numerusform>
+            <numerusform>%n new: move the pointer off the list to see it</numerusform>
         </translation>
     </message>
     <message>
@@ -568,6 +851,10 @@ entry</translation>
     <message>
         <source>Add note…</source>
         <translation>Add note…</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Undo</translation>
     </message>
     <message>
         <source>Select a scan in the list.</source>
@@ -636,6 +923,26 @@ entry</translation>
 <context>
     <name>StatsPage</name>
     <message>
+        <source>Daily report saved:</source>
+        <translation>Daily report saved:</translation>
+    </message>
+    <message>
+        <source>the disk is full</source>
+        <translation>the disk is full</translation>
+    </message>
+    <message>
+        <source>the file %1 cannot be written</source>
+        <translation>the file %1 cannot be written</translation>
+    </message>
+    <message>
+        <source>an unexpected error (details in the kiosk&apos;s log)</source>
+        <translation>an unexpected error (details in the kiosk&apos;s log)</translation>
+    </message>
+    <message>
+        <source>The daily report was not made: %1</source>
+        <translation>The daily report was not made: %1</translation>
+    </message>
+    <message>
         <source>Today&apos;s statistics</source>
         <translation>Today&apos;s statistics</translation>
     </message>
@@ -691,9 +998,12 @@ entry</translation>
         <source>Scans per hour (office time)</source>
         <translation>Scans per hour (office time)</translation>
     </message>
-    <message>
-        <source>Scans</source>
-        <translation>Scans</translation>
+    <message numerus="yes">
+        <source>Others (%n reasons)</source>
+        <translation>
+            <numerusform>Others (%n reason)</numerusform>
+            <numerusform>Others (%n reasons)</numerusform>
+        </translation>
     </message>
     <message>
         <source>Denied and referred, by reason</source>
@@ -832,6 +1142,67 @@ entry</translation>
         <translation>This kiosk</translation>
     </message>
     <message>
+        <source>Camera not connected</source>
+        <extracomment>The camera&apos;s faults (kiosk.vision.watchdog.FaultKind values) as the guard reads them on the banner; the technical detail (the camera&apos;s own message) stays on the Status tab.</extracomment>
+        <translation>Camera not connected</translation>
+    </message>
+    <message>
+        <source>Camera cannot be opened (in use or not allowed)</source>
+        <translation>Camera cannot be opened (in use or not allowed)</translation>
+    </message>
+    <message>
+        <source>Camera cannot be read</source>
+        <translation>Camera cannot be read</translation>
+    </message>
+    <message>
+        <source>Camera sends no picture</source>
+        <translation>Camera sends no picture</translation>
+    </message>
+    <message>
+        <source>Camera picture is black (lens covered or too dark)</source>
+        <translation>Camera picture is black (lens covered or too dark)</translation>
+    </message>
+    <message>
+        <source>Camera picture is too bright (facing a light)</source>
+        <translation>Camera picture is too bright (facing a light)</translation>
+    </message>
+    <message>
+        <source>Camera picture is frozen</source>
+        <translation>Camera picture is frozen</translation>
+    </message>
+    <message>
+        <source>The code reader is not working</source>
+        <translation>The code reader is not working</translation>
+    </message>
+    <message>
+        <source>Camera not working</source>
+        <translation>Camera not working</translation>
+    </message>
+    <message>
+        <source>codes are read only by the hand scanner or typed in</source>
+        <translation>codes are read only by the hand scanner or typed in</translation>
+    </message>
+    <message>
+        <source>Gate relay fault: the gate cannot open</source>
+        <translation>Gate relay fault: the gate cannot open</translation>
+    </message>
+    <message>
+        <source>Database problem: scans cannot be recorded</source>
+        <translation>Database problem: scans cannot be recorded</translation>
+    </message>
+    <message>
+        <source>Booking data not updated for %n minute(s): unknown codes go to the officer</source>
+        <translation>Booking data not updated for %n minute(s): unknown codes go to the officer</translation>
+    </message>
+    <message>
+        <source>Booking data never synced: unknown codes go to the officer</source>
+        <translation>Booking data never synced: unknown codes go to the officer</translation>
+    </message>
+    <message>
+        <source>Booking file older than this kiosk last saw: every code goes to the officer</source>
+        <translation>Booking file older than this kiosk last saw: every code goes to the officer</translation>
+    </message>
+    <message>
         <source>Status</source>
         <extracomment>What the last check of the database files found wrong (KioskStore.check_files()); &quot;&quot; when sound.</extracomment>
         <translation>Status</translation>
@@ -847,10 +1218,6 @@ entry</translation>
     <message>
         <source>working</source>
         <translation>working</translation>
-    </message>
-    <message>
-        <source>not working</source>
-        <translation>not working</translation>
     </message>
     <message>
         <source>%1, in its own process</source>

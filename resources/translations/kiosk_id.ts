@@ -5,6 +5,7 @@
     <name>GuardConsole</name>
     <message>
         <source>Already done by %1 (%2). Nothing was changed.</source>
+        <extracomment>A new DENY or REFER flashes the alert bar this long, switching every FLASH_STEP_MS. Dismiss and acknowledge are written this long after the click, unless the guard undoes them.</extracomment>
         <translation>Sudah ditangani oleh %1 (%2). Tidak ada yang diubah.</translation>
     </message>
     <message>
@@ -12,8 +13,49 @@
         <translation>Masalah basis data: %1</translation>
     </message>
     <message>
+        <source>Dismissed: you can undo this for %n second(s).</source>
+        <translation>Diabaikan: masih dapat diurungkan selama %n detik.</translation>
+    </message>
+    <message>
+        <source>Acknowledged: you can undo this for %n second(s).</source>
+        <translation>Ditandai selesai: masih dapat diurungkan selama %n detik.</translation>
+    </message>
+    <message>
         <source>Logged out after a quiet spell.</source>
+        <extracomment>Today&apos;s denied and referred scans as last read (the alert bar&apos;s count and newest scan). Plays the alert for a new DENY or REFER (verdict value); None: silent. The new DENY and REFER scans the console was told of (verdict values), newest last.</extracomment>
         <translation>Keluar otomatis karena tidak ada aktivitas.</translation>
+    </message>
+    <message>
+        <source>No open scans</source>
+        <translation>Tidak ada pemindaian yang belum ditangani</translation>
+    </message>
+    <message>
+        <source>No denied or referred scan today.</source>
+        <translation>Belum ada pemindaian yang ditolak atau perlu petugas hari ini.</translation>
+    </message>
+    <message>
+        <source>(handled)</source>
+        <translation>(sudah ditangani)</translation>
+    </message>
+    <message>
+        <source>Newest: %1</source>
+        <translation>Terbaru: %1</translation>
+    </message>
+    <message>
+        <source>Log in to see names and to act.</source>
+        <translation>Masuk untuk melihat nama dan mengambil tindakan.</translation>
+    </message>
+    <message>
+        <source>The applicant screen shows OUT OF ORDER. Details: the Status tab.</source>
+        <translation>Layar pemohon menampilkan TIDAK BERFUNGSI. Rincian: tab Status.</translation>
+    </message>
+    <message>
+        <source>Details: the Status tab.</source>
+        <translation>Rincian: tab Status.</translation>
+    </message>
+    <message>
+        <source>Undone: nothing was recorded.</source>
+        <translation>Diurungkan: tidak ada yang dicatat.</translation>
     </message>
     <message numerus="yes">
         <source>Admitted: %n person(s). The gate opens.</source>
@@ -27,7 +69,7 @@
     </message>
     <message>
         <source>Acknowledged.</source>
-        <translation>Dikonfirmasi.</translation>
+        <translation>Ditandai selesai.</translation>
     </message>
     <message>
         <source>Note saved.</source>
@@ -61,6 +103,7 @@
     </message>
     <message numerus="yes">
         <source>%n open in the queue</source>
+        <extracomment>The queue is read logged in or not: the alert bar counts the open scans at all times.</extracomment>
         <translation>
             <numerusform>%n belum ditangani di antrean</numerusform>
         </translation>
@@ -178,7 +221,7 @@
     </message>
     <message>
         <source>REFER</source>
-        <translation>RUJUK</translation>
+        <translation>PERLU PETUGAS</translation>
     </message>
     <message>
         <source>Priority walk-in: elderly (over 60)</source>
@@ -218,7 +261,7 @@
     </message>
     <message>
         <source>Acknowledged</source>
-        <translation>Dikonfirmasi</translation>
+        <translation>Ditandai selesai</translation>
     </message>
     <message>
         <source>Note</source>
@@ -255,11 +298,11 @@
     <message>
         <source>online check off</source>
         <extracomment>Why the kiosk decided a scan itself (kiosk/door, kiosk/sync/online: the phrase before any detail).</extracomment>
-        <translation>pemeriksaan daring mati</translation>
+        <translation>pemeriksaan daring nonaktif</translation>
     </message>
     <message>
         <source>not a booking code</source>
-        <translation>bukan kode pemesanan</translation>
+        <translation>bukan kode jadwal</translation>
     </message>
     <message>
         <source>signature checked here</source>
@@ -267,11 +310,11 @@
     </message>
     <message>
         <source>an entry here the server has not seen yet</source>
-        <translation>ada masuk di sini yang belum diketahui server</translation>
+        <translation>ada catatan masuk di sini yang belum diterima server</translation>
     </message>
     <message>
         <source>this kiosk&apos;s data says otherwise</source>
-        <translation>data kios ini berkata lain</translation>
+        <translation>data di kios ini berbeda</translation>
     </message>
     <message>
         <source>not enrolled with a server</source>
@@ -313,11 +356,243 @@
         <source>decided here</source>
         <translation>diputuskan di sini</translation>
     </message>
+    <message>
+        <source>the database is in use by another program; try again</source>
+        <extracomment>Fallbacks that mean the server could not be used: the kiosk was offline for this scan. A rule: a pattern for an English message, the source text of its translation (in CONTEXT), and the names of the pattern&apos;s groups that fill %1, %2, ... in order. kiosk/store (StoreError, kiosk/store/errors.py and opening.py, db.py, parts/): the database&apos;s problems.</extracomment>
+        <translation>basis data sedang dipakai program lain; coba lagi</translation>
+    </message>
+    <message>
+        <source>the database cannot be written (read-only disk or file permissions)</source>
+        <translation>basis data tidak dapat ditulis (disk hanya-baca atau izin berkas)</translation>
+    </message>
+    <message>
+        <source>the kiosk&apos;s disk is full; free some space</source>
+        <translation>disk kios penuh; kosongkan sebagian ruang</translation>
+    </message>
+    <message>
+        <source>the kiosk&apos;s disk failed to read or write; check the disk</source>
+        <translation>disk kios gagal membaca atau menulis; periksa disk</translation>
+    </message>
+    <message>
+        <source>the booking file is damaged; call the office&apos;s IT staff</source>
+        <translation>berkas jadwal rusak; hubungi staf TI kantor</translation>
+    </message>
+    <message>
+        <source>the database is damaged; restore it from backup (call the office&apos;s IT staff)</source>
+        <translation>basis data rusak; pulihkan dari cadangan (hubungi staf TI kantor)</translation>
+    </message>
+    <message>
+        <source>the database is missing; restore it from backup (call the office&apos;s IT staff)</source>
+        <translation>basis data hilang; pulihkan dari cadangan (hubungi staf TI kantor)</translation>
+    </message>
+    <message>
+        <source>there is no kiosk database; set the kiosk up</source>
+        <translation>basis data kios belum ada; siapkan kios terlebih dahulu</translation>
+    </message>
+    <message>
+        <source>the database cannot be opened; call the office&apos;s IT staff</source>
+        <translation>basis data tidak dapat dibuka; hubungi staf TI kantor</translation>
+    </message>
+    <message>
+        <source>the database needs an upgrade: kiosk db upgrade</source>
+        <translation>basis data perlu diperbarui: kiosk db upgrade</translation>
+    </message>
+    <message>
+        <source>the database check failed; nobody is admitted until it is restored</source>
+        <translation>pemeriksaan basis data gagal; tidak ada yang diizinkan masuk sampai basis data dipulihkan</translation>
+    </message>
+    <message>
+        <source>a booking in the database was changed by hand; call the office&apos;s IT staff</source>
+        <translation>ada jadwal di basis data yang diubah secara manual; hubungi staf TI kantor</translation>
+    </message>
+    <message>
+        <source>the guard&apos;s action was not recorded</source>
+        <translation>tindakan petugas tidak tercatat</translation>
+    </message>
+    <message>
+        <source>the office settings are invalid; set the kiosk up again</source>
+        <translation>pengaturan kantor tidak sah; siapkan ulang kios</translation>
+    </message>
+    <message>
+        <source>database error (details in the kiosk&apos;s log)</source>
+        <translation>kesalahan basis data (rincian di log kios)</translation>
+    </message>
+    <message>
+        <source>Choose a reason.</source>
+        <extracomment>kiosk/store/guard_actions.py (ActionError): why a guard&apos;s action was refused.</extracomment>
+        <translation>Pilih alasan.</translation>
+    </message>
+    <message>
+        <source>Describe what happened.</source>
+        <translation>Jelaskan apa yang terjadi.</translation>
+    </message>
+    <message>
+        <source>An override lets in 1 to %1 people.</source>
+        <translation>Izin manual untuk 1 sampai %1 orang.</translation>
+    </message>
+    <message>
+        <source>Write the note.</source>
+        <translation>Tulis catatan.</translation>
+    </message>
+    <message>
+        <source>Unknown guard.</source>
+        <translation>Petugas tidak dikenal.</translation>
+    </message>
+    <message>
+        <source>This guard is disabled.</source>
+        <translation>Petugas ini dinonaktifkan.</translation>
+    </message>
+    <message>
+        <source>This scan is not in the database.</source>
+        <translation>Pemindaian ini tidak ada di basis data.</translation>
+    </message>
+    <message>
+        <source>Choose a scan, not a guard&apos;s action.</source>
+        <translation>Pilih pemindaian, bukan tindakan petugas.</translation>
+    </message>
+    <message>
+        <source>This scan was admitted: there is nothing to do.</source>
+        <translation>Pemindaian ini sudah diizinkan masuk: tidak ada yang perlu ditindaklanjuti.</translation>
+    </message>
+    <message>
+        <source>The booking in the database was changed by hand; call the office&apos;s IT staff.</source>
+        <translation>Jadwal di basis data diubah secara manual; hubungi staf TI kantor.</translation>
+    </message>
+    <message>
+        <source>The action was refused (details in the kiosk&apos;s log).</source>
+        <translation>Tindakan ditolak (rincian di log kios).</translation>
+    </message>
+    <message>
+        <source>camera %1 (closed)</source>
+        <extracomment>kiosk/vision (FrameSource.description): which camera is reading.</extracomment>
+        <translation>kamera %1 (tertutup)</translation>
+    </message>
+    <message>
+        <source>camera %1 %2, instead of camera %3</source>
+        <translation>kamera %1 %2, sebagai pengganti kamera %3</translation>
+    </message>
+    <message>
+        <source>camera %1 %2</source>
+        <translation>kamera %1 %2</translation>
+    </message>
+    <message>
+        <source>simulated camera %1 (closed)</source>
+        <translation>kamera simulasi %1 (tertutup)</translation>
+    </message>
+    <message>
+        <source>simulated camera %1 %2</source>
+        <translation>kamera simulasi %1 %2</translation>
+    </message>
+    <message>
+        <source>camera %1</source>
+        <translation>kamera %1</translation>
+    </message>
+    <message>
+        <source>video file %1</source>
+        <translation>berkas video %1</translation>
+    </message>
+    <message>
+        <source>image folder %1 (%2 images)</source>
+        <translation>folder gambar %1 (%2 gambar)</translation>
+    </message>
+    <message>
+        <source>no camera at %1, nor at any other index</source>
+        <extracomment>kiosk/vision (CameraGone, CameraFault): why the camera is not reading.</extracomment>
+        <translation>tidak ada kamera di %1, juga tidak di indeks lain</translation>
+    </message>
+    <message>
+        <source>no camera at %1</source>
+        <translation>tidak ada kamera di %1</translation>
+    </message>
+    <message>
+        <source>camera %1 disconnected: plug it back in</source>
+        <translation>kamera %1 terputus: pasang kembali kabelnya</translation>
+    </message>
+    <message>
+        <source>no video file at %1</source>
+        <translation>tidak ada berkas video di %1</translation>
+    </message>
+    <message>
+        <source>no image folder at %1</source>
+        <translation>tidak ada folder gambar di %1</translation>
+    </message>
+    <message>
+        <source>the camera is not working (details in the kiosk&apos;s log)</source>
+        <translation>kamera tidak berfungsi (rincian di log kios)</translation>
+    </message>
+    <message>
+        <source>simulated relay (no door is opened)</source>
+        <extracomment>kiosk/workers/gate.py, relay_board.py and kiosk/relay (description): what opens the door.</extracomment>
+        <translation>relai simulasi (tidak ada pintu yang dibuka)</translation>
+    </message>
+    <message>
+        <source>no door relay: the guard lets people through</source>
+        <translation>tanpa relai pintu: petugas yang mempersilakan orang masuk</translation>
+    </message>
+    <message>
+        <source>relay board (driver not loaded)</source>
+        <translation>papan relai (driver tidak termuat)</translation>
+    </message>
+    <message>
+        <source>GPIO relay on %1, line %2</source>
+        <translation>relai GPIO di %1, jalur %2</translation>
+    </message>
+    <message>
+        <source>simulated LCUS relay board at %1</source>
+        <translation>papan relai LCUS simulasi di %1</translation>
+    </message>
+    <message>
+        <source>LCUS USB relay board at %1</source>
+        <translation>papan relai USB LCUS di %1</translation>
+    </message>
+    <message>
+        <source>serial relay board at %1</source>
+        <translation>papan relai serial di %1</translation>
+    </message>
+    <message>
+        <source>the relay board is not connected (no port %1)</source>
+        <extracomment>kiosk/relay (RelayFault): why the door relay did not switch.</extracomment>
+        <translation>papan relai tidak tersambung (port %1 tidak ada)</translation>
+    </message>
+    <message>
+        <source>the relay board was disconnected; plug it back in</source>
+        <translation>papan relai terputus; pasang kembali kabelnya</translation>
+    </message>
+    <message>
+        <source>the kiosk may not use the relay board&apos;s port; call the office&apos;s IT staff</source>
+        <translation>kios tidak diizinkan memakai port papan relai; hubungi staf TI kantor</translation>
+    </message>
+    <message>
+        <source>another program is using the relay board</source>
+        <translation>papan relai sedang dipakai program lain</translation>
+    </message>
+    <message>
+        <source>the relay board does not answer</source>
+        <translation>papan relai tidak menjawab</translation>
+    </message>
+    <message>
+        <source>the relay&apos;s contact %1 is stuck; call the office&apos;s IT staff</source>
+        <translation>kontak relai %1 macet; hubungi staf TI kantor</translation>
+    </message>
+    <message>
+        <source>the GPIO relay&apos;s software is not installed; call the office&apos;s IT staff</source>
+        <translation>perangkat lunak relai GPIO belum terpasang; hubungi staf TI kantor</translation>
+    </message>
+    <message>
+        <source>the door relay is not working (details in the kiosk&apos;s log)</source>
+        <translation>relai pintu tidak berfungsi (rincian di log kios)</translation>
+    </message>
+    <message>
+        <source>Code typed in by guard %1</source>
+        <extracomment>The note the door adds to a code a guard typed in (kiosk/door/door.py, manual_note): stored in both languages, shown in the guard&apos;s.</extracomment>
+        <translation>Kode diketik petugas %1</translation>
+    </message>
 </context>
 <context>
     <name>LoginPage</name>
     <message>
         <source>No guard is registered. Add one with `kiosk guard add`.</source>
+        <extracomment>Set by the console: why its alert bar shows no names until a guard logs in.</extracomment>
         <translation>Belum ada petugas terdaftar. Tambahkan dengan `kiosk guard add`.</translation>
     </message>
     <message>
@@ -441,7 +716,7 @@ Jangan pernah memberitahukan PIN Anda kepada siapa pun.</translation>
     </message>
     <message>
         <source>Confirm</source>
-        <translation>Konfirmasi</translation>
+        <translation>Konfirmasi PIN</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -456,7 +731,7 @@ Jangan pernah memberitahukan PIN Anda kepada siapa pun.</translation>
     <name>QueueModel</name>
     <message>
         <source>Time</source>
-        <extracomment>Starting widths in pixels (the guard can drag them); the name column takes what is left.</extracomment>
+        <extracomment>Widths in pixels for a wide table (the name column takes what is left beyond them), and the least each column gets in a narrow one (a 1366x768 console): the name stays readable (&quot;Budi Santoso&quot;).</extracomment>
         <translation>Waktu</translation>
     </message>
     <message>
@@ -506,6 +781,7 @@ pertama</translation>
     <name>QueuePage</name>
     <message numerus="yes">
         <source>%n open</source>
+        <extracomment>The scan whose dismiss or acknowledge waits for its undo window (its buttons are off). The pointer is over the list: rows are updated in place only, new ones wait (`held`).</extracomment>
         <translation>
             <numerusform>%n belum ditangani</numerusform>
         </translation>
@@ -514,6 +790,12 @@ pertama</translation>
         <source>%n today</source>
         <translation>
             <numerusform>%n hari ini</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new: move the pointer off the list to see it</source>
+        <translation>
+            <numerusform>%n baru: geser penunjuk tetikus dari daftar untuk melihatnya</numerusform>
         </translation>
     </message>
     <message>
@@ -542,7 +824,7 @@ pertama</translation>
     </message>
     <message>
         <source>Acknowledge</source>
-        <translation>Konfirmasi</translation>
+        <translation>Tandai selesai</translation>
     </message>
     <message>
         <source>Seen and dealt with: the refusal stands.</source>
@@ -561,8 +843,12 @@ pertama</translation>
         <translation>Tambah catatan…</translation>
     </message>
     <message>
+        <source>Undo</source>
+        <translation>Urungkan</translation>
+    </message>
+    <message>
         <source>Select a scan in the list.</source>
-        <translation>Pilih pindaian di daftar.</translation>
+        <translation>Pilih pemindaian di daftar.</translation>
     </message>
     <message>
         <source>Status: %1</source>
@@ -573,7 +859,7 @@ pertama</translation>
     <name>ScanSummary</name>
     <message>
         <source>Scan</source>
-        <translation>Pindaian</translation>
+        <translation>Pemindaian</translation>
     </message>
     <message>
         <source>Result</source>
@@ -627,6 +913,26 @@ pertama</translation>
 <context>
     <name>StatsPage</name>
     <message>
+        <source>Daily report saved:</source>
+        <translation>Laporan harian disimpan:</translation>
+    </message>
+    <message>
+        <source>the disk is full</source>
+        <translation>disk penuh</translation>
+    </message>
+    <message>
+        <source>the file %1 cannot be written</source>
+        <translation>berkas %1 tidak dapat ditulis</translation>
+    </message>
+    <message>
+        <source>an unexpected error (details in the kiosk&apos;s log)</source>
+        <translation>kesalahan tak terduga (rincian di log kios)</translation>
+    </message>
+    <message>
+        <source>The daily report was not made: %1</source>
+        <translation>Laporan harian tidak dibuat: %1</translation>
+    </message>
+    <message>
         <source>Today&apos;s statistics</source>
         <translation>Statistik hari ini</translation>
     </message>
@@ -664,7 +970,7 @@ pertama</translation>
     </message>
     <message>
         <source>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7</source>
-        <translation>%1 (%2) — masuk %3 · ditolak %4 · dirujuk %5 · orang masuk %6 · izin manual %7</translation>
+        <translation>%1 (%2) — masuk %3 · ditolak %4 · perlu petugas %5 · orang masuk %6 · izin manual %7</translation>
     </message>
     <message>
         <source>Admitted</source>
@@ -676,19 +982,21 @@ pertama</translation>
     </message>
     <message>
         <source>Referred</source>
-        <translation>Dirujuk ke petugas</translation>
+        <translation>Perlu petugas</translation>
     </message>
     <message>
         <source>Scans per hour (office time)</source>
-        <translation>Pindaian per jam (waktu kantor)</translation>
+        <translation>Pemindaian per jam (waktu kantor)</translation>
     </message>
-    <message>
-        <source>Scans</source>
-        <translation>Pindaian</translation>
+    <message numerus="yes">
+        <source>Others (%n reasons)</source>
+        <translation>
+            <numerusform>Lainnya (%n alasan)</numerusform>
+        </translation>
     </message>
     <message>
         <source>Denied and referred, by reason</source>
-        <translation>Ditolak dan dirujuk, per alasan</translation>
+        <translation>Ditolak dan perlu petugas, per alasan</translation>
     </message>
 </context>
 <context>
@@ -699,7 +1007,7 @@ pertama</translation>
     </message>
     <message>
         <source>Frame rate</source>
-        <translation>Laju gambar</translation>
+        <translation>Laju bingkai</translation>
     </message>
     <message>
         <source>Decoder</source>
@@ -719,15 +1027,15 @@ pertama</translation>
     </message>
     <message>
         <source>Data age</source>
-        <translation>Umur data</translation>
+        <translation>Usia data</translation>
     </message>
     <message>
         <source>Last sync</source>
-        <translation>Sinkron terakhir</translation>
+        <translation>Sinkronisasi terakhir</translation>
     </message>
     <message>
         <source>Sync problem</source>
-        <translation>Masalah sinkron</translation>
+        <translation>Masalah sinkronisasi</translation>
     </message>
     <message>
         <source>Bookings held</source>
@@ -759,7 +1067,7 @@ pertama</translation>
     </message>
     <message>
         <source>Anchored at server</source>
-        <translation>Tertambat di server</translation>
+        <translation>Tercatat di server</translation>
     </message>
     <message>
         <source>Server&apos;s finding</source>
@@ -767,7 +1075,7 @@ pertama</translation>
     </message>
     <message>
         <source>Free disk</source>
-        <translation>Sisa disk</translation>
+        <translation>Sisa ruang disk</translation>
     </message>
     <message>
         <source>Office</source>
@@ -812,7 +1120,7 @@ pertama</translation>
     </message>
     <message>
         <source>Booking data and sync</source>
-        <translation>Data jadwal dan sinkron</translation>
+        <translation>Data jadwal dan sinkronisasi</translation>
     </message>
     <message>
         <source>Audit chain and disk</source>
@@ -823,13 +1131,74 @@ pertama</translation>
         <translation>Kios ini</translation>
     </message>
     <message>
+        <source>Camera not connected</source>
+        <extracomment>The camera&apos;s faults (kiosk.vision.watchdog.FaultKind values) as the guard reads them on the banner; the technical detail (the camera&apos;s own message) stays on the Status tab.</extracomment>
+        <translation>Kamera tidak tersambung</translation>
+    </message>
+    <message>
+        <source>Camera cannot be opened (in use or not allowed)</source>
+        <translation>Kamera tidak dapat dibuka (sedang dipakai atau tidak diizinkan)</translation>
+    </message>
+    <message>
+        <source>Camera cannot be read</source>
+        <translation>Kamera tidak dapat dibaca</translation>
+    </message>
+    <message>
+        <source>Camera sends no picture</source>
+        <translation>Kamera tidak mengirim gambar</translation>
+    </message>
+    <message>
+        <source>Camera picture is black (lens covered or too dark)</source>
+        <translation>Gambar kamera hitam (lensa tertutup atau terlalu gelap)</translation>
+    </message>
+    <message>
+        <source>Camera picture is too bright (facing a light)</source>
+        <translation>Gambar kamera terlalu terang (menghadap cahaya)</translation>
+    </message>
+    <message>
+        <source>Camera picture is frozen</source>
+        <translation>Gambar kamera membeku</translation>
+    </message>
+    <message>
+        <source>The code reader is not working</source>
+        <translation>Pembaca kode tidak berfungsi</translation>
+    </message>
+    <message>
+        <source>Camera not working</source>
+        <translation>Kamera tidak berfungsi</translation>
+    </message>
+    <message>
+        <source>codes are read only by the hand scanner or typed in</source>
+        <translation>kode hanya dapat dibaca dengan pemindai genggam atau diketik</translation>
+    </message>
+    <message>
+        <source>Gate relay fault: the gate cannot open</source>
+        <translation>Gangguan relai pintu: pintu tidak dapat terbuka</translation>
+    </message>
+    <message>
+        <source>Database problem: scans cannot be recorded</source>
+        <translation>Masalah basis data: pemindaian tidak dapat dicatat</translation>
+    </message>
+    <message>
+        <source>Booking data not updated for %n minute(s): unknown codes go to the officer</source>
+        <translation>Data jadwal tidak diperbarui selama %n menit: kode yang tidak dikenal diteruskan ke petugas</translation>
+    </message>
+    <message>
+        <source>Booking data never synced: unknown codes go to the officer</source>
+        <translation>Data jadwal belum pernah disinkronkan: kode yang tidak dikenal diteruskan ke petugas</translation>
+    </message>
+    <message>
+        <source>Booking file older than this kiosk last saw: every code goes to the officer</source>
+        <translation>Berkas jadwal lebih lama daripada yang terakhir dilihat kios ini: setiap kode diteruskan ke petugas</translation>
+    </message>
+    <message>
         <source>Status</source>
         <extracomment>What the last check of the database files found wrong (KioskStore.check_files()); &quot;&quot; when sound.</extracomment>
         <translation>Status</translation>
     </message>
     <message>
         <source>Sync now</source>
-        <translation>Sinkron sekarang</translation>
+        <translation>Sinkronkan sekarang</translation>
     </message>
     <message>
         <source>Verify now</source>
@@ -840,12 +1209,8 @@ pertama</translation>
         <translation>berfungsi</translation>
     </message>
     <message>
-        <source>not working</source>
-        <translation>tidak berfungsi</translation>
-    </message>
-    <message>
         <source>%1, in its own process</source>
-        <translation>%1, di proses tersendiri</translation>
+        <translation>%1, dalam proses tersendiri</translation>
     </message>
     <message>
         <source>open</source>
@@ -869,7 +1234,7 @@ pertama</translation>
     </message>
     <message>
         <source>No sync server is configured.</source>
-        <translation>Tidak ada server sinkron yang diatur.</translation>
+        <translation>Server sinkronisasi belum diatur.</translation>
     </message>
     <message>
         <source>never</source>
@@ -923,11 +1288,11 @@ pertama</translation>
     </message>
     <message>
         <source>imported locally (no sync)</source>
-        <translation>impor lokal (tanpa sinkron)</translation>
+        <translation>impor lokal (tanpa sinkronisasi)</translation>
     </message>
     <message>
         <source>never synced</source>
-        <translation>belum pernah sinkron</translation>
+        <translation>belum pernah disinkronkan</translation>
     </message>
     <message numerus="yes">
         <source>%n min</source>

@@ -70,7 +70,7 @@ from kiosk.app import assemble, settle
 from kiosk.domain.model import Verdict
 from kiosk.domain.screen import Screen, ScreenState
 from kiosk.door import DoorSettings
-from kiosk.store import cpus
+from kiosk.runtime import cpus
 from kiosk.store.db import KioskStore
 from kiosk.store.recorder import Recorded
 from kiosk.sync.client import enrol

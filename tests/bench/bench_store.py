@@ -205,7 +205,7 @@ def machine(start_load: str) -> list[tuple[str, str]]:
 
 def one_connection(store: KioskStore) -> Iterator[Callable[[Presentation], Any]]:
     """lookup + decide on one open read connection, with rules and circumstances read once."""
-    rules, circumstances = store.rules(), store.circumstances(NOW)
+    rules, circumstances = store.settings.rules(), store.decisions.circumstances(NOW)
     with store.reading() as connection:
 
         def step(presentation: Presentation) -> Any:
@@ -234,20 +234,22 @@ def main(argv: list[str]) -> int:
         try:
             identity = Identity(kiosk_id="BENCH-1", gate="G1", office_code=OFFICE)
             rules = OfficeRules(office_code=OFFICE, party_admission=PartyAdmission.WHOLE_PARTY)
-            store.configure(identity, rules, NOW - dt.timedelta(hours=3))
+            store.settings.configure(identity, rules, NOW - dt.timedelta(hours=3))
             load_s = load(store, args.bookings)
-            assert store.booking_count() == args.bookings
+            assert store.bookings.count() == args.bookings
             size_mb = db_path.stat().st_size / 1e6 + _wal_mb(db_path)
 
             # A kiosk that has been running has its database in the OS page cache: read the files once,
             # then warm SQLite's and SQLAlchemy's caches with scans not used in the timed runs below.
             warm_files(db_path)
             for presentation in scan_mix(args.bookings, 5_000, rng):
-                store.decide_only(presentation, NOW)
+                store.decisions.decide_only(presentation, NOW)
 
             results: list[tuple[str, list[float], Counter[str]]] = []
             mix = scan_mix(args.bookings, args.lookups, rng)
-            results.append(("lookup+decide  (store.decide_only)", *timed(mix, lambda p: store.decide_only(p, NOW))))
+            results.append(
+                ("lookup+decide  (store.decide_only)", *timed(mix, lambda p: store.decisions.decide_only(p, NOW)))
+            )
             for step in one_connection(store):  # other codes than the facade's, so neither warms the other
                 results.append(
                     ("lookup+decide  (one connection)", *timed(scan_mix(args.bookings, args.lookups, rng), step))
@@ -256,8 +258,10 @@ def main(argv: list[str]) -> int:
             results.append(("control: CPU only, as long as p50", *timed(mix, spin)))
             records = scan_mix(args.bookings, args.records, rng)
             gc.collect()
-            results.append(("lookup+decide+record (store.record)", *timed(records, lambda p: store.record(p, NOW))))
-            verified = store.verify_audit()
+            results.append(
+                ("lookup+decide+record (store.record)", *timed(records, lambda p: store.decisions.record(p, NOW)))
+            )
+            verified = store.audit.verify()
         finally:
             store.close()
         report(args, start_load, load_s, size_mb, results, verified.ok)

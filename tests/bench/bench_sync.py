@@ -12,7 +12,7 @@ runs as in the app: the sync client in its own process at the lowest priority, k
 CPU (kiosk.sync.process.SyncProcess, started before the measurement as the app starts it once; with
 `--in-thread` on a thread of the kiosk's process, as before), decisions on a thread of the kiosk's
 process kept to the other CPUs, as the app's database writer thread, with the gate's KioskStore, both
-on one database file. All of it is said in the output. A decision is the whole gate path, store.record():
+on one database file. All of it is said in the output. A decision is the whole gate path, store.decisions.record():
 lookup, decide, and the commit of event + outbox + audit entry (WAL, synchronous=FULL); "lookup" is
 decide_only(), the read path alone. One decision every 20 ms, on one thread, all through; "during"
 counts the decisions that overlap a running sync; "idle", the baseline, those of the same run that lie
@@ -56,7 +56,7 @@ from sqlalchemy import Connection, create_engine, event, text
 
 from kiosk.domain.decide import Presentation
 from kiosk.domain.payload import parse_payload
-from kiosk.store import cpus
+from kiosk.runtime import cpus
 from kiosk.store.db import KioskStore
 from kiosk.sync.client import FIRST_SYNC_PAGE_LIMIT, STEADY_PAGE_LIMIT, SyncClient, SyncResult, enrol
 from kiosk.sync.process import NICE, SyncProcess
@@ -414,12 +414,12 @@ def decisions(
         now = dt.datetime.now(dt.UTC)
         began = started = time.perf_counter()
         _mark(f"dec-start {threading.get_native_id()}")
-        store.decide_only(presentation, now)
+        store.decisions.decide_only(presentation, now)
         lookup.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         if phases is not None:
             phases.started(started)
-        store.record(presentation, now, source="bench")
+        store.decisions.record(presentation, now, source="bench")
         ended = time.perf_counter()
         if phases is not None:
             phases.ended(ended)

@@ -42,8 +42,12 @@ from typing import TextIO
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
-from kiosk import demo_data
-from kiosk.app import DEMO_TIMEOUTS, assemble, demo_camera, prepare_demo, settle
+from kiosk.app import assemble, settle
+from kiosk.demo import data as demo_data
+from kiosk.demo.camera import demo_camera
+from kiosk.demo.gui import DEMO_TIMEOUTS
+from kiosk.demo.setup import prepare_demo
+from kiosk.demo.showcase import Sample
 from kiosk.domain.model import OfficeRules
 from kiosk.domain.payload import parse_payload
 from kiosk.store.db import KioskStore
@@ -285,12 +289,12 @@ def run(
     )
     syncs: list[object] = []
     if sync is not None:
-        sync.worker.sync_finished.connect(syncs.append)
+        sync.worker.syncFinished.connect(syncs.append)
     kiosk.applicant.resize(1920, 1080)
     kiosk.applicant.show()
     kiosk.console.resize(1600, 1000)
     kiosk.console.show()
-    kiosk.applicant.warm_up()  # as _run() does in `kiosk demo`
+    kiosk.applicant.warm_up()  # as kiosk.app.run() does in `kiosk demo`
     probe = LatenessProbe(args.late_file)
     rss: list[tuple[float, float]] = []
     child_rss: list[float] = []
@@ -307,7 +311,7 @@ def run(
         sample()
 
     kiosk.start()
-    settle()  # as _run() does in `kiosk demo`
+    settle()  # as kiosk.app.run() does in `kiosk demo`
     QTimer.singleShot(1500, lambda: login(kiosk))  # once the guard list has come from the reader
     probe.start()
     control = Control(args.seconds - WARMUP_S)
@@ -351,7 +355,7 @@ def run(
 
 
 def login(kiosk: object) -> None:
-    from kiosk.app import DEMO_GUARD, DEMO_PIN
+    from kiosk.demo.setup import DEMO_GUARD, DEMO_PIN
 
     page = kiosk.console.login_page  # type: ignore[attr-defined]
     page.guard.setCurrentText(DEMO_GUARD)
@@ -380,7 +384,7 @@ def change_bookings(
         admin.close()
 
 
-def demo_rows(samples: list[demo_data.Sample]) -> list[dict[str, object]]:
+def demo_rows(samples: list[Sample]) -> list[dict[str, object]]:
     rows = []
     for sample in samples:
         if sample.booking is None or sample.booking.booking.office_code != demo_data.DEFAULT_OFFICE:

@@ -147,7 +147,7 @@ def test_too_late_says_when_entry_closed(zone: str) -> None:
 def test_already_admitted_says_when_and_where(zone: str) -> None:
     abbr = ZONE_ABBR[zone]
     in_id, in_en = explain_both(decision_for(Reason.ALREADY_ADMITTED, zone))
-    assert in_id.sentence == f"Kode ini sudah dipakai masuk pukul 10.05 {abbr} di G2. Mohon tunggu petugas."
+    assert in_id.sentence == f"Kode ini sudah digunakan untuk masuk pukul 10.05 {abbr} di G2. Mohon tunggu petugas."
     assert in_en.sentence == f"This code was already used at 10:05 {abbr} at G2. Please wait for the officer."
 
 

@@ -91,7 +91,7 @@ def test_why_the_kiosk_decided_here_is_recorded(
         recorded = door.present(Sighting(raw, NOW, Source.CAMERA))
     assert recorded.decision.reason is reason
     assert (recorded.decided_by, recorded.fallback) == ("local", fallback)
-    event = store.event(recorded.event_uuid)
+    event = store.decisions.event(recorded.event_uuid)
     assert event is not None
     assert json.loads(event["facts"])["fallback"] == fallback
     assert len(event["code_masked"]) <= MAX_MASKED_CHARS
@@ -101,7 +101,7 @@ def test_a_forged_signed_code_keeps_bounded_evidence_that_matches_itself(store: 
     with Door(store) as door:
         first = door.present(Sighting(FORGED, NOW))
         second = door.present(Sighting(FORGED, NOW + dt.timedelta(minutes=1)))
-    masked = [store.event(r.event_uuid)["code_masked"] for r in (first, second)]  # type: ignore[index]
+    masked = [store.decisions.event(r.event_uuid)["code_masked"] for r in (first, second)]  # type: ignore[index]
     assert masked[0] == masked[1] and re.fullmatch(r"KS1\.AA\.\.AAAA/154#[0-9a-f]{8}", masked[0])
     with store.reading() as connection:
         bodies = [json.loads(b) for (b,) in connection.exec_driver_sql("SELECT body FROM outbox")]
@@ -168,7 +168,12 @@ DOOR = "kiosk/door/door.py"
         (r"\. (record|record_decided|decide_only) \(", {DOOR, "kiosk/store/db.py", "kiosk/ui/controller.py"}),
         (
             r"\b(decide_and_record|decide) \(",
-            {"kiosk/store/recorder.py", "kiosk/store/db.py", "kiosk/domain/decide.py", "kiosk/server/events.py"},
+            {
+                "kiosk/store/recorder.py",
+                "kiosk/store/parts/decisions.py",
+                "kiosk/domain/decide.py",
+                "kiosk/server/events.py",
+            },
         ),
     ],
 )

@@ -19,7 +19,7 @@ from kiosk.store.db import KioskStore
 from kiosk.store.recorder import Recorded
 from kiosk.sync.client import enrol
 from kiosk.ui.sound import SilentPlayer
-from kiosk.workers.gate import FakeRelay
+from kiosk.workers.gate import FakeRelay, GateRelay
 from kiosk.workers.wedge import WedgeParser
 from tests.e2e.camera import HeldCodes
 from tests.server.conftest import admin, backend, calm_server, server, server_db
@@ -83,17 +83,25 @@ def make_gate(qapp: QApplication, qtbot: QtBot, tmp_path: Path) -> Iterator[Make
     kiosk around it; everything is stopped and closed at the end."""
     made: list[Gate] = []
 
-    def make(server: ServerProcess, admin: Admin, office: str, gate: str, *, wedge: bool = False) -> Gate:
+    def make(
+        server: ServerProcess,
+        admin: Admin,
+        office: str,
+        gate: str,
+        *,
+        wedge: bool = False,
+        relay: GateRelay | None = None,
+    ) -> Gate:
         store = KioskStore.open(tmp_path / f"kiosk-{gate}.db")
         enrol(store, server.url, admin.enrol(office, gate), gate)
-        store.add_guard(GUARD, PIN, now())
+        store.guards.add(GUARD, PIN, now())
         camera = HeldCodes()
         kiosk = assemble(
             store,
             source=camera,
             decoder_process=True,
             player=SilentPlayer(),
-            relay=FakeRelay(open_ms=100),
+            relay=relay or FakeRelay(open_ms=100),
             wedge=wedge,
             door=DoorSettings(online_check=True, budget_s=BUDGET_S),
         )

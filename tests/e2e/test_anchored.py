@@ -7,7 +7,7 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from kiosk import cli_audit
+from kiosk.cli import audit as cli_audit
 from kiosk.server import anchor
 from kiosk.server.db import reading
 from kiosk.server.models import AuditReportRow, KioskRow
@@ -49,12 +49,12 @@ def test_scans_pin_the_head_the_sync_anchors_it_and_the_guard_sees_it(
     kiosk = kiosk_id(admin, office, "G1")
     heads = []
     for code in booked:
-        heads.append(gate.store.audit_head().seq)
+        heads.append(gate.store.audit.head().seq)
         assert gate.show(qtbot, code).decided_by == "server"
     assert set(heads) <= pinned(admin, kiosk)  # each online check carried the head before its scan
 
     sync(gate)
-    head = gate.store.audit_head()
+    head = gate.store.audit.head()
     with reading(admin.engine) as connection:
         assert anchor.held_head(connection, kiosk).seq == head.seq
     verified = cli_audit.verify(gate.store)

@@ -68,7 +68,7 @@ def kiosk_events(gate: Gate) -> dict[str, tuple[str, str]]:
 
 
 def facts(gate: Gate, event_uuid: str) -> dict[str, str]:
-    event = gate.store.event(event_uuid)
+    event = gate.store.decisions.event(event_uuid)
     assert event is not None
     return dict(json.loads(event["facts"]))
 
@@ -101,7 +101,9 @@ def test_a_genuine_signed_code_is_admitted_and_a_forged_one_is_evidence_on_the_s
     assert on_server[forged.event_uuid].reason == "FORGED"
     masked = on_server[forged.event_uuid].code_masked
     assert 0 < len(masked) <= MAX_MASKED_CHARS and masked.startswith("KS1.")
-    assert g1.store.outbox_size() == 0 and g1.store.refused_uploads() == 0  # nothing left behind, nothing refused
+    assert (
+        g1.store.decisions.outbox_size() == 0 and g1.store.decisions.refused_uploads() == 0
+    )  # nothing left behind, nothing refused
 
 
 def test_one_booking_is_admitted_once_across_two_gates(
@@ -187,7 +189,9 @@ def test_offline_gates_decide_here_and_every_event_reaches_the_server_once(
         on_server = admin.event_uuids(office)
         assert len(on_server) == len(set(on_server))
         assert set(on_server) == set(kiosk_events(g1)) | set(kiosk_events(g2))
-        assert all(gate.store.outbox_size() == 0 and gate.store.refused_uploads() == 0 for gate in (g1, g2))
+        assert all(
+            gate.store.decisions.outbox_size() == 0 and gate.store.decisions.refused_uploads() == 0 for gate in (g1, g2)
+        )
         flagged = {row.event_uuid: row for row in admin.events(office)}
         assert flagged[at_two.event_uuid].reason == "OK"
     finally:

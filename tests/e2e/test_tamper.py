@@ -29,8 +29,8 @@ from kiosk import cli
 from kiosk.server import anchor
 from kiosk.server.db import reading
 from kiosk.server.models import EventRow, KioskRow
-from kiosk.store.actions import override
 from kiosk.store.db import KioskStore
+from kiosk.store.guard_actions import override
 from tests.e2e import tamper
 from tests.server.support import Admin, ServerProcess, booking, codes, now
 

@@ -40,6 +40,7 @@ from kiosk.protocol.schema import (
     EnrolRequest,
     EnrolResponse,
     EventBatch,
+    KioskHealth,
     WireEvent,
 )
 from kiosk.server.app import create_app
@@ -141,6 +142,29 @@ def _batch(ctx: Ctx) -> dict[str, Any]:
         "outbox_pending": 1,
         "cursor": ctx.cursor,
         "audit_entries": [entry],
+        "health": _health(),
+    }
+
+
+def _health() -> dict[str, Any]:
+    """A kiosk's health with every field set."""
+    return {
+        "version": "0.1.0",
+        "uptime_s": 3600,
+        "camera_ok": False,
+        "camera": "the camera is not connected",
+        "decoder": "zxing-cpp",
+        "decoder_process": True,
+        "relay_state": "fault",
+        "relay": "LCUS relay on /dev/ttyUSB0, channel 1",
+        "relay_fault": "the relay board is not connected",
+        "faults": ["camera", "gate"],
+        "data_age_s": 75,
+        "clock_offset_s": -0.4,
+        "free_disk_bytes": 12 * 1024**3,
+        "unanchored_audit": 3,
+        "outbox_pending": 1,
+        "outbox_refused": 0,
     }
 
 
@@ -242,7 +266,7 @@ def _string_bounds(model: type[Any]) -> dict[str, int | None]:
     return bounds
 
 
-@pytest.mark.parametrize("model", [EnrolRequest, EventBatch, AuditHead, WireEvent, CheckRequest])
+@pytest.mark.parametrize("model", [EnrolRequest, EventBatch, AuditHead, WireEvent, CheckRequest, KioskHealth])
 def test_request_fields_fit_their_columns(model: type[Any]) -> None:
     """Every string, list and dict of a request model the server accepts is bounded, and no string may
     be longer than the column it is stored in."""
@@ -308,6 +332,16 @@ def _spoiled(spec: dict[str, Any], schema: dict[str, Any], value: Any, where: st
         yield from _spoiled_dict(spec, schema, value, where)
     elif kind == "string":
         yield from _spoiled_text(schema, value, where)
+    elif kind == "number":
+        yield f"{where}: text", "seven"
+        yield f"{where}: a list", [1.5]
+        yield f"{where}: above its maximum", float(schema["maximum"]) * 2 + 1
+        yield f"{where}: below its minimum", float(schema["minimum"]) * 2 - 1
+        yield f"{where}: 1e300", 1e300
+    elif kind == "boolean":
+        yield f"{where}: a word", "perhaps"
+        yield f"{where}: a number", 7
+        yield f"{where}: a list", [True]
     elif kind == "integer":
         yield f"{where}: text", "seven"
         yield f"{where}: a fraction", 1.5

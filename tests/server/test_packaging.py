@@ -14,6 +14,8 @@ import textwrap
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_STACK = ("fastapi", "starlette", "uvicorn", "psycopg")
 NOT_INSTALLED = "the central server is not installed: pip install 'kiosk[server]'"
@@ -59,7 +61,19 @@ def test_the_kiosk_install_has_no_server_stack() -> None:
     assert not core & set(SERVER_STACK), f"the kiosk's own install must not carry {sorted(core & set(SERVER_STACK))}"
     server = {_requirement_name(r) for r in project["optional-dependencies"]["server"]}
     assert {"fastapi", "uvicorn", "psycopg"} <= server
-    assert project["scripts"]["kiosk-server"] == "kiosk.server.cli:main"
+    assert project["scripts"]["kiosk-server"] == "kiosk.server.cli:script_main"
+
+
+def test_kiosk_server_names_itself_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.server import cli
+
+    assert cli.script_main.__doc__
+    with pytest.raises(SystemExit):
+        cli.main(["--help"], prog="kiosk-server")
+    assert capsys.readouterr().out.startswith("usage: kiosk-server ")
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert capsys.readouterr().out.startswith("usage: kiosk server ")
 
 
 def test_bootstrap_installs_the_server_for_the_tests() -> None:

@@ -106,8 +106,8 @@ def new_store(db_path: Path, rules: OfficeRules = RULES, **open_options: Any) ->
     write_fixed_key(db_path)
     store = KioskStore.open(db_path, **open_options)
     try:
-        store.configure(IDENTITY, rules, SETUP)
-        store.import_bookings(incoming(BOOKINGS), SETUP, "test fixture")
+        store.settings.configure(IDENTITY, rules, SETUP)
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "test fixture")
     except BaseException:
         store.close()
         raise

@@ -2,7 +2,7 @@
 
     python tests/store/crash_writer.py --db PATH loop --codes CODE [CODE ...]
         Record scans for ever (cycling through the codes), each with a fresh event UUID, and print the
-        UUID (flushed) only after store.record() has returned: every printed UUID is a promise that the
+        UUID (flushed) only after store.decisions.record() has returned: every printed UUID is a promise that the
         event is on disk. The parent kills this process with SIGKILL at a random moment.
 
     python tests/store/crash_writer.py --db PATH same --code CODE --count N --go FILE
@@ -50,12 +50,12 @@ def main(argv: list[str]) -> int:
         for step, code in enumerate(itertools.cycle(args.codes)):
             event_uuid = str(uuid.uuid4())
             now = args.now + dt.timedelta(milliseconds=step)
-            store.record(Presentation(parse_payload(code)), now, source="crash-test", event_uuid=event_uuid)
+            store.decisions.record(Presentation(parse_payload(code)), now, source="crash-test", event_uuid=event_uuid)
             print(event_uuid, flush=True)
     while not args.go.exists():
         time.sleep(0.001)
     for _ in range(args.count):
-        decision = store.record(Presentation(parse_payload(args.code)), args.now, source="race-test").decision
+        decision = store.decisions.record(Presentation(parse_payload(args.code)), args.now, source="race-test").decision
         line = {"verdict": decision.verdict.value, "reason": decision.reason.value, "persons": decision.persons}
         print(json.dumps(line), flush=True)
     store.close()

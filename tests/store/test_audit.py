@@ -45,8 +45,8 @@ HEAD_SEQ = FIRST_SCAN_SEQ + len(SCANS) - 1  # 10
 def chain(store: KioskStore) -> KioskStore:
     """The store with SCANS recorded (event uuids scan-01 ...), one audit entry each."""
     for number, code in enumerate(SCANS, start=1):
-        store.record(present(code), NOW, event_uuid=f"scan-{number:02d}")
-    assert store.audit_head().seq == HEAD_SEQ
+        store.decisions.record(present(code), NOW, event_uuid=f"scan-{number:02d}")
+    assert store.audit.head().seq == HEAD_SEQ
     return store
 
 
@@ -80,17 +80,17 @@ def shift_up(db_path: Path, from_seq: int) -> None:
 
 
 def problems_text(store: KioskStore) -> str:
-    return "\n".join(store.verify_audit().problems)
+    return "\n".join(store.audit.verify().problems)
 
 
 # --- a clean chain ------------------------------------------------------------------------------------
 
 
 def test_a_clean_chain_verifies(chain: KioskStore) -> None:
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.ok, report.problems
     assert (report.entries, report.events, report.first_bad_seq) == (HEAD_SEQ, len(SCANS), None)
-    assert audit.read_anchor(chain.anchor_path) == chain.audit_head()
+    assert audit.read_anchor(chain.anchor_path) == chain.audit.head()
 
 
 def test_each_entry_links_to_the_one_before(chain: KioskStore, db_path: Path) -> None:
@@ -108,14 +108,14 @@ def test_an_anchor_one_step_behind_is_accepted(chain: KioskStore, db_path: Path)
     """A kill between the commit and the anchor update leaves the anchor one entry behind: not tampering."""
     behind = entry(db_path, HEAD_SEQ - 1)
     audit.write_anchor(chain.anchor_path, audit.Head(HEAD_SEQ - 1, str(behind["hash"])))
-    assert chain.verify_audit().ok
-    chain.record(present(UNKNOWN_CODE), NOW)  # and the next commit moves it on
-    assert audit.read_anchor(chain.anchor_path) == chain.audit_head()
+    assert chain.audit.verify().ok
+    chain.decisions.record(present(UNKNOWN_CODE), NOW)  # and the next commit moves it on
+    assert audit.read_anchor(chain.anchor_path) == chain.audit.head()
 
 
 def test_an_anchor_that_does_not_match_its_entry_is_reported(chain: KioskStore) -> None:
     audit.write_anchor(chain.anchor_path, audit.Head(HEAD_SEQ - 1, "f" * 64))
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == HEAD_SEQ - 1
     assert "differs from the head recorded" in report.problems[0]
 
@@ -130,7 +130,7 @@ def test_an_unreadable_anchor_is_reported(chain: KioskStore) -> None:
 
 def test_an_edited_entry_is_found_at_its_seq(chain: KioskStore, db_path: Path) -> None:
     raw_sql(db_path, "UPDATE audit_log SET kind = 'event.manual' WHERE seq = 5")
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 5
     assert "entry 5 was edited" in report.problems[0]
 
@@ -141,7 +141,7 @@ def test_any_edited_column_is_found(chain: KioskStore, db_path: Path, column: st
     raw_sql(
         db_path, f"UPDATE audit_log SET {column} = ? WHERE seq = 6", (value[:-1] + ("0" if value[-1] != "0" else "1"),)
     )
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert not report.ok
     assert report.first_bad_seq == 6
 
@@ -151,7 +151,7 @@ def test_an_edit_with_the_chain_recomputed_is_caught_by_the_anchor_and_the_event
 ) -> None:
     raw_sql(db_path, "UPDATE audit_log SET digest = ? WHERE seq = 7", ("0" * 64,))
     rehash_from(db_path, 7)
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 7
     assert any("event scan-05 was edited" in p for p in report.problems)
     assert any(f"entry {HEAD_SEQ} differs from the head" in p for p in report.problems)
@@ -159,7 +159,7 @@ def test_an_edit_with_the_chain_recomputed_is_caught_by_the_anchor_and_the_event
 
 def test_a_deleted_entry_is_found_at_its_seq(chain: KioskStore, db_path: Path) -> None:
     raw_sql(db_path, "DELETE FROM audit_log WHERE seq = 6")
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 6
     assert "entry 6 is missing (deleted); the chain jumps to 7" in report.problems[0]
     assert any("event scan-04 has no audit entry 6" in p for p in report.problems)
@@ -169,7 +169,7 @@ def test_a_deleted_entry_with_the_rest_renumbered_and_rehashed_is_caught(chain: 
     raw_sql(db_path, "DELETE FROM audit_log WHERE seq = 6")
     raw_sql(db_path, "UPDATE audit_log SET seq = seq - 1 WHERE seq > 6")
     rehash_from(db_path, 6)
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 6  # scan-04's entry 6 is now scan-05's
     assert any("event scan-04 was edited" in p for p in report.problems)
     assert any("cut off" in p for p in report.problems)  # the anchor names entry 10; the chain ends at 9
@@ -179,7 +179,7 @@ def test_the_deleted_anchor_entry_is_reported_not_crashed_on(chain: KioskStore, 
     behind = entry(db_path, HEAD_SEQ - 1)
     audit.write_anchor(chain.anchor_path, audit.Head(HEAD_SEQ - 1, str(behind["hash"])))
     raw_sql(db_path, "DELETE FROM audit_log WHERE seq = ?", (HEAD_SEQ - 1,))
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == HEAD_SEQ - 1
     assert any(
         f"entry {HEAD_SEQ - 1}, recorded as the head after it was written, is missing" in p for p in report.problems
@@ -200,7 +200,7 @@ def test_reordered_entries_are_found_at_the_first_moved_one(chain: KioskStore, d
                 "UPDATE audit_log SET at = ?, kind = ?, subject = ?, digest = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                 (other["at"], other["kind"], other["subject"], other["digest"], other["prev_hash"], other["hash"], seq),
             )
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 5
     assert "entry 5 does not follow entry 4 (reordered or inserted)" in report.problems[0]
     assert any("entry 8 does not follow entry 7" in p for p in report.problems)
@@ -211,7 +211,7 @@ def test_a_reorder_with_the_chain_recomputed_is_caught_by_the_events(chain: Kios
     raw_sql(db_path, "UPDATE audit_log SET seq = 5 WHERE seq = 8")
     raw_sql(db_path, "UPDATE audit_log SET seq = 8 WHERE seq = -1")
     rehash_from(db_path, 5)
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 5
     assert any("event scan-03 was edited" in p for p in report.problems)  # scan-03's entry is 5
 
@@ -231,7 +231,7 @@ def forge(db_path: Path, seq: int, kind: str = "purge", subject: str = "bookings
 
 def test_an_inserted_entry_is_found_where_it_was_put(chain: KioskStore, db_path: Path) -> None:
     forge(db_path, 6)
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 6
     assert any("event scan-04 was edited" in p for p in report.problems)  # its entry 6 is now the forgery
     assert any("entry 7 does not follow entry 6 (reordered or inserted)" in p for p in report.problems)
@@ -240,7 +240,7 @@ def test_an_inserted_entry_is_found_where_it_was_put(chain: KioskStore, db_path:
 def test_an_inserted_entry_with_the_chain_recomputed_is_caught(chain: KioskStore, db_path: Path) -> None:
     forge(db_path, 6)
     rehash_from(db_path, 7)
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 6
     assert any(f"entry {HEAD_SEQ} differs from the head recorded" in p for p in report.problems)
 
@@ -248,14 +248,14 @@ def test_an_inserted_entry_with_the_chain_recomputed_is_caught(chain: KioskStore
 def test_a_forged_event_entry_without_its_event_is_found(chain: KioskStore, db_path: Path) -> None:
     forge(db_path, 6, kind="event.scan", subject="scan-99")
     rehash_from(db_path, 7)
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == 6
     assert any("event scan-99 of audit entry 6 was deleted from the event table" in p for p in report.problems)
 
 
 def test_the_end_cut_off_is_caught_by_the_anchor_and_by_the_events(chain: KioskStore, db_path: Path) -> None:
     raw_sql(db_path, "DELETE FROM audit_log WHERE seq > ?", (HEAD_SEQ - 2,))
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == HEAD_SEQ - 1
     assert any(f"it ends at entry {HEAD_SEQ - 2}, but entry {HEAD_SEQ} was written" in p for p in report.problems)
     assert any(f"has no audit entry {HEAD_SEQ - 1} (cut off?)" in p for p in report.problems)
@@ -265,7 +265,7 @@ def test_the_end_cut_off_is_caught_by_the_anchor_and_by_the_events(chain: KioskS
 def test_the_end_cut_off_is_caught_by_the_events_without_the_anchor(chain: KioskStore, db_path: Path) -> None:
     raw_sql(db_path, "DELETE FROM audit_log WHERE seq > ?", (HEAD_SEQ - 2,))
     chain.anchor_path.unlink()
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.first_bad_seq == HEAD_SEQ - 1
     assert any("cut off?" in p for p in report.problems)
     assert any("audit head file" in p and "is missing" in p for p in report.problems)
@@ -274,7 +274,7 @@ def test_the_end_cut_off_is_caught_by_the_events_without_the_anchor(chain: Kiosk
 
 def test_a_missing_anchor_file_is_reported(chain: KioskStore) -> None:
     chain.anchor_path.unlink()
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert not report.ok
     assert report.problems == [report.problems[0]] and "is missing" in report.problems[0]
 
@@ -283,7 +283,7 @@ def test_the_end_cut_off_with_its_events_is_caught_by_the_anchor(chain: KioskSto
     raw_sql(db_path, "DELETE FROM audit_log WHERE seq > ?", (HEAD_SEQ - 2,))
     raw_sql(db_path, "DELETE FROM scan_events WHERE audit_seq > ?", (HEAD_SEQ - 2,))
     raw_sql(db_path, "DELETE FROM outbox WHERE event_uuid IN ('scan-07', 'scan-08')")
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.problems == [
         f"the chain was cut off: it ends at entry {HEAD_SEQ - 2}, but entry {HEAD_SEQ} was written"
     ]
@@ -294,13 +294,13 @@ def test_the_end_cut_off_with_its_events_is_caught_by_the_anchor(chain: KioskSto
 
 
 def test_an_event_edited_by_hand_is_found(chain: KioskStore, db_path: Path) -> None:
-    row = chain.event("scan-02")  # UNKNOWN_CODE: a DENY
+    row = chain.decisions.event("scan-02")  # UNKNOWN_CODE: a DENY
     assert row is not None
     assert row["verdict"] == Verdict.DENY
     raw_sql(
         db_path, "UPDATE scan_events SET verdict = 'ADMIT', reason = 'OK', persons = 1 WHERE event_uuid = 'scan-02'"
     )
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.problems == ["event scan-02 was edited after it was recorded"]
     assert report.first_bad_seq == row["audit_seq"]
 
@@ -319,7 +319,7 @@ def test_an_event_edited_by_hand_is_found(chain: KioskStore, db_path: Path) -> N
 )
 def test_any_edited_event_column_is_found(chain: KioskStore, db_path: Path, change: str) -> None:
     raw_sql(db_path, f"UPDATE scan_events SET {change} WHERE event_uuid = 'scan-03'")
-    assert chain.verify_audit().problems == ["event scan-03 was edited after it was recorded"]
+    assert chain.audit.verify().problems == ["event scan-03 was edited after it was recorded"]
 
 
 def test_an_event_relinked_to_another_entry_is_found(chain: KioskStore, db_path: Path) -> None:
@@ -329,7 +329,7 @@ def test_an_event_relinked_to_another_entry_is_found(chain: KioskStore, db_path:
 
 def test_a_deleted_event_is_found(chain: KioskStore, db_path: Path) -> None:
     raw_sql(db_path, "DELETE FROM scan_events WHERE event_uuid = 'scan-01'")
-    report = chain.verify_audit()
+    report = chain.audit.verify()
     assert report.problems == [f"event scan-01 of audit entry {FIRST_SCAN_SEQ} was deleted from the event table"]
     assert report.first_bad_seq == FIRST_SCAN_SEQ
 
@@ -338,7 +338,7 @@ def test_a_deleted_event_is_found(chain: KioskStore, db_path: Path) -> None:
 
 
 def test_no_names_or_nik_digits_in_the_audit_log(chain: KioskStore, db_path: Path) -> None:
-    chain.add_guard("Petugas Andi", "482913", NOW)
+    chain.guards.add("Petugas Andi", "482913", NOW)
     rows = raw_sql(db_path, "SELECT seq, at, kind, subject, digest, prev_hash, hash FROM audit_log")
     dump = json.dumps(rows)
     assert len(rows) == HEAD_SEQ + 1
@@ -362,7 +362,7 @@ def test_no_names_or_nik_digits_in_the_audit_log(chain: KioskStore, db_path: Pat
 
 
 def test_the_anchor_does_not_move_back_or_sideways(chain: KioskStore, db_path: Path) -> None:
-    head = chain.audit_head()
+    head = chain.audit.head()
     with chain.reading() as connection:
         assert audit.anchor_blocker(connection, None, head) is None
         assert audit.anchor_blocker(connection, audit.Head(-1, "unreadable"), head) is None
@@ -376,7 +376,7 @@ def test_the_anchor_does_not_move_back_or_sideways(chain: KioskStore, db_path: P
 
 
 def test_write_anchor_leaves_no_temporary_files(chain: KioskStore, db_path: Path) -> None:
-    audit.write_anchor(chain.anchor_path, chain.audit_head())
+    audit.write_anchor(chain.anchor_path, chain.audit.head())
     assert sorted(p.name for p in db_path.parent.iterdir() if "audit-head" in p.name) == [chain.anchor_path.name]
 
 

@@ -55,8 +55,8 @@ def test_the_code_is_stored_only_as_its_keyed_hash(store: KioskStore, db_path: P
 
 def test_no_booking_code_appears_in_the_database_files(store: KioskStore, db_path: Path) -> None:
     for code in (*BOOKINGS, UNKNOWN_CODE):
-        store.record(present(code.lower()), NOW)  # scanned too: events, outbox and audit see them
-    store.record(present(f"{CODE[:4]}-{CODE[4:8]}-{CODE[8:]}"), NOW)  # hyphenated form of a known code
+        store.decisions.record(present(code.lower()), NOW)  # scanned too: events, outbox and audit see them
+    store.decisions.record(present(f"{CODE[:4]}-{CODE[4:8]}-{CODE[8:]}"), NOW)  # hyphenated form of a known code
     for snapshot in (file_bytes(db_path),):  # while open: main file + WAL
         for code in (*BOOKINGS, UNKNOWN_CODE):
             for form in (code, code.lower(), f"{code[:4]}-{code[4:8]}-{code[8:]}"):
@@ -69,7 +69,7 @@ def test_no_booking_code_appears_in_the_database_files(store: KioskStore, db_pat
 
 
 def test_a_code_differing_in_case_or_hyphens_finds_the_same_booking(store: KioskStore) -> None:
-    decision = store.decide_only(present(f"{CODE[:6].lower()}-{CODE[6:]}"), NOW)
+    decision = store.decisions.decide_only(present(f"{CODE[:6].lower()}-{CODE[6:]}"), NOW)
     assert decision.verdict is Verdict.ADMIT
     assert decision.booking is not None
     assert decision.booking.booking_ref == "B-0001"
@@ -115,7 +115,7 @@ def test_a_database_without_bookings_may_get_a_new_key(tmp_path: Path) -> None:
     KioskStore.open(db_path).close()
     key_path_for(db_path).unlink()
     with KioskStore.open(db_path) as store:  # nothing was hashed with the old key: nothing to lose
-        assert store.booking_count() == 0
+        assert store.bookings.count() == 0
     assert key_path_for(db_path).exists()
 
 
@@ -142,12 +142,15 @@ def test_a_booking_edited_by_hand_is_refused_and_nothing_is_recorded(
     raw_sql(db_path, f"UPDATE bookings SET {change} WHERE booking_ref = ?", (ref,))
     before = table_counts(db_path)
     with pytest.raises(StoreError, match="changed by hand"):
-        store.record(present(code), NOW)
+        store.decisions.record(present(code), NOW)
     with pytest.raises(StoreError, match="changed by hand"):
-        store.decide_only(present(code), NOW)
+        store.decisions.decide_only(present(code), NOW)
     assert table_counts(db_path) == before
     # the other bookings still work
-    assert store.record(present(FAMILY_CODE if code != FAMILY_CODE else CODE), NOW).decision.verdict is Verdict.ADMIT
+    assert (
+        store.decisions.record(present(FAMILY_CODE if code != FAMILY_CODE else CODE), NOW).decision.verdict
+        is Verdict.ADMIT
+    )
 
 
 def test_a_code_hash_moved_to_another_row_is_refused(store: KioskStore, db_path: Path) -> None:
@@ -156,7 +159,7 @@ def test_a_code_hash_moved_to_another_row_is_refused(store: KioskStore, db_path:
     raw_sql(db_path, "DELETE FROM bookings WHERE booking_ref = 'B-0003'")
     raw_sql(db_path, "UPDATE bookings SET code_hash = ? WHERE booking_ref = 'B-0001'", (cancelled_hash,))
     with pytest.raises(StoreError, match="changed by hand"):
-        store.record(present(CANCELLED_CODE), NOW)
+        store.decisions.record(present(CANCELLED_CODE), NOW)
 
 
 # --- upsert --------------------------------------------------------------------------------------------
@@ -164,60 +167,60 @@ def test_a_code_hash_moved_to_another_row_is_refused(store: KioskStore, db_path:
 
 def test_a_newer_version_replaces_an_older_one(store: KioskStore) -> None:
     newer = make_booking("B-0001", status=Status.CANCELLED, version=2, display_name="Siti Rahayu")
-    assert store.import_bookings([IncomingBooking(CODE, newer, "2026-12-07T00:00:00+00:00")], SETUP, "sync") == 1
+    assert store.bookings.import_rows([IncomingBooking(CODE, newer, "2026-12-07T00:00:00+00:00")], SETUP, "sync") == 1
     found = lookup(store, CODE)
     assert found is not None
     assert (found.status, found.version) == (Status.CANCELLED, 2)
-    assert store.decide_only(present(CODE), NOW).reason is Reason.CANCELLED
+    assert store.decisions.decide_only(present(CODE), NOW).reason is Reason.CANCELLED
 
 
 def test_an_older_version_does_not_replace_a_newer_one(store: KioskStore) -> None:
     newer = make_booking("B-0001", status=Status.CANCELLED, version=3)
     older = make_booking("B-0001", status=Status.ACTIVE, version=2, slot_start=dt.time(8, 0))
-    store.import_bookings([IncomingBooking(CODE, newer, "2026-12-07T01:00:00+00:00")], SETUP, "sync")
-    store.import_bookings([IncomingBooking(CODE, older, "2026-12-07T00:00:00+00:00")], SETUP, "late page")
+    store.bookings.import_rows([IncomingBooking(CODE, newer, "2026-12-07T01:00:00+00:00")], SETUP, "sync")
+    store.bookings.import_rows([IncomingBooking(CODE, older, "2026-12-07T00:00:00+00:00")], SETUP, "late page")
     found = lookup(store, CODE)
     assert found is not None
     assert (found.status, found.version, found.slot_start) == (Status.CANCELLED, 3, newer.slot_start)
-    assert store.booking_count() == len(BOOKINGS)
+    assert store.bookings.count() == len(BOOKINGS)
 
 
 def test_the_same_version_again_is_applied(store: KioskStore) -> None:
     """A page sent twice (same version) is harmless: the row is rewritten with the same values."""
     again = BOOKINGS[CODE]
-    store.import_bookings([IncomingBooking(CODE, again, "2026-12-06T00:00:00+00:00")], SETUP, "page again")
+    store.bookings.import_rows([IncomingBooking(CODE, again, "2026-12-06T00:00:00+00:00")], SETUP, "page again")
     assert lookup(store, CODE) == dataclasses.replace(again, code_masked="MP********M9")
-    assert store.booking_count() == len(BOOKINGS)
+    assert store.bookings.count() == len(BOOKINGS)
 
 
 def test_a_new_code_for_a_booking_replaces_the_old_one(store: KioskStore) -> None:
     changed = dataclasses.replace(BOOKINGS[CODE], version=2)
-    store.import_bookings([IncomingBooking(UNKNOWN_CODE, changed, "2026-12-07T00:00:00+00:00")], SETUP, "sync")
+    store.bookings.import_rows([IncomingBooking(UNKNOWN_CODE, changed, "2026-12-07T00:00:00+00:00")], SETUP, "sync")
     assert lookup(store, CODE) is None
     found = lookup(store, UNKNOWN_CODE)
     assert found is not None
-    assert store.booking_count() == len(BOOKINGS)
+    assert store.bookings.count() == len(BOOKINGS)
 
 
 def test_an_import_is_one_transaction_and_is_audited(store: KioskStore) -> None:
-    head = store.audit_head()
+    head = store.audit.head()
     good = IncomingBooking("GOOD4Q2XA9Z7", make_booking("B-0101"), "2026-12-07T00:00:00+00:00")
     clash = IncomingBooking(CODE, make_booking("B-0102"), "2026-12-07T00:00:00+00:00")  # B-0001's code
     with pytest.raises(StoreError, match=r"UNIQUE constraint failed: bookings\.code_hash"):
-        store.import_bookings([good, clash], SETUP, "broken feed")
-    assert store.booking_count() == len(BOOKINGS)
-    assert store.audit_head() == head
-    assert store.import_bookings([good], SETUP, "feed") == 1
-    assert store.audit_head().seq == head.seq + 1
+        store.bookings.import_rows([good, clash], SETUP, "broken feed")
+    assert store.bookings.count() == len(BOOKINGS)
+    assert store.audit.head() == head
+    assert store.bookings.import_rows([good], SETUP, "feed") == 1
+    assert store.audit.head().seq == head.seq + 1
 
 
 def test_large_imports_go_in_batches(store: KioskStore) -> None:
     many = [
         IncomingBooking(f"BATCH{i:07d}", make_booking(f"B-9{i:05d}"), "2026-12-07T00:00:00+00:00") for i in range(4500)
     ]
-    assert store.import_bookings(many, SETUP, "big feed") == 4500
-    assert store.booking_count() == len(BOOKINGS) + 4500
-    assert store.decide_only(present("BATCH0004499"), NOW).verdict is Verdict.ADMIT
+    assert store.bookings.import_rows(many, SETUP, "big feed") == 4500
+    assert store.bookings.count() == len(BOOKINGS) + 4500
+    assert store.decisions.decide_only(present("BATCH0004499"), NOW).verdict is Verdict.ADMIT
 
 
 def test_upsert_rows_counts_only_what_it_wrote(store: KioskStore) -> None:

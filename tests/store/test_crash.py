@@ -86,7 +86,7 @@ def test_every_promised_scan_survives_sigkill(tmp_path: Path) -> None:
     assert queued == stored
     with KioskStore.open(db_path) as store:
         assert store.integrity_ok()
-        report = store.verify_audit()
+        report = store.audit.verify()
         assert report.ok, report.problems
         assert report.events == len(stored)
     # and no kill ever let a booking in twice

@@ -7,7 +7,6 @@ deep inside SQLite, and never half a scan on disk.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import random
 import shutil
@@ -24,20 +23,15 @@ from sqlalchemy import event
 
 from kiosk.domain.model import Reason, Verdict
 from kiosk.store import audit
-from kiosk.store.codes import key_path_for
-from kiosk.store.db import MAX_CLOCK_BEHIND_DATA, KioskStore, StoreError
+from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.engine import feed_path_for
-from kiosk.store.times import to_text
 from tests.store.conftest import (
     BOOKINGS,
     CODE,
     FAMILY_CODE,
     NAMES,
     NOW,
-    SETUP,
     UNKNOWN_CODE,
-    incoming,
-    make_booking,
     new_store,
     present,
     raw_sql,
@@ -85,9 +79,9 @@ def test_a_read_only_database_file_refuses_to_record(store: KioskStore, db_path:
     with read_only(db_path):
         with KioskStore.open(db_path) as again:  # still readable: the guard can look, nothing is admitted
             with pytest.raises(StoreError, match=r"cannot be written \(read-only file system or file permissions\)"):
-                again.record(present(CODE), NOW)
-            assert again.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
-            assert again.verify_audit().ok
+                again.decisions.record(present(CODE), NOW)
+            assert again.decisions.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+            assert again.audit.verify().ok
         assert db_path.read_bytes() == before
 
 
@@ -99,7 +93,7 @@ def test_a_read_only_folder_refuses_clearly(store: KioskStore, db_path: Path) ->
         pytest.raises(StoreError, match=r"cannot open the database|cannot be written"),
         KioskStore.open(db_path) as again,
     ):
-        again.record(present(CODE), NOW)
+        again.decisions.record(present(CODE), NOW)
 
 
 def test_an_unreadable_database_path_is_refused(tmp_path: Path) -> None:
@@ -120,12 +114,12 @@ def test_a_database_locked_longer_than_the_busy_timeout_refuses_to_record(store:
         with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
             other.execute("BEGIN IMMEDIATE")  # another program holding a write transaction
             with pytest.raises(StoreError, match=r"is locked by another program.*database is locked"):
-                impatient.record(present(CODE), NOW)
+                impatient.decisions.record(present(CODE), NOW)
             # reading still works while it waits (WAL): the guard console stays usable
-            assert impatient.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+            assert impatient.decisions.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
             other.execute("ROLLBACK")
         assert table_counts(db_path) == before
-        assert impatient.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
+        assert impatient.decisions.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
 
 
 # --- disk full -----------------------------------------------------------------------------------------
@@ -144,21 +138,21 @@ def test_a_full_disk_fails_the_scan_and_leaves_nothing_half_written(store: Kiosk
     recorded = 0
     for number in range(5000):  # each scan adds rows until a page more is needed
         try:
-            store.record(present(UNKNOWN_CODE), NOW, event_uuid=f"fill-{number}")
+            store.decisions.record(present(UNKNOWN_CODE), NOW, event_uuid=f"fill-{number}")
         except StoreError as exc:
             failure = exc
             break
         recorded += 1
     assert failure is not None, "the capped file never filled up"
     assert "is full; free some space" in str(failure)
-    assert store.event(f"fill-{recorded}") is None
+    assert store.decisions.event(f"fill-{recorded}") is None
     assert table_counts(db_path)["scan_events"] == recorded
     consistent(db_path)
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
     # space freed: the kiosk records again
     event.remove(store.engine, "connect", cap)
     store.engine.dispose()
-    assert store.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
+    assert store.decisions.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
     consistent(db_path)
 
 
@@ -166,13 +160,13 @@ def test_a_full_disk_fails_the_scan_and_leaves_nothing_half_written(store: Kiosk
 
 
 def test_the_wal_deleted_after_a_clean_stop_changes_nothing(store: KioskStore, db_path: Path) -> None:
-    store.record(present(CODE), NOW)
+    store.decisions.record(present(CODE), NOW)
     store.close()
     db_path.with_name(db_path.name + "-wal").unlink(missing_ok=True)
     with KioskStore.open(db_path) as again:
         assert again.integrity_ok()
-        assert again.verify_audit().ok
-        assert again.decide_only(present(CODE), NOW).reason is Reason.ALREADY_ADMITTED
+        assert again.audit.verify().ok
+        assert again.decisions.decide_only(present(CODE), NOW).reason is Reason.ALREADY_ADMITTED
 
 
 def test_the_wal_deleted_after_a_crash_opens_and_the_loss_is_reported(store: KioskStore, db_path: Path) -> None:
@@ -181,8 +175,8 @@ def test_the_wal_deleted_after_a_crash_opens_and_the_loss_is_reported(store: Kio
     shm = db_path.with_name(db_path.name + "-shm")
     try:
         for _ in range(4):
-            store.record(present(UNKNOWN_CODE), NOW)  # committed into the WAL, not yet into the main file
-        store.record(present(CODE), NOW)
+            store.decisions.record(present(UNKNOWN_CODE), NOW)  # committed into the WAL, not yet into the main file
+        store.decisions.record(present(CODE), NOW)
         # what a power cut leaves: the main file as of the last checkpoint, the -shm, and the WAL...
         main, index = db_path.read_bytes(), shm.read_bytes()
     finally:
@@ -192,52 +186,32 @@ def test_the_wal_deleted_after_a_crash_opens_and_the_loss_is_reported(store: Kio
     db_path.with_name(db_path.name + "-wal").unlink(missing_ok=True)
     with KioskStore.open(db_path) as again:
         assert again.integrity_ok()
-        report = again.verify_audit()
+        report = again.audit.verify()
         assert any("the chain was cut off" in p for p in report.problems)  # the anchor remembers
         # the lost admission is gone from the database: the audit report is how the office learns of it
-        assert again.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+        assert again.decisions.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
 
 
 def test_yesterdays_copy_put_back_is_reported_and_stays_reported(store: KioskStore, db_path: Path) -> None:
-    store.record(present(CODE), NOW)
+    store.decisions.record(present(CODE), NOW)
     store.close()
     yesterday = db_path.read_bytes()
     with KioskStore.open(db_path) as today:
         for _ in range(3):
-            today.record(present(UNKNOWN_CODE), NOW)
-        head_today = today.audit_head()
+            today.decisions.record(present(UNKNOWN_CODE), NOW)
+        head_today = today.audit.head()
     db_path.write_bytes(yesterday)  # e.g. to undo an admission or a guard override
     with KioskStore.open(db_path) as restored:
-        report = restored.verify_audit()
-        assert report.first_bad_seq == restored.audit_head().seq + 1
+        report = restored.audit.verify()
+        assert report.first_bad_seq == restored.audit.head().seq + 1
         assert f"but entry {head_today.seq} was written" in report.problems[0]
         # the kiosk keeps working, but the anchor is not moved back to hide it...
         for _ in range(6):  # ...not even once the chain has grown past it
-            restored.record(present(UNKNOWN_CODE), NOW)
+            restored.decisions.record(present(UNKNOWN_CODE), NOW)
         assert audit.read_anchor(restored.anchor_path) == head_today
-        report = restored.verify_audit()
+        report = restored.audit.verify()
         assert report.first_bad_seq == head_today.seq
         assert f"entry {head_today.seq} differs from the head recorded after it was written" in report.problems[0]
-
-
-# --- a clock set back ------------------------------------------------------------------------------------
-
-
-def test_a_clock_reading_earlier_than_the_data_is_not_trusted(store: KioskStore) -> None:
-    """The data came at 11.15 by this clock (sync_state.data_as_of); a clock that now reads 10.15 was set
-    back, whatever the sync worker's watch has noticed yet: date checks REFER."""
-    store.set_sync_state(data_as_of=to_text(NOW + dt.timedelta(hours=1)))
-    decision = store.decide_only(present(CODE), NOW)
-    assert (decision.verdict, decision.reason) == (Verdict.REFER, Reason.CLOCK_UNTRUSTED)
-    assert store.record(present(CODE), NOW).decision.reason is Reason.CLOCK_UNTRUSTED
-    assert not store.circumstances(NOW).clock_trusted
-
-
-def test_a_clock_a_little_behind_the_data_is_still_trusted(store: KioskStore) -> None:
-    """Within MAX_CLOCK_BEHIND_DATA (a clock corrected by a few seconds or minutes) nothing changes."""
-    store.set_sync_state(data_as_of=to_text(NOW + MAX_CLOCK_BEHIND_DATA - dt.timedelta(seconds=1)))
-    assert store.circumstances(NOW).clock_trusted
-    assert store.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
 
 
 # --- damaged files -------------------------------------------------------------------------------------
@@ -257,14 +231,14 @@ def probe(db_path: Path) -> list[str]:
             return None if store.integrity_ok() else "integrity check failed"
 
         def verify() -> str | None:
-            return "; ".join(store.verify_audit().problems) or None
+            return "; ".join(store.audit.verify().problems) or None
 
         def record() -> str | None:
-            store.record(present(FAMILY_CODE), NOW)
+            store.decisions.record(present(FAMILY_CODE), NOW)
             return None
 
         def decide() -> str | None:
-            store.decide_only(present(CODE), NOW)
+            store.decisions.decide_only(present(CODE), NOW)
             return None
 
         steps: dict[str, Callable[[], str | None]] = {
@@ -291,9 +265,9 @@ def template(tmp_path: Path) -> Path:
     db_path = tmp_path / "template" / "kiosk.db"
     db_path.parent.mkdir()
     with new_store(db_path) as store:
-        store.add_guard("Andi Saputra", "482913", NOW)
+        store.guards.add("Andi Saputra", "482913", NOW)
         for number, code in enumerate((CODE, UNKNOWN_CODE, *BOOKINGS)):
-            store.record(present(code), NOW, event_uuid=f"template-{number}")
+            store.decisions.record(present(code), NOW, event_uuid=f"template-{number}")
     return db_path
 
 
@@ -348,7 +322,7 @@ def test_a_flipped_byte_in_a_booking_is_refused_at_the_scan(template: Path) -> N
     with KioskStore.open(db_path) as store:
         assert store.integrity_ok()  # the file is sound; only the seal can tell
         with pytest.raises(StoreError, match="changed by hand"):
-            store.record(present(CODE), NOW)
+            store.decisions.record(present(CODE), NOW)
 
 
 def test_a_flipped_byte_in_the_audit_log_is_reported(template: Path) -> None:
@@ -359,7 +333,7 @@ def test_a_flipped_byte_in_the_audit_log_is_reported(template: Path) -> None:
     db_path.write_bytes(data.replace(value.encode(), forged.encode(), 1))
     with KioskStore.open(db_path) as store:
         assert store.integrity_ok()
-        report = store.verify_audit()
+        report = store.audit.verify()
         assert report.first_bad_seq in (4, 5)  # the hash of 4 or the prev_hash of 5, whichever came first
 
 
@@ -368,8 +342,8 @@ def test_a_damaged_value_in_an_event_stops_the_scan(template: Path) -> None:
     raw_sql(db_path, "UPDATE scan_events SET occurred_at = 'yesterday-ish' WHERE booking_ref = 'B-0001'")
     with KioskStore.open(db_path) as store:
         with pytest.raises(StoreError, match="holds a value that cannot be read"):
-            store.record(present(CODE), NOW)
-        assert not store.verify_audit().ok
+            store.decisions.record(present(CODE), NOW)
+        assert not store.audit.verify().ok
 
 
 def test_a_truncated_file_is_reported(template: Path) -> None:
@@ -379,36 +353,6 @@ def test_a_truncated_file_is_reported(template: Path) -> None:
     assert probe(db_path)
 
 
-# --- the rest of the facade ----------------------------------------------------------------------------
-
-
-def test_purge_removes_old_bookings_and_is_audited(store: KioskStore) -> None:
-    old = make_booking("B-OLD", service_date=NOW.date().replace(day=1))
-    store.import_bookings(incoming({"OLD4Q2XA9Z7K": old}), SETUP, "old")
-    report = store.purge(NOW, retention_days=3)
-    assert (report.bookings, report.cutoff.isoformat()) == (1, "2026-12-04")
-    assert store.booking_count() == len(BOOKINGS)
-    assert store.audit_head().seq == 4
-    assert store.verify_audit().ok
-
-
-def test_the_pii_inventory_counts_personal_fields(store: KioskStore) -> None:
-    inventory = store.pii_inventory()
-    assert inventory["bookings.display_name"] == len(BOOKINGS)
-    assert inventory["bookings.nik_last4"] == len(BOOKINGS)
-    assert inventory["outbox (events not yet uploaded)"] == 0
-
-
-def test_a_naive_time_is_a_caller_error(store: KioskStore) -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
-        store.record(present(CODE), NOW.replace(tzinfo=None))
-
-
-def test_the_key_file_stays_beside_the_database(store: KioskStore, db_path: Path) -> None:
-    assert key_path_for(db_path).exists()
-    assert raw_sql(db_path, "SELECT count(*) FROM settings WHERE value LIKE '%0102030405%'") == [(0,)]
-
-
 # --- several programs on one database ------------------------------------------------------------------
 
 _OTHER_PROGRAM = """
@@ -416,7 +360,7 @@ import sys, datetime as dt
 sys.path.insert(0, sys.argv[2])
 from kiosk.store.db import KioskStore
 with KioskStore.open(sys.argv[1], create=False) as store:
-    store.add_guard("Dewi from the other program", "735019", dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
+    store.guards.add("Dewi from the other program", "735019", dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
 """
 
 
@@ -430,7 +374,7 @@ def test_a_second_store_in_one_process_keeps_the_log_shared_with_other_programs(
     deleted it, and started a new one: the kiosk wrote on in the deleted log, the other program in the
     new one, two chains from one database. A second store in a process must leave the file alone."""
     wal = db_path.with_name(db_path.name + "-wal")
-    store.record(present(CODE), NOW)
+    store.decisions.record(present(CODE), NOW)
     log_file = wal.stat().st_ino
     second = KioskStore.open(db_path, create=False)  # as the sync worker opens its own
     try:
@@ -439,10 +383,10 @@ def test_a_second_store_in_one_process_keeps_the_log_shared_with_other_programs(
             check=True,
             timeout=120,
         )
-        store.record(present(FAMILY_CODE), NOW)
+        store.decisions.record(present(FAMILY_CODE), NOW)
         assert wal.stat().st_ino == log_file  # the same log all along
-        assert "Dewi from the other program" in [guard.name for guard in store.guards()]
-        report = store.verify_audit()
+        assert "Dewi from the other program" in [guard.name for guard in store.guards.all()]
+        report = store.audit.verify()
         assert report.ok, report.problems
         kinds = [row[0] for row in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
         assert kinds[-2:] == ["guard.add", "event.scan"]  # one chain: the other program's entry, then ours

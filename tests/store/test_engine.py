@@ -15,7 +15,6 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kiosk.domain.model import Verdict
-from kiosk.store import db as db_module
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.engine import BUSY_TIMEOUT_MS, IMMEDIATE, feed_path_for, make_engine
 from tests.store.conftest import CODE, NOW, UNKNOWN_CODE, present, raw_sql
@@ -85,13 +84,13 @@ def statements(store: KioskStore) -> Iterator[list[str]]:
 def test_record_takes_the_write_lock_at_begin_and_decide_only_a_plain_begin(
     store: KioskStore, statements: list[str]
 ) -> None:
-    store.record(present(CODE), NOW)
+    store.decisions.record(present(CODE), NOW)
     # BEGIN IMMEDIATE would take the booking file's write lock too: a write that changes nothing takes
     # the database file's at once, and only that one
     assert statements[:2] == ["BEGIN", "DELETE FROM main.alembic_version WHERE 0"]
     assert "BEGIN IMMEDIATE" not in statements
     statements.clear()
-    store.decide_only(present(CODE), NOW)
+    store.decisions.decide_only(present(CODE), NOW)
     assert statements[0] == "BEGIN"
     assert "BEGIN IMMEDIATE" not in statements
 
@@ -137,7 +136,7 @@ def test_a_scan_records_while_the_sync_holds_the_booking_file(store: KioskStore,
     before = raw_sql(db_path, "SELECT count(*) FROM scan_events")[0][0]
     with store.feed_writing() as connection:
         connection.exec_driver_sql("UPDATE bookings SET updated_at = updated_at")
-        recorded = store.record(present(CODE), NOW)
+        recorded = store.decisions.record(present(CODE), NOW)
     assert recorded.decision.verdict is Verdict.ADMIT
     assert raw_sql(db_path, "SELECT count(*) FROM scan_events")[0][0] == before + 1
 
@@ -153,7 +152,7 @@ def test_a_second_writer_waits_for_the_first(store: KioskStore, db_path: Path) -
 
     def second_writer() -> None:
         try:
-            outcome.append(store.record(present(UNKNOWN_CODE), NOW))
+            outcome.append(store.decisions.record(present(UNKNOWN_CODE), NOW))
         except Exception as exc:  # reported to the test thread below
             outcome.append(exc)
 
@@ -170,7 +169,7 @@ def test_a_second_writer_waits_for_the_first(store: KioskStore, db_path: Path) -
     assert not thread.is_alive()
     assert len(outcome) == 1
     assert not isinstance(outcome[0], Exception), outcome[0]
-    assert store.outbox_size() == 1
+    assert store.decisions.outbox_size() == 1
 
 
 def test_a_second_writer_gives_up_after_the_busy_timeout(db_path: Path, store: KioskStore) -> None:
@@ -253,12 +252,13 @@ def writer_queue_wait(store: KioskStore, db_path: Path) -> float:
 
 
 def record_on_a_thread(store: KioskStore) -> tuple[threading.Thread, list[object]]:
-    """store.record() on a thread (not started); the list gets the perf_counter() it returned at, or the error."""
+    """store.decisions.record() on a thread (not started); the list gets the perf_counter() it returned at,
+    or the error."""
     outcome: list[object] = []
 
     def record() -> None:
         try:
-            store.record(present(UNKNOWN_CODE), NOW)
+            store.decisions.record(present(UNKNOWN_CODE), NOW)
             outcome.append(time.perf_counter())
         except Exception as exc:  # reported to the test thread
             outcome.append(exc)
@@ -268,7 +268,7 @@ def record_on_a_thread(store: KioskStore) -> tuple[threading.Thread, list[object
 
 def test_writers_in_one_program_queue(store: KioskStore, db_path: Path) -> None:
     writer_queue_wait(store, db_path)
-    assert store.outbox_size() == 1
+    assert store.decisions.outbox_size() == 1
 
 
 @pytest.mark.timing
@@ -301,11 +301,11 @@ def test_a_writer_of_this_program_held_too_long_is_reported(store: KioskStore, d
         try:
             assert holding.wait(5)
             with pytest.raises(StoreError, match="locked by another writer of this program"):
-                impatient.record(present(UNKNOWN_CODE), NOW)
+                impatient.decisions.record(present(UNKNOWN_CODE), NOW)
         finally:
             done.set()
             thread.join(5)
-        assert impatient.record(present(UNKNOWN_CODE), NOW).decision is not None
+        assert impatient.decisions.record(present(UNKNOWN_CODE), NOW).decision is not None
 
 
 # --- scans first -----------------------------------------------------------------------------------------
@@ -350,17 +350,13 @@ def test_bulk_work_waits_for_a_scan_in_progress(store: KioskStore) -> None:
 
 
 class ManualClock:
-    """time.monotonic() for yield_to_scans()'s hold-off (time.sleep stays the real one)."""
+    """A monotonic clock for yield_to_scans()'s hold-off (its `clock`), moved on by hand."""
 
     def __init__(self) -> None:
         self.now = 1000.0
 
     def monotonic(self) -> float:
         return self.now
-
-    @staticmethod
-    def sleep(seconds: float) -> None:
-        time.sleep(seconds)
 
 
 def test_a_gate_that_never_rests_slows_bulk_work_but_never_stops_it(
@@ -369,7 +365,6 @@ def test_a_gate_that_never_rests_slows_bulk_work_but_never_stops_it(
     """A scan that does not end while bulk work runs: the bulk step waits its longest once, and then
     not again until that long has passed (by an injected clock: no stopwatch)."""
     clock = ManualClock()
-    monkeypatch.setattr(db_module, "time", clock)
     waits: list[float] = []
     wait_quiet = store._locks.wait_quiet
 
@@ -379,12 +374,12 @@ def test_a_gate_that_never_rests_slows_bulk_work_but_never_stops_it(
 
     monkeypatch.setattr(store._locks, "wait_quiet", counted)
     with store.scanning():
-        store.yield_to_scans(max_wait_s=0.1)  # waits its longest (really: the scan does not end)...
+        store.yield_to_scans(max_wait_s=0.1, clock=clock.monotonic)  # waits its longest (the scan does not end)...
         assert waits == [0.1]
-        store.yield_to_scans(max_wait_s=0.1)  # ...and then lets the bulk work have a turn
+        store.yield_to_scans(max_wait_s=0.1, clock=clock.monotonic)  # ...and then lets bulk work have a turn
         clock.now += 0.09
-        store.yield_to_scans(max_wait_s=0.1)
+        store.yield_to_scans(max_wait_s=0.1, clock=clock.monotonic)
         assert waits == [0.1]
         clock.now += 0.01  # that long has passed: it waits again
-        store.yield_to_scans(max_wait_s=0.1)
+        store.yield_to_scans(max_wait_s=0.1, clock=clock.monotonic)
         assert waits == [0.1, 0.1]

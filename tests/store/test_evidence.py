@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.model import Verdict
-from kiosk.store import actions, audit
+from kiosk.store import audit, guard_actions
 from kiosk.store import guards as guard_repo
 from kiosk.store.codes import key_path_for
 from kiosk.store.db import KioskStore, StoreError
@@ -46,7 +46,7 @@ def test_a_lost_database_beside_its_companions_is_refused_and_not_made_anew(db_p
 
 def test_a_brand_new_database_without_companions_is_still_made(tmp_path: Path) -> None:
     with KioskStore.open(tmp_path / "fresh.db") as store:
-        assert store.booking_count() == 0
+        assert store.bookings.count() == 0
 
 
 # --- B: a damaged file is refused at open, and a failed check later stops every admission -------------
@@ -71,11 +71,11 @@ def test_a_damaged_file_is_refused_at_open(db_path: Path, which: str, name: str,
 def test_a_failed_check_while_running_stops_every_admission_until_reopened(db_path: Path) -> None:
     store = new_store(db_path)
     try:
-        store.add_guard(GUARD, PIN, NOW)
-        first = store.record(present(CODE), NOW)
+        store.guards.add(GUARD, PIN, NOW)
+        first = store.decisions.record(present(CODE), NOW)
         assert first.decision.verdict is Verdict.ADMIT
         assert store.check_files() is None
-        guard = store.guards()[0].id
+        guard = store.guards.all()[0].id
         store.engine.dispose()  # nothing holds the file: the damage below is what the next reader sees
         break_btree_page(db_path, "guards")
         problem = store.check_files()
@@ -83,13 +83,13 @@ def test_a_failed_check_while_running_stops_every_admission_until_reopened(db_pa
         assert store.failed_check == problem
         later = NOW + dt.timedelta(minutes=1)
         with pytest.raises(StoreError, match="the database check failed, nothing is admitted"):
-            store.record(present(CODE), later)
+            store.decisions.record(present(CODE), later)
         with pytest.raises(StoreError, match="the database check failed"):
-            store.decide_only(present(CODE), later)
+            store.decisions.decide_only(present(CODE), later)
         with pytest.raises(StoreError, match="the database check failed"):
-            store.record_decided(present(CODE), first.decision, later, "camera", "e" * 36)
+            store.decisions.record_decided(present(CODE), first.decision, later, "camera", "e" * 36)
         with pytest.raises(StoreError, match="the database check failed"):
-            actions.override(store, first.event_uuid, guard, actions.OverrideReason.ID_CHECKED, later)
+            guard_actions.override(store, first.event_uuid, guard, guard_actions.OverrideReason.ID_CHECKED, later)
         assert raw_sql(db_path, "SELECT count(*) FROM scan_events") == [(1,)]
     finally:
         store.close()
@@ -100,7 +100,7 @@ def test_a_failed_check_while_running_stops_every_admission_until_reopened(db_pa
 
 @pytest.fixture
 def guarded(store: KioskStore) -> KioskStore:
-    store.add_guard(GUARD, PIN, NOW)
+    store.guards.add(GUARD, PIN, NOW)
     return store
 
 
@@ -114,15 +114,18 @@ def guard_entries(db_path: Path) -> list[tuple[str, str]]:
 def test_logins_wrong_pins_lockouts_logouts_and_leaving_are_audited_without_pins(
     guarded: KioskStore, db_path: Path
 ) -> None:
-    gid = guarded.guards()[0].id
+    gid = guarded.guards.all()[0].id
     subject = f"guard:{gid}"
-    assert actions.login(guarded, GUARD, PIN, NOW).outcome is actions.LoginOutcome.OK
-    guarded.note_guard_logout(gid, NOW, "button")
+    assert guard_actions.login(guarded, GUARD, PIN, NOW).outcome is guard_actions.LoginOutcome.OK
+    guarded.guards.note_logout(gid, NOW, "button")
     for attempt in range(5):
-        actions.login(guarded, GUARD, OTHER_PIN, NOW + dt.timedelta(seconds=attempt))
-    assert actions.login(guarded, GUARD, PIN, NOW + dt.timedelta(minutes=1)).outcome is actions.LoginOutcome.LOCKED
+        guard_actions.login(guarded, GUARD, OTHER_PIN, NOW + dt.timedelta(seconds=attempt))
+    assert (
+        guard_actions.login(guarded, GUARD, PIN, NOW + dt.timedelta(minutes=1)).outcome
+        is guard_actions.LoginOutcome.LOCKED
+    )
     later = NOW + dt.timedelta(minutes=6)
-    assert actions.login(guarded, GUARD, PIN, later, "leave").outcome is actions.LoginOutcome.OK
+    assert guard_actions.login(guarded, GUARD, PIN, later, "leave").outcome is guard_actions.LoginOutcome.OK
     assert guard_entries(db_path) == [
         ("guard.add", subject),
         ("guard.login", subject),
@@ -132,7 +135,7 @@ def test_logins_wrong_pins_lockouts_logouts_and_leaving_are_audited_without_pins
         ("guard.pin_locked", subject),
         ("kiosk.leave", subject),
     ]
-    assert guarded.verify_audit().ok
+    assert guarded.audit.verify().ok
     pin_hash = raw_sql(db_path, "SELECT pin_hash FROM guards")[0][0]
     for row in raw_sql(db_path, "SELECT * FROM audit_log"):
         text = "|".join(str(value) for value in row)
@@ -144,7 +147,7 @@ def test_repeated_lockouts_double_and_a_good_login_resets_them(guarded: KioskSto
     def lock_out(at: dt.datetime) -> str:
         for attempt in range(guard_repo.MAX_FAILED_ATTEMPTS):
             with pytest.raises(GuardError) as caught:
-                guarded.authenticate(GUARD, OTHER_PIN, at + dt.timedelta(seconds=attempt))
+                guarded.guards.authenticate(GUARD, OTHER_PIN, at + dt.timedelta(seconds=attempt))
         return str(caught.value)
 
     at = NOW
@@ -152,17 +155,17 @@ def test_repeated_lockouts_double_and_a_good_login_resets_them(guarded: KioskSto
         assert lock_out(at) == f"wrong PIN; locked for {minutes} minutes"
         last = at + dt.timedelta(seconds=guard_repo.MAX_FAILED_ATTEMPTS - 1)
         with pytest.raises(GuardError, match="too many wrong PINs"):
-            guarded.authenticate(GUARD, PIN, last + dt.timedelta(minutes=minutes) - dt.timedelta(seconds=1))
+            guarded.guards.authenticate(GUARD, PIN, last + dt.timedelta(minutes=minutes) - dt.timedelta(seconds=1))
         at = last + dt.timedelta(minutes=minutes, seconds=1)
-    guard = guarded.authenticate(GUARD, PIN, at)  # a good login: the next lockout is short again
+    guard = guarded.guards.authenticate(GUARD, PIN, at)  # a good login: the next lockout is short again
     assert (guard.failed_attempts, guard.locked_until, guard.lockouts) == (0, None, 0)
     assert lock_out(at + dt.timedelta(minutes=1)) == "wrong PIN; locked for 5 minutes"
     assert guard_repo.lockout_for(1000) == guard_repo.MAX_LOCKOUT
 
 
 def test_configuring_the_office_is_audited(store: KioskStore, db_path: Path) -> None:
-    before = store.audit_head().seq
-    store.configure(store.identity(), store.rules(), NOW)
+    before = store.audit.head().seq
+    store.settings.configure(store.settings.identity(), store.settings.rules(), NOW)
     assert raw_sql(db_path, "SELECT kind, subject FROM audit_log WHERE seq > ?", (before,)) == [("settings", "office")]
 
 
@@ -170,8 +173,8 @@ def test_configuring_the_office_is_audited(store: KioskStore, db_path: Path) -> 
 
 
 def test_the_pii_files_are_the_database_the_booking_file_and_their_logs(store: KioskStore, db_path: Path) -> None:
-    store.record(present(CODE), NOW)  # the kiosk is running: both WALs are there
-    files = {label: (path, holds) for label, path, holds in store.pii_files()}
+    store.decisions.record(present(CODE), NOW)  # the kiosk is running: both WALs are there
+    files = {label: (path, holds) for label, path, holds in store.retention.pii_files()}
     feed = feed_path_for(db_path)
     assert files["database"][0] == db_path
     assert files["booking file"][0] == feed

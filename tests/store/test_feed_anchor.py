@@ -21,12 +21,13 @@ import pytest
 from kiosk import cli
 from kiosk.domain.model import Reason, Status, Verdict
 from kiosk.protocol import codes as signed_codes
-from kiosk.store import actions, feed_anchor
+from kiosk.store import feed_anchor, feed_state
 from kiosk.store.bookings import ROW_COLUMNS, seal_material
 from kiosk.store.codes import key_path_for, load_or_create_key
 from kiosk.store.db import KioskStore
 from kiosk.store.engine import feed_path_for
-from kiosk.store.feed_anchor import Anchor, Content, FileState, behind, moved_to
+from kiosk.store.feed_state import Content
+from kiosk.store.status import store_status
 from kiosk.sync import apply, signed
 from kiosk.sync.client import KioskRevokedError, SyncClient, enrol
 from tests.server.support import Admin, ServerProcess, booking, codes, fresh_database, now
@@ -47,48 +48,6 @@ from tests.store.conftest import (
 )
 
 NEVER_BOOKED = "MPNOTBOOKED9"
-EPOCH, OTHER_EPOCH, NEW_EPOCH = "0a1b2c3d", "99887766", "12345678"
-
-
-# --- the comparison ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("file", "anchor", "is_behind"),
-    [
-        pytest.param(FileState(), Anchor(), False, id="nothing-anchored-yet"),
-        pytest.param(FileState(f"{EPOCH}.9"), Anchor(EPOCH, 9), False, id="at-the-anchor"),
-        pytest.param(FileState(f"{EPOCH}.12"), Anchor(EPOCH, 9), False, id="ahead-after-a-crash"),
-        pytest.param(FileState(f"{EPOCH}.5"), Anchor(EPOCH, 9), True, id="same-epoch-lower-seq"),
-        pytest.param(FileState(None), Anchor(EPOCH, 9), True, id="no-cursor-while-anchored"),
-        pytest.param(FileState(f"{OTHER_EPOCH}.50"), Anchor(EPOCH, 9, (OTHER_EPOCH,)), True, id="retired-epoch"),
-        pytest.param(
-            FileState(f"{OTHER_EPOCH}.50"), Anchor(EPOCH, None, (OTHER_EPOCH,)), True, id="retired-after-reset"
-        ),
-        pytest.param(FileState(f"{NEW_EPOCH}.1"), Anchor(EPOCH, 9), True, id="unknown-epoch-while-anchored"),
-        pytest.param(FileState(f"{NEW_EPOCH}.1"), Anchor(EPOCH, None), False, id="new-epoch-after-a-reset"),
-        pytest.param(FileState(None), Anchor(EPOCH, None), False, id="reset-on-purpose"),
-        pytest.param(FileState(None, 2), Anchor(generation=3), True, id="older-import"),
-        pytest.param(FileState(None, 0), Anchor(generation=1), True, id="import-generation-missing"),
-        pytest.param(FileState(None, 4), Anchor(generation=3), False, id="newer-import-after-a-crash"),
-        pytest.param(FileState(f"{EPOCH}.9", 1), Anchor(EPOCH, 9, (), 2), True, id="synced-but-older-import"),
-    ],
-)
-def test_a_booking_file_is_behind_its_anchor(file: FileState, anchor: Anchor, is_behind: bool) -> None:
-    assert (behind(file, anchor) is not None) is is_behind
-
-
-def test_the_anchor_moves_forward_only_and_a_new_epoch_retires_the_old() -> None:
-    anchor = moved_to(Anchor(), f"{EPOCH}.5")
-    assert anchor == Anchor(EPOCH, 5)
-    assert moved_to(anchor, f"{EPOCH}.3") == anchor  # an old page's entry settled late
-    anchor = moved_to(anchor, f"{NEW_EPOCH}.2")
-    assert anchor == Anchor(NEW_EPOCH, 2, (EPOCH,))
-    assert moved_to(anchor, f"{EPOCH}.50") == anchor  # a retired epoch never comes back
-    assert (
-        str(behind(FileState(f"{NEW_EPOCH}.1"), anchor))
-        == f"cursor {NEW_EPOCH}.1, expected at least cursor {NEW_EPOCH}.2"
-    )
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -114,7 +73,7 @@ def kinds(db_path: Path) -> list[str]:
 
 
 def verdicts(store: KioskStore, *codes_: str, at: dt.datetime = NOW) -> dict[str, tuple[Verdict, Reason]]:
-    decisions = {code: store.decide_only(present(code), at) for code in codes_}
+    decisions = {code: store.decisions.decide_only(present(code), at) for code in codes_}
     return {code: (d.verdict, d.reason) for code, d in decisions.items()}
 
 
@@ -131,7 +90,7 @@ STALE = (Verdict.REFER, Reason.STALE_DATA)
 
 def cancel_by_import(store: KioskStore, code: str) -> None:
     cancelled = {code: dataclasses.replace(BOOKINGS[code], status=Status.CANCELLED, version=2)}
-    store.import_bookings(incoming(cancelled, "2026-12-07T01:00:00+00:00"), SETUP, "cancellation")
+    store.bookings.import_rows(incoming(cancelled, "2026-12-07T01:00:00+00:00"), SETUP, "cancellation")
 
 
 def test_an_older_imported_booking_file_put_back_sends_every_code_to_the_officer_until_imported_again(
@@ -149,13 +108,13 @@ def test_an_older_imported_booking_file_put_back_sends_every_code_to_the_officer
     put_back(old, db_path)
 
     with KioskStore.open(db_path) as store:
-        assert store.booking_count() == len(BOOKINGS)  # the old file is sound, its rows readable: not used
+        assert store.bookings.count() == len(BOOKINGS)  # the old file is sound, its rows readable: not used
         assert verdicts(store, CODE, NEVER_BOOKED, FAMILY_CODE) == dict.fromkeys(
             (CODE, NEVER_BOOKED, FAMILY_CODE), STALE
         )
-        assert store.record(present(CODE), NOW).decision.verdict is Verdict.REFER
-        assert store.verify_audit().ok
-        status = actions.store_status(store, NOW)
+        assert store.decisions.record(present(CODE), NOW).decision.verdict is Verdict.REFER
+        assert store.audit.verify().ok
+        status = store_status(store, NOW)
         assert status.bookings_rolled_back == "import generation 1, expected at least generation 2"
     assert raw_sql(db_path, "SELECT subject FROM audit_log WHERE kind = 'feed.rolled_back'") == [
         ("file:kiosk.bookings.db",)
@@ -178,9 +137,9 @@ def test_an_older_imported_booking_file_put_back_sends_every_code_to_the_officer
             NEVER_BOOKED: (Verdict.DENY, Reason.UNKNOWN_CODE),
             FAMILY_CODE: (Verdict.ADMIT, Reason.OK),
         }
-        assert store.booking_file_behind() is None
-        assert actions.store_status(store, NOW).bookings_rolled_back == ""
-        assert store.verify_audit().ok
+        assert store.bookings.file_behind() is None
+        assert store_status(store, NOW).bookings_rolled_back == ""
+        assert store.audit.verify().ok
     assert "OLDER" not in db_status(db_path, capsys)
     assert kinds(db_path).count("feed.rolled_back") == 1
 
@@ -203,7 +162,7 @@ def test_a_booking_file_swapped_while_the_kiosk_runs_is_caught_at_the_next_scan_
         assert store.check_files() is None  # not out of order: the kiosk refers, it does not stop
         assert store.check_files() is None
         assert kinds(db_path).count("feed.rolled_back") == 1
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
 
 
 def test_a_booking_file_ahead_of_its_anchor_after_a_crash_is_not_flagged(db_path: Path) -> None:
@@ -213,10 +172,10 @@ def test_a_booking_file_ahead_of_its_anchor_after_a_crash_is_not_flagged(db_path
         pass
     raw_sql(db_path, "UPDATE feed.sync_state SET import_generation = import_generation + 1")
     with KioskStore.open(db_path) as store:
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         assert verdicts(store, CODE)[CODE] == (Verdict.ADMIT, Reason.OK)
         assert store.check_files() is None
-        store.import_bookings(incoming(BOOKINGS), SETUP, "again")  # max(file, anchor) + 1: both agree again
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "again")  # max(file, anchor) + 1: both agree again
         assert raw_sql(db_path, "SELECT import_generation FROM feed.sync_state") == [(3,)]
     assert "feed.rolled_back" not in kinds(db_path)
 
@@ -227,10 +186,10 @@ def test_a_lost_booking_file_is_reported_as_lost_not_also_as_rolled_back(db_path
     for path in feed_path_for(db_path).parent.glob(feed_path_for(db_path).name + "*"):
         path.unlink()
     with KioskStore.open(db_path) as store:
-        assert store.booking_data_lost()
+        assert store.bookings.data_lost()
         assert verdicts(store, CODE)[CODE] == STALE
         assert store.check_files() is None
-        store.import_bookings(incoming(BOOKINGS), SETUP, "again")
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "again")
         assert verdicts(store, CODE)[CODE] == (Verdict.ADMIT, Reason.OK)
     assert kinds(db_path).count("feed.lost") == 1
     assert "feed.rolled_back" not in kinds(db_path)
@@ -280,10 +239,10 @@ def test_an_older_synced_booking_file_put_back_sends_every_code_to_the_officer_u
 
     with KioskStore.open(db_path) as store:
         assert verdicts(store, cancelled, kept, later, at=now()) == dict.fromkeys((cancelled, kept, later), STALE)
-        recorded = store.record(present(cancelled), now())
+        recorded = store.decisions.record(present(cancelled), now())
         assert recorded.decision.verdict is Verdict.REFER
-        assert store.verify_audit().ok
-        behind_text = actions.store_status(store, now()).bookings_rolled_back
+        assert store.audit.verify().ok
+        behind_text = store_status(store, now()).bookings_rolled_back
         assert behind_text.startswith("cursor ") and ", expected at least cursor " in behind_text
     assert kinds(db_path).count("feed.rolled_back") == 1
     assert f"OLDER than this database last saw ({behind_text})" in db_status(db_path, capsys)
@@ -291,13 +250,13 @@ def test_an_older_synced_booking_file_put_back_sends_every_code_to_the_officer_u
     with KioskStore.open(db_path) as store:  # the sync catches up from the old cursor
         result = sync_once(store)
         assert result.tombstones >= 1
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         assert verdicts(store, cancelled, kept, later, at=now()) == {
             cancelled: (Verdict.DENY, Reason.CANCELLED),
             kept: (Verdict.ADMIT, Reason.OK),
             later: (Verdict.ADMIT, Reason.OK),
         }
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
     assert "OLDER" not in db_status(db_path, capsys)
     assert kinds(db_path).count("feed.rolled_back") == 1
 
@@ -330,14 +289,14 @@ def test_a_synced_file_ahead_of_its_anchor_after_a_crash_is_not_flagged_and_the_
             sync_once(store)
         monkeypatch.undo()
     with KioskStore.open(db_path) as store:
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         assert verdicts(store, cancelled, first, at=now()) == {
             cancelled: (Verdict.DENY, Reason.CANCELLED),
             first: (Verdict.ADMIT, Reason.OK),
         }
         sync_once(store)  # writes the owed entry, moves the anchor
-        assert store.booking_file_behind() is None
-        assert store.verify_audit().ok
+        assert store.bookings.file_behind() is None
+        assert store.audit.verify().ok
     assert "feed.rolled_back" not in kinds(db_path)
 
 
@@ -353,7 +312,7 @@ def test_a_reset_of_a_sound_file_is_not_a_rollback_but_a_reset_of_a_rolled_back_
         enrol(store, server.url, admin.enrol(office, "G1"), "G1")
         sync_once(store)
         apply.reset_cursor(store, now(), "the server's feed was rebuilt")
-        assert store.booking_file_behind() is None  # nothing was lost: decisions go on during the download
+        assert store.bookings.file_behind() is None  # nothing was lost: decisions go on during the download
         assert verdicts(store, code, at=now())[code] == (Verdict.ADMIT, Reason.OK)
         sync_once(store)
     copy_booking_file(db_path, old)
@@ -363,10 +322,10 @@ def test_a_reset_of_a_sound_file_is_not_a_rollback_but_a_reset_of_a_rolled_back_
     put_back(old, db_path)
     with KioskStore.open(db_path) as store:
         apply.reset_cursor(store, now(), "the server's feed was rebuilt")
-        assert store.booking_file_behind() is not None  # still held to where it was
+        assert store.bookings.file_behind() is not None  # still held to where it was
         assert verdicts(store, code, at=now())[code] == STALE
         sync_once(store)
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         assert verdicts(store, code, at=now())[code] == (Verdict.DENY, Reason.CANCELLED)
 
 
@@ -412,9 +371,9 @@ def content_agrees(store: KioskStore) -> bool:
     one the chain holds."""
     with store.reading() as connection:
         anchor = feed_anchor.read_anchor(connection)
-        counted = feed_anchor.recompute(connection)
+        counted = feed_state.recompute(connection)
         return (
-            anchor.content == str(counted) == str(feed_anchor.file_content(connection))
+            anchor.content == str(counted) == str(feed_state.file_content(connection))
             and feed_anchor.chain_problem(connection, anchor) is None
             and feed_anchor.examine(connection, deep=True) is None
         )
@@ -447,10 +406,10 @@ def test_an_old_synced_file_with_the_current_sync_state_copied_in_is_caught_and_
 
     with KioskStore.open(db_path) as store:
         assert verdicts(store, cancelled, kept, at=now()) == dict.fromkeys((cancelled, kept), STALE)
-        assert store.record(present(cancelled), now()).decision.verdict is Verdict.REFER
-        reason = actions.store_status(store, now()).bookings_rolled_back
+        assert store.decisions.record(present(cancelled), now()).decision.verdict is Verdict.REFER
+        reason = store_status(store, now()).bookings_rolled_back
         assert reason.startswith("booking rows this kiosk did not write")
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
     assert kinds(db_path).count("feed.rolled_back") == 1
     assert f"OLDER than this database last saw ({reason})" in db_status(db_path, capsys)
 
@@ -461,10 +420,10 @@ def test_an_old_synced_file_with_the_current_sync_state_copied_in_is_caught_and_
             cancelled: (Verdict.DENY, Reason.CANCELLED),
             kept: (Verdict.ADMIT, Reason.OK),
         }
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         assert content_agrees(store)
         assert store.check_files() is None
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
     assert "OLDER" not in db_status(db_path, capsys)
     assert kinds(db_path).count("feed.rolled_back") == 1
 
@@ -477,16 +436,16 @@ def test_a_row_edited_by_hand_and_sealed_again_with_the_kiosks_key_is_caught_at_
     reseal(db_path, CANCELLED_CODE, status=Status.ACTIVE.value, version=99)
     with KioskStore.open(db_path) as store:
         assert verdicts(store, CANCELLED_CODE, CODE) == dict.fromkeys((CANCELLED_CODE, CODE), STALE)
-        assert store.booking_file_behind() is not None
+        assert store.bookings.file_behind() is not None
     assert kinds(db_path).count("feed.rolled_back") == 1
     assert "booking rows this kiosk did not write" in db_status(db_path, capsys)
     with KioskStore.open(db_path) as store:  # the office's full export repairs it, whatever the forged version
-        store.import_bookings(incoming(BOOKINGS), SETUP, "full export")
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "full export")
         assert verdicts(store, CANCELLED_CODE, CODE) == {
             CANCELLED_CODE: (Verdict.DENY, Reason.CANCELLED),
             CODE: (Verdict.ADMIT, Reason.OK),
         }
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         assert content_agrees(store)
     assert kinds(db_path).count("feed.rolled_back") == 1
 
@@ -526,7 +485,7 @@ def test_an_anchor_edited_in_the_settings_with_the_report_deleted_is_still_caugh
 
     with KioskStore.open(db_path) as store:
         assert verdicts(store, CODE)[CODE] == STALE
-        assert "not the one the audit chain holds" in str(store.booking_file_behind())
+        assert "not the one the audit chain holds" in str(store.bookings.file_behind())
     assert kinds(db_path).count("feed.rolled_back") == 2  # said again: the report was deleted
     raw_sql(db_path, "UPDATE settings SET value = ? WHERE key = 'feed.anchor'", (json.dumps(forged, sort_keys=True),))
     raw_sql(db_path, "DELETE FROM settings WHERE key = 'feed.rolled_back'")
@@ -534,7 +493,7 @@ def test_an_anchor_edited_in_the_settings_with_the_report_deleted_is_still_caugh
     raw_sql(db_path, "UPDATE settings SET value = ? WHERE key = 'feed.anchor'", (json.dumps(stripped, sort_keys=True),))
     with KioskStore.open(db_path) as store:  # an anchor made to look like an older kiosk's: no entry names it
         assert verdicts(store, CODE)[CODE] == STALE
-        assert "in no audit entry" in str(store.booking_file_behind())
+        assert "in no audit entry" in str(store.bookings.file_behind())
 
 
 def test_a_cursor_moved_ahead_by_hand_is_caught(loopback: tuple[ServerProcess, Admin], tmp_path: Path) -> None:
@@ -551,7 +510,7 @@ def test_a_cursor_moved_ahead_by_hand_is_caught(loopback: tuple[ServerProcess, A
     raw_sql(db_path, "UPDATE feed.sync_state SET cursor = ?", (f"{epoch}.{int(seq) + 5}",))
     with KioskStore.open(db_path) as store:
         assert verdicts(store, code, at=now())[code] == STALE
-        assert "no page being applied" in str(store.booking_file_behind())
+        assert "no page being applied" in str(store.bookings.file_behind())
         sync_once(store)
         assert verdicts(store, code, at=now())[code] == (Verdict.ADMIT, Reason.OK)
     assert kinds(db_path).count("feed.rolled_back") == 1
@@ -565,10 +524,10 @@ def test_imports_purges_and_a_learned_code_keep_the_anchor_and_the_rows_in_step(
         assert content_agrees(store)
         cancel_by_import(store, CODE)
         assert content_agrees(store)
-        store.import_bookings(incoming(BOOKINGS), SETUP, "older versions: not written")
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "older versions: not written")
         assert content_agrees(store)
         later = dt.datetime(2026, 12, 20, 3, 0, tzinfo=dt.UTC)
-        assert store.purge(later, retention_days=7).bookings > 0
+        assert store.retention.purge(later, retention_days=7).bookings > 0
         assert content_agrees(store)
         fields = signed_codes.SignedFields(
             code="LRN4Q2XA8K3M",
@@ -582,9 +541,9 @@ def test_imports_purges_and_a_learned_code_keep_the_anchor_and_the_rows_in_step(
         assert content_agrees(store)
         assert store.check_files() is None
     with KioskStore.open(db_path) as store:
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         assert content_agrees(store)
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
     assert "feed.rolled_back" not in kinds(db_path)
 
 
@@ -602,20 +561,20 @@ def test_syncs_a_wipe_and_enrolling_again_raise_no_alarm(loopback: tuple[ServerP
         admin.load([booking(later, f"{office}-3", office)])
         sync_once(store)
         assert content_agrees(store) and store.check_files() is None
-        store.import_bookings(incoming(BOOKINGS), SETUP, "an import on an enrolled kiosk")
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "an import on an enrolled kiosk")
         assert content_agrees(store)
         sync_once(store)
         assert content_agrees(store)
-        kiosk_id = store.identity().kiosk_id
+        kiosk_id = store.settings.identity().kiosk_id
     with KioskStore.open(db_path) as store:
         assert content_agrees(store)
         admin.revoke(kiosk_id)
         with pytest.raises(KioskRevokedError):
             sync_once(store)  # told it is revoked: wiped
-        assert store.booking_count() == 0
+        assert store.bookings.count() == 0
         assert content_agrees(store)
     with KioskStore.open(db_path) as store:
-        assert store.booking_file_behind() is None
+        assert store.bookings.file_behind() is None
         enrol(store, server.url, admin.enrol(office, "G2"), "G2")
         sync_once(store)
         assert verdicts(store, cancelled, later, at=now()) == {
@@ -623,7 +582,7 @@ def test_syncs_a_wipe_and_enrolling_again_raise_no_alarm(loopback: tuple[ServerP
             later: (Verdict.ADMIT, Reason.OK),
         }
         assert content_agrees(store)
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
     assert "feed.rolled_back" not in kinds(db_path)
 
 
@@ -650,11 +609,11 @@ def test_a_page_cut_off_with_its_process_is_downloaded_again_without_an_alarm(
         with pytest.raises(Exception, match="power cut"):
             sync_once(store)
         monkeypatch.undo()
-    monkeypatch.setattr(feed_anchor, "_PROCESS", "another process")  # the process that wrote the intent is gone
-    monkeypatch.setattr(feed_anchor, "_process_mark", lambda pid: "another boot")
+    monkeypatch.setattr(feed_state, "_PROCESS", "another process")  # the process that wrote the intent is gone
+    monkeypatch.setattr(feed_state, "_process_mark", lambda pid: "another boot")
     with KioskStore.open(db_path) as store:
-        assert store.booking_count() == 0  # emptied: to be downloaded again
-        assert store.booking_file_behind() is None
+        assert store.bookings.count() == 0  # emptied: to be downloaded again
+        assert store.bookings.file_behind() is None
         assert verdicts(store, first, at=now())[first][0] is Verdict.REFER  # no complete data: to the officer
         sync_once(store)
         assert verdicts(store, cancelled, first, at=now()) == {
@@ -662,7 +621,7 @@ def test_a_page_cut_off_with_its_process_is_downloaded_again_without_an_alarm(
             first: (Verdict.ADMIT, Reason.OK),
         }
         assert content_agrees(store)
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
     assert "feed.rolled_back" not in kinds(db_path)
     assert "sync.reset" in kinds(db_path)
 

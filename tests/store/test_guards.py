@@ -20,14 +20,14 @@ GUARD = "Andi Saputra"
 
 @pytest.fixture
 def guarded(store: KioskStore) -> KioskStore:
-    store.add_guard(GUARD, PIN, NOW)
+    store.guards.add(GUARD, PIN, NOW)
     return store
 
 
 def test_a_pin_is_never_stored_in_clear(guarded: KioskStore, db_path: Path) -> None:
-    guarded.authenticate(GUARD, PIN, NOW)
+    guarded.guards.authenticate(GUARD, PIN, NOW)
     with pytest.raises(GuardError):
-        guarded.authenticate(GUARD, OTHER_PIN, NOW)
+        guarded.guards.authenticate(GUARD, OTHER_PIN, NOW)
     assert PIN.encode() not in file_bytes(db_path)
     assert OTHER_PIN.encode() not in file_bytes(db_path)
     guarded.close()
@@ -73,36 +73,36 @@ def test_bad_pins_are_refused(guarded: KioskStore, pin: str, message: str) -> No
     with pytest.raises(GuardError, match=message):
         guard_repo.check_pin_policy(pin)
     with pytest.raises(GuardError, match=message):
-        guarded.add_guard("Another Guard", pin, NOW)
-    assert [g.name for g in guarded.guards()] == [GUARD]
+        guarded.guards.add("Another Guard", pin, NOW)
+    assert [g.name for g in guarded.guards.all()] == [GUARD]
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, "Andi\nSaputra", "Andi\u202eSaputra"])
 def test_bad_guard_names_are_refused(store: KioskStore, name: str) -> None:
     with pytest.raises(GuardError, match="printable"):
-        store.add_guard(name, PIN, NOW)
+        store.guards.add(name, PIN, NOW)
 
 
 def test_a_guard_name_is_unique(guarded: KioskStore) -> None:
     with pytest.raises(GuardError, match="already exists"):
-        guarded.add_guard(f"  {GUARD} ", OTHER_PIN, NOW)
+        guarded.guards.add(f"  {GUARD} ", OTHER_PIN, NOW)
 
 
 def test_the_right_pin_lets_the_guard_in(guarded: KioskStore) -> None:
-    guard = guarded.authenticate(GUARD, PIN, NOW)
+    guard = guarded.guards.authenticate(GUARD, PIN, NOW)
     assert (guard.name, guard.active, guard.failed_attempts) == (GUARD, True, 0)
 
 
 def test_an_unknown_guard_is_refused(guarded: KioskStore) -> None:
     with pytest.raises(GuardError, match="no guard named"):
-        guarded.authenticate("Nobody", PIN, NOW)
+        guarded.guards.authenticate("Nobody", PIN, NOW)
 
 
 def test_five_wrong_pins_lock_the_guard_out(guarded: KioskStore) -> None:
     messages = []
     for attempt in range(5):
         with pytest.raises(GuardError) as caught:
-            guarded.authenticate(GUARD, OTHER_PIN, NOW + dt.timedelta(seconds=attempt))
+            guarded.guards.authenticate(GUARD, OTHER_PIN, NOW + dt.timedelta(seconds=attempt))
         messages.append(str(caught.value))
     assert messages == [
         "wrong PIN (4 tries left)",
@@ -114,48 +114,48 @@ def test_five_wrong_pins_lock_the_guard_out(guarded: KioskStore) -> None:
     # even the right PIN is refused until the lockout has passed (time is a parameter)
     for later in (dt.timedelta(seconds=5), dt.timedelta(minutes=4, seconds=59)):
         with pytest.raises(GuardError, match="too many wrong PINs; locked until 03:20 UTC"):
-            guarded.authenticate(GUARD, PIN, NOW + later)
-    guard = guarded.authenticate(GUARD, PIN, NOW + guard_repo.LOCKOUT + dt.timedelta(seconds=5))
+            guarded.guards.authenticate(GUARD, PIN, NOW + later)
+    guard = guarded.guards.authenticate(GUARD, PIN, NOW + guard_repo.LOCKOUT + dt.timedelta(seconds=5))
     assert (guard.failed_attempts, guard.locked_until) == (0, None)
 
 
 def test_a_right_pin_resets_the_count(guarded: KioskStore) -> None:
     for _ in range(4):
         with pytest.raises(GuardError):
-            guarded.authenticate(GUARD, OTHER_PIN, NOW)
-    guarded.authenticate(GUARD, PIN, NOW)
+            guarded.guards.authenticate(GUARD, OTHER_PIN, NOW)
+    guarded.guards.authenticate(GUARD, PIN, NOW)
     with pytest.raises(GuardError, match="4 tries left"):
-        guarded.authenticate(GUARD, OTHER_PIN, NOW)
+        guarded.guards.authenticate(GUARD, OTHER_PIN, NOW)
 
 
 def test_failures_are_committed_and_survive_a_reopen(guarded: KioskStore, db_path: Path) -> None:
     for _ in range(3):
         with pytest.raises(GuardError):
-            guarded.authenticate(GUARD, OTHER_PIN, NOW)
+            guarded.guards.authenticate(GUARD, OTHER_PIN, NOW)
     guarded.close()
     with KioskStore.open(db_path) as again:
-        assert [g.failed_attempts for g in again.guards()] == [3]
+        assert [g.failed_attempts for g in again.guards.all()] == [3]
         with pytest.raises(GuardError, match="1 tries left"):
-            again.authenticate(GUARD, OTHER_PIN, NOW)
+            again.guards.authenticate(GUARD, OTHER_PIN, NOW)
         with pytest.raises(GuardError, match="locked for 5 minutes"):
-            again.authenticate(GUARD, OTHER_PIN, NOW)
+            again.guards.authenticate(GUARD, OTHER_PIN, NOW)
     # and a lockout survives a restart of the kiosk
     with KioskStore.open(db_path) as third, pytest.raises(GuardError, match="too many wrong PINs"):
-        third.authenticate(GUARD, PIN, NOW + dt.timedelta(minutes=1))
+        third.guards.authenticate(GUARD, PIN, NOW + dt.timedelta(minutes=1))
 
 
 def test_a_disabled_guard_is_refused_even_with_the_right_pin(guarded: KioskStore) -> None:
-    guarded.set_guard_active(GUARD, False, NOW)
+    guarded.guards.set_active(GUARD, False, NOW)
     with pytest.raises(GuardError, match="this guard is disabled"):
-        guarded.authenticate(GUARD, PIN, NOW)
-    assert [g.active for g in guarded.guards()] == [False]
-    guarded.set_guard_active(GUARD, True, NOW)
-    assert guarded.authenticate(GUARD, PIN, NOW).active
+        guarded.guards.authenticate(GUARD, PIN, NOW)
+    assert [g.active for g in guarded.guards.all()] == [False]
+    guarded.guards.set_active(GUARD, True, NOW)
+    assert guarded.guards.authenticate(GUARD, PIN, NOW).active
 
 
 def test_guard_changes_are_audited_by_id_not_by_name(guarded: KioskStore, db_path: Path) -> None:
-    guarded.set_guard_active(GUARD, False, NOW)
+    guarded.guards.set_active(GUARD, False, NOW)
     rows = raw_sql(db_path, "SELECT kind, subject FROM audit_log WHERE kind LIKE 'guard.%' ORDER BY seq")
-    guard_id = guarded.guards()[0].id
+    guard_id = guarded.guards.all()[0].id
     assert rows == [("guard.add", f"guard:{guard_id}"), ("guard.disable", f"guard:{guard_id}")]
-    assert guarded.verify_audit().ok
+    assert guarded.audit.verify().ok

@@ -1,5 +1,7 @@
 """The booking import: every mistake an exporter makes is refused with its line and a reason; the
-good rows come through; duplicates refuse every copy; the file is streamed, never held."""
+good rows come through; conflicting duplicates refuse every copy; the file is streamed, never held. The
+date and time forms, encodings, separators, duplicates and progress lines have their own tables in
+tests/store/test_import_*.py."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import json
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,58 +24,18 @@ from kiosk.store.importer import (
     guess_format,
 )
 from kiosk.store.settings import Identity
-
-NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-WITA = ZoneInfo("Asia/Makassar")
-FULL_NIK = "3171234567890001"
-
-GOOD = {
-    "code": "MP7K-4Q9X-H2PT",
-    "booking_ref": "MP-261201-0001",
-    "office": "DPS",
-    "service_date": "2026-12-01",
-    "slot_start": "10:00",
-    "slot_end": "10:30",
-    "status": "active",
-    "party_size": "3",
-    "category": "regular",
-    "name": "Ni Luh Putu Ayu",
-    "nik_last4": "4821",
-}
-HEADER = ",".join(GOOD)
-
-
-def csv_line(**changes: str) -> str:
-    values = {**GOOD, **changes}
-    return ",".join(values[name] for name in GOOD)
-
-
-def other(n: int, **changes: str) -> str:
-    """A good row with its own code and reference."""
-    return csv_line(**{"code": f"GOOD-ROW{n:04d}", "booking_ref": f"REF-{n}", **changes})
-
-
-def fail_on_problem(problem: RowProblem) -> None:
-    pytest.fail(f"unexpected problem on line {problem.line}: {problem.reason}")
-
-
-def write(tmp_path: Path, content: str | bytes, name: str = "bookings.csv") -> Path:
-    path = tmp_path / name
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8", newline="")
-    else:
-        path.write_bytes(content)
-    return path
-
-
-def run(path: Path, fmt: ImportFormat = ImportFormat.CSV) -> tuple[list[str], list[RowProblem], BookingFile]:
-    """Both passes; the canonical codes of the good rows and the problems, in the order reported."""
-    export = BookingFile(path, fmt, naive_zone=WITA, now=NOW)
-    export.check()
-    problems: list[RowProblem] = []
-    codes = [incoming.code for incoming in export.bookings(problems.append)]
-    return codes, problems, export
-
+from tests.store.import_files import (
+    FULL_NIK,
+    GOOD,
+    HEADER,
+    NOW,
+    WITA,
+    csv_line,
+    fail_on_problem,
+    other,
+    run,
+    write,
+)
 
 # --- good rows --------------------------------------------------------------------------------------
 
@@ -124,11 +85,11 @@ def test_optional_columns_are_read_when_present(tmp_path: Path) -> None:
 BAD_ROWS = [
     pytest.param({"service_date": "2026-13-01"}, "no such day", id="month 13"),
     pytest.param({"service_date": "2026-02-30"}, "no such day", id="30 February"),
-    pytest.param({"service_date": "01/12/2026"}, "expected YYYY-MM-DD", id="day/month/year"),
+    pytest.param({"service_date": "02/13/2026"}, "not a date (day/month/year", id="month/day/year"),
     pytest.param({"service_date": "20261201"}, "expected YYYY-MM-DD", id="basic ISO date"),
     pytest.param({"slot_start": "11:00", "slot_end": "10:30"}, "slot_end must be later", id="end before start"),
     pytest.param({"slot_start": "10:30", "slot_end": "10:30"}, "slot_end must be later", id="empty slot"),
-    pytest.param({"slot_start": "10.00"}, "expected HH:MM", id="dotted time"),
+    pytest.param({"slot_start": "10h00"}, "expected HH:MM", id="10h00"),
     pytest.param({"slot_end": "24:00"}, "not a time of day", id="24:00"),
     pytest.param({"slot_end": "10:30:15"}, "whole minutes", id="seconds"),
     pytest.param({"status": "done"}, "unknown status 'done'", id="status"),
@@ -211,9 +172,11 @@ def test_rows_with_the_wrong_number_of_fields_are_refused(tmp_path: Path) -> Non
     assert codes == ["GOODROW0001", "GOODROW0003"]
 
 
-def test_a_line_that_is_not_utf8_is_refused_and_the_others_kept(tmp_path: Path) -> None:
+def test_a_line_that_is_not_utf8_in_a_utf8_file_is_refused_and_the_others_kept(tmp_path: Path) -> None:
+    """A file that is UTF-8 elsewhere (Dewi Lestarí) cannot be read as Windows-1252: the Latin-1 line
+    is refused rather than guessed (tests/store/test_import_reading.py has the other encodings)."""
     latin1 = other(2, name="José").encode("latin-1")
-    content = f"{HEADER}\n{other(1)}\n".encode() + latin1 + f"\n{other(3)}\n".encode()
+    content = f"{HEADER}\n{other(1, name='Dewi Lestarí')}\n".encode() + latin1 + f"\n{other(3)}\n".encode()
     codes, problems, _ = run(write(tmp_path, content))
     assert [p.line for p in problems] == [3]
     assert "name has bytes that are not UTF-8" in problems[0].reason
@@ -355,7 +318,7 @@ def test_a_json_array_file_is_refused(tmp_path: Path) -> None:
 @pytest.fixture
 def kiosk_store(tmp_path: Path) -> Iterator[KioskStore]:
     store = KioskStore.open(tmp_path / "kiosk.db")
-    store.configure(Identity("KIOSK-1", "G1", "DPS"), OfficeRules("DPS", zone="Asia/Makassar"), NOW)
+    store.settings.configure(Identity("KIOSK-1", "G1", "DPS"), OfficeRules("DPS", zone="Asia/Makassar"), NOW)
     yield store
     store.close()
 
@@ -371,9 +334,9 @@ def test_good_rows_are_applied_and_bad_ones_reported(tmp_path: Path, kiosk_store
     export = BookingFile(path, ImportFormat.CSV, naive_zone=WITA, now=NOW)
     export.check()
     problems: list[RowProblem] = []
-    applied = kiosk_store.import_bookings(export.bookings(problems.append), NOW, "test")
+    applied = kiosk_store.bookings.import_rows(export.bookings(problems.append), NOW, "test")
     assert applied == 2
-    assert kiosk_store.booking_count() == 2
+    assert kiosk_store.bookings.count() == 2
     assert [p.line for p in problems] == [3]
     assert (export.counts.rows, export.counts.good, export.counts.refused) == (3, 2, 1)
 
@@ -384,14 +347,14 @@ def test_if_the_apply_fails_nothing_is_applied(tmp_path: Path, kiosk_store: Kios
     first = write(tmp_path, f"{HEADER}\n{csv_line(booking_ref='EXISTING')}\n", "first.csv")
     export = BookingFile(first, ImportFormat.CSV, now=NOW)
     export.check()
-    kiosk_store.import_bookings(export.bookings(fail_on_problem), NOW, "test")
+    kiosk_store.bookings.import_rows(export.bookings(fail_on_problem), NOW, "test")
     rows = [*many_rows(4500), csv_line(booking_ref="NEW-REF-SAME-CODE")]
     export = BookingFile(write(tmp_path, "\n".join(rows) + "\n", "second.csv"), ImportFormat.CSV, now=NOW)
     export.check()
     with pytest.raises(StoreError):
-        kiosk_store.import_bookings(export.bookings(fail_on_problem), NOW, "test")
-    assert kiosk_store.booking_count() == 1
-    assert kiosk_store.verify_audit().ok
+        kiosk_store.bookings.import_rows(export.bookings(fail_on_problem), NOW, "test")
+    assert kiosk_store.bookings.count() == 1
+    assert kiosk_store.audit.verify().ok
 
 
 def test_a_file_changed_between_the_passes_is_refused(tmp_path: Path, kiosk_store: KioskStore) -> None:
@@ -402,8 +365,8 @@ def test_a_file_changed_between_the_passes_is_refused(tmp_path: Path, kiosk_stor
     with path.open("a", encoding="utf-8") as handle:
         handle.write(other(3) + "\n")  # a duplicate the first pass never saw
     with pytest.raises(ImportFileError, match="changed while it was being imported"):
-        kiosk_store.import_bookings(export.bookings(fail_on_problem), NOW, "test")
-    assert kiosk_store.booking_count() == 0
+        kiosk_store.bookings.import_rows(export.bookings(fail_on_problem), NOW, "test")
+    assert kiosk_store.bookings.count() == 0
 
 
 def test_a_large_file_is_streamed_not_held(tmp_path: Path) -> None:

@@ -93,12 +93,12 @@ def holder(db_path: Path, mode: str) -> Iterator[Holder]:
 
 
 def record_on_a_thread(store: KioskStore) -> tuple[threading.Thread, list[object]]:
-    """store.record() on its own thread; the list gets the time.monotonic() it returned at, or the error."""
+    """store.decisions.record() on its own thread; the list gets the time.monotonic() it returned at, or the error."""
     outcome: list[object] = []
 
     def record() -> None:
         try:
-            store.record(present(UNKNOWN_CODE), NOW)
+            store.decisions.record(present(UNKNOWN_CODE), NOW)
             outcome.append(time.monotonic())
         except Exception as exc:  # reported to the test thread
             outcome.append(exc)
@@ -116,7 +116,7 @@ def test_lock_files_beside_the_database_private_and_empty(store: KioskStore, db_
         info = path.stat()
         assert stat.S_IMODE(info.st_mode) == 0o600
         assert info.st_size == 0
-    store.record(present(UNKNOWN_CODE), NOW)
+    store.decisions.record(present(UNKNOWN_CODE), NOW)
     assert locks.lock_path_for(db_path).stat().st_size == 0  # never written, only locked
 
 
@@ -125,7 +125,7 @@ def test_a_database_without_lock_files_gets_them_and_works(store: KioskStore, db
     for path in (locks.lock_path_for(db_path), locks.scans_path_for(db_path)):
         path.unlink()
     with KioskStore.open(db_path, create=False) as again:
-        assert again.record(present(UNKNOWN_CODE), NOW).decision is not None
+        assert again.decisions.record(present(UNKNOWN_CODE), NOW).decision is not None
         assert locks.lock_path_for(db_path).exists() and locks.scans_path_for(db_path).exists()
 
 
@@ -148,7 +148,7 @@ def test_without_lock_files_the_store_queues_in_this_process_only(
     monkeypatch.setattr(locks.os, "open", refuse)  # a read-only folder, say
     with caplog.at_level(logging.WARNING, logger="kiosk.store.locks"), KioskStore.open(db_path) as limited:
         assert not limited._locks.across_processes
-        assert limited.record(present(UNKNOWN_CODE), NOW).decision is not None
+        assert limited.decisions.record(present(UNKNOWN_CODE), NOW).decision is not None
         with limited.scanning():
             assert limited.scan_waiting()
         assert not limited.scan_waiting()
@@ -176,7 +176,7 @@ def test_a_writer_in_another_process_holds_back_writes_here_and_lets_them_go(sto
     """The other process holds only the writer turn, not SQLite's lock: what holds the write back here
     can only be the lock file. (How soon it goes on: test_waiters_here_go_on_at_once, `timing`.)"""
     assert recorded_after_release(store, db_path, "writer") >= 0
-    assert store.outbox_size() == 1
+    assert store.decisions.outbox_size() == 1
 
 
 def test_a_write_transaction_in_another_process_is_waited_for_and_followed(store: KioskStore, db_path: Path) -> None:
@@ -200,18 +200,18 @@ def test_a_killed_writer_frees_the_lock(store: KioskStore, db_path: Path) -> Non
     assert outcome[0] >= killed_at
     with store.reading() as connection:  # its transaction never committed
         assert connection.exec_driver_sql("SELECT count(*) FROM settings WHERE key = 'test.holder'").scalar() == 0
-    assert store.record(present(UNKNOWN_CODE), NOW).decision is not None
+    assert store.decisions.record(present(UNKNOWN_CODE), NOW).decision is not None
 
 
 def test_a_writer_of_another_process_held_too_long_is_reported(store: KioskStore, db_path: Path) -> None:
     with KioskStore.open(db_path, busy_timeout_ms=200) as impatient, holder(db_path, "writer"):
         began = time.monotonic()
         with pytest.raises(StoreError, match="locked by another program for more than 200 ms"):
-            impatient.record(present(UNKNOWN_CODE), NOW)
+            impatient.decisions.record(present(UNKNOWN_CODE), NOW)
         # it waited its timeout (load only makes that longer), and gave up: the holder never lets go, so
         # without the timeout this would not return at all (no upper bound on a stopwatch needed)
         assert time.monotonic() - began >= 0.15
-    assert impatient.outbox_size() == 0
+    assert impatient.decisions.outbox_size() == 0
 
 
 # --- scans running -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, insert, text
 
 from kiosk.domain.model import Circumstances, Reason, Verdict
 from kiosk.domain.payload import MAX_MASKED_CHARS, mask_evidence, parse_payload
-from kiosk.store import actions, audit, migrate, settings
+from kiosk.store import audit, migrate, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import key_path_for, load_or_create_key
 from kiosk.store.db import KioskStore, StoreError
@@ -27,8 +27,9 @@ from kiosk.store.engine import feed_path_for, make_engine, make_feed_engine
 from kiosk.store.guards import hash_pin
 from kiosk.store.recorder import decide_and_record
 from kiosk.store.schema import Base, GuardRow
+from kiosk.store.status import store_status
 from kiosk.store.times import to_text
-from kiosk.sync import apply
+from kiosk.sync import outbox
 from tests.store.conftest import (
     BOOKINGS,
     CODE,
@@ -144,24 +145,24 @@ def test_an_upgrade_from_0001_keeps_the_data_and_reaches_head(db_path: Path) -> 
     with KioskStore.open(db_path) as store:
         assert migrate.current_revision(store.engine) == migrate.head_revision()
         assert schema_diffs(store.engine) == []
-        assert store.booking_count() == len(BOOKINGS)
-        assert store.rules() == RULES
-        assert store.identity() == IDENTITY
+        assert store.bookings.count() == len(BOOKINGS)
+        assert store.settings.rules() == RULES
+        assert store.settings.identity() == IDENTITY
         # the admission made under 0001 still counts: the same code is now a second use
-        assert store.decide_only(present(CODE), NOW).reason is Reason.ALREADY_ADMITTED
-        assert store.decide_only(present(FAMILY_CODE), NOW).verdict is Verdict.ADMIT
-        first = store.event("scan-0001")
+        assert store.decisions.decide_only(present(CODE), NOW).reason is Reason.ALREADY_ADMITTED
+        assert store.decisions.decide_only(present(FAMILY_CODE), NOW).verdict is Verdict.ADMIT
+        first = store.decisions.event("scan-0001")
         assert first is not None
         assert first["audit_seq"] == expected["audit_seq"]
-        override = store.event("override-0001")
+        override = store.decisions.event("override-0001")
         assert override is not None
         assert override["guard_id"] == 1
         assert override["note"] == "checked ID"
-        guard = store.authenticate("Budi", "482913", NOW)  # the new lockout columns start clean
+        guard = store.guards.authenticate("Budi", "482913", NOW)  # the new lockout columns start clean
         assert (guard.failed_attempts, guard.locked_until) == (0, None)
         # a database from before the booking file's anchor adopts its booking file once, no alarm
-        assert not store.booking_data_lost() and store.booking_file_behind() is None
-        assert store.decide_only(present(CODE), NOW).reason is not Reason.STALE_DATA
+        assert not store.bookings.data_lost() and store.bookings.file_behind() is None
+        assert store.decisions.decide_only(present(CODE), NOW).reason is not Reason.STALE_DATA
         kinds = [kind for (kind,) in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
         assert kinds.count("feed.anchor") == 1 and "feed.rolled_back" not in kinds
     with KioskStore.open(db_path) as store:  # once: opened again, nothing more is written
@@ -184,8 +185,8 @@ def test_an_upgrade_cut_off_after_the_bookings_were_copied_copies_them_again(db_
         engine.dispose()
     with KioskStore.open(db_path) as store:
         assert migrate.current_revision(store.engine) == migrate.head_revision()
-        assert store.booking_count() == len(BOOKINGS)
-        assert store.decide_only(present(FAMILY_CODE), NOW).verdict is Verdict.ADMIT
+        assert store.bookings.count() == len(BOOKINGS)
+        assert store.decisions.decide_only(present(FAMILY_CODE), NOW).verdict is Verdict.ADMIT
 
 
 def test_an_upgrade_without_the_booking_file_attached_is_refused_and_drops_nothing(db_path: Path) -> None:
@@ -202,13 +203,13 @@ def test_an_upgrade_without_the_booking_file_attached_is_refused_and_drops_nothi
 
 def test_a_missing_booking_file_is_made_again_empty_and_said(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with KioskStore.open(db_path) as store:
-        store.configure(IDENTITY, RULES, SETUP)
-        store.import_bookings(incoming(BOOKINGS), SETUP, "test")
+        store.settings.configure(IDENTITY, RULES, SETUP)
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "test")
     for path in feed_path_for(db_path).parent.glob(feed_path_for(db_path).name + "*"):
         path.unlink()
     with KioskStore.open(db_path) as store:
-        assert store.booking_count() == 0
-        assert store.verify_audit().ok  # the chain is in the database file, untouched
+        assert store.bookings.count() == 0
+        assert store.audit.verify().ok  # the chain is in the database file, untouched
     assert "booking file" in caplog.text and "missing" in caplog.text
 
 
@@ -217,40 +218,40 @@ def test_a_lost_booking_file_sends_unknown_codes_to_the_officer_until_imported_a
     unknown code is referred (STALE_DATA), not denied as not registered, until the bookings are
     imported again; the loss is in the audit chain."""
     with KioskStore.open(db_path) as store:
-        store.configure(IDENTITY, RULES, SETUP)
-        store.import_bookings(incoming(BOOKINGS), SETUP, "test")
-        assert store.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
-        assert store.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
+        store.settings.configure(IDENTITY, RULES, SETUP)
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "test")
+        assert store.decisions.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+        assert store.decisions.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
     for path in feed_path_for(db_path).parent.glob(feed_path_for(db_path).name + "*"):
         path.unlink()
     with KioskStore.open(db_path) as store:
-        assert store.booking_data_lost()
+        assert store.bookings.data_lost()
         for code in (CODE, "MPNOTBOOKED9"):  # a booked code and one never booked: both unknown now
-            decision = store.decide_only(present(code), NOW)
+            decision = store.decisions.decide_only(present(code), NOW)
             assert (decision.verdict, decision.reason) == (Verdict.REFER, Reason.STALE_DATA)
-        assert store.record(present(CODE), NOW).decision.reason is Reason.STALE_DATA
+        assert store.decisions.record(present(CODE), NOW).decision.reason is Reason.STALE_DATA
         kinds = [row[0] for row in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
         assert "feed.lost" in kinds
-        assert store.verify_audit().ok
-        status = actions.store_status(store, NOW)
+        assert store.audit.verify().ok
+        status = store_status(store, NOW)
         assert status.bookings_lost and status.bookings == 0
         assert status.data_age is None  # a kiosk without a sync: "imported locally", not "never synced"
     with KioskStore.open(db_path) as store:  # opened again: still lost, and noted only once
-        assert store.booking_data_lost()
-        store.import_bookings(incoming(BOOKINGS), SETUP, "test again")
-        assert not store.booking_data_lost()
-        assert store.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
-        assert store.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
-        assert store.verify_audit().ok
+        assert store.bookings.data_lost()
+        store.bookings.import_rows(incoming(BOOKINGS), SETUP, "test again")
+        assert not store.bookings.data_lost()
+        assert store.decisions.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+        assert store.decisions.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
+        assert store.audit.verify().ok
     kinds = [row[0] for row in raw_sql(db_path, "SELECT kind FROM audit_log ORDER BY seq")]
     assert kinds.count("feed.lost") == 1
 
 
 def test_a_new_kiosk_has_no_lost_booking_file(db_path: Path) -> None:
     with KioskStore.open(db_path) as store:
-        store.configure(IDENTITY, RULES, SETUP)
-        assert not store.booking_data_lost()
-        assert store.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
+        store.settings.configure(IDENTITY, RULES, SETUP)
+        assert not store.bookings.data_lost()
+        assert store.decisions.decide_only(present("MPNOTBOOKED9"), NOW).reason is Reason.UNKNOWN_CODE
 
 
 def test_a_booking_file_from_a_newer_kiosk_is_refused(db_path: Path) -> None:
@@ -321,12 +322,12 @@ def test_0004_rewrites_a_too_long_masked_code_in_the_outbox_and_leaves_the_event
         assert {**bodies[LONG_UUID], "code_masked": old.old_masked} == old.bodies[LONG_UUID]
         assert bodies[SHORT_UUID] == old.bodies[SHORT_UUID]
         # both rows are sendable now, and pending
-        batch = {item.event_uuid: item for item in apply.outbox_batch(store, 10)}
+        batch = {item.event_uuid: item for item in outbox.outbox_batch(store, 10)}
         assert {uuid: item.problem for uuid, item in batch.items()} == {LONG_UUID: "", SHORT_UUID: ""}
         event = batch[LONG_UUID].event
         assert event is not None and event.code_masked == masked
-        assert (store.outbox_size(), store.refused_uploads()) == (2, 0)
-        assert store.verify_audit().ok
+        assert (store.decisions.outbox_size(), store.decisions.refused_uploads()) == (2, 0)
+        assert store.audit.verify().ok
     assert raw_sql(db_path, "SELECT * FROM scan_events ORDER BY id") == events_before
     assert len(raw_sql(db_path, f"SELECT code_masked FROM scan_events WHERE event_uuid = '{LONG_UUID}'")[0][0]) == 160
 

@@ -15,6 +15,8 @@ import pytest
 from kiosk.domain.model import OfficeRules, PartyAdmission, Reason, ReentryPolicy, Verdict
 from kiosk.store import audit
 from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.recorder import new_event_row
+from kiosk.store.schema import ScanEventRow
 from kiosk.store.settings import RULES_KEY
 from tests.store.conftest import (
     CANCELLED_CODE,
@@ -44,7 +46,9 @@ PER_PERSON = dataclasses.replace(RULES, party_admission=PartyAdmission.PER_PERSO
 
 def test_a_scan_writes_event_outbox_row_and_audit_entry(store: KioskStore, db_path: Path) -> None:
     before = table_counts(db_path)
-    recorded = store.record(present(CODE), NOW, source="camera", event_uuid="11111111-2222-3333-4444-555555555555")
+    recorded = store.decisions.record(
+        present(CODE), NOW, source="camera", event_uuid="11111111-2222-3333-4444-555555555555"
+    )
     assert recorded.event_uuid == "11111111-2222-3333-4444-555555555555"
     assert (recorded.decision.verdict, recorded.decision.persons) == (Verdict.ADMIT, 1)
     assert recorded.occurred_at == NOW
@@ -52,7 +56,7 @@ def test_a_scan_writes_event_outbox_row_and_audit_entry(store: KioskStore, db_pa
     assert {k: after[k] - before[k] for k in after} == {
         "scan_events": 1, "outbox": 1, "audit_log": 1, "bookings": 0, "guards": 0
     }  # fmt: skip
-    event = store.event(recorded.event_uuid)
+    event = store.decisions.event(recorded.event_uuid)
     assert event is not None
     assert event["kind"] == "scan"
     assert (event["kiosk_id"], event["gate"]) == (IDENTITY.kiosk_id, IDENTITY.gate)
@@ -70,14 +74,36 @@ def test_a_scan_writes_event_outbox_row_and_audit_entry(store: KioskStore, db_pa
     assert uploaded["office_code"] == OFFICE
     assert (uploaded["audit_seq"], uploaded["audit_hash"]) == (recorded.audit_seq, recorded.audit_hash)
     assert "code_hash" not in uploaded  # the keyed hash stays on the kiosk
-    head = store.audit_head()
+    head = store.audit.head()
     assert (head.seq, head.hash) == (recorded.audit_seq, recorded.audit_hash)
     assert audit.read_anchor(store.anchor_path) == head  # moved after the commit
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
+
+
+def test_one_place_builds_an_event_row_with_every_column_but_the_row_id_and_audit_seq() -> None:
+    row = new_event_row(
+        IDENTITY,
+        event_uuid="11111111-2222-3333-4444-555555555555",
+        now=NOW,
+        kind="note",
+        booking_ref=None,
+        code_hash=None,
+        code_masked="",
+        payload_kind="text",
+        verdict="REFER",
+        reason="OTHER",
+        persons=0,
+        service_date=None,
+        facts={"source": "guard", "a": "1"},
+    )
+    assert set(row) == {column.name for column in ScanEventRow.__table__.columns} - {"id", "audit_seq"}
+    assert (row["kiosk_id"], row["gate"]) == (IDENTITY.kiosk_id, IDENTITY.gate)
+    assert row["occurred_at"] == "2026-12-07T03:15:00.000000+00:00"
+    assert row["facts"] == '{"a": "1", "source": "guard"}'
 
 
 def test_the_event_is_committed_when_record_returns(store: KioskStore, db_path: Path) -> None:
-    recorded = store.record(present(CODE), NOW)
+    recorded = store.decisions.record(present(CODE), NOW)
     # another connection (another program) sees it at once: it is committed, not pending
     assert raw_sql(db_path, "SELECT verdict FROM scan_events WHERE event_uuid = ?", (recorded.event_uuid,)) == [
         ("ADMIT",)
@@ -97,26 +123,26 @@ def test_the_event_is_committed_when_record_returns(store: KioskStore, db_path: 
     ],
 )
 def test_every_outcome_is_recorded(store: KioskStore, code: str, verdict: Verdict, reason: Reason) -> None:
-    recorded = store.record(present(code), NOW)
+    recorded = store.decisions.record(present(code), NOW)
     assert (recorded.decision.verdict, recorded.decision.reason) == (verdict, reason)
-    event = store.event(recorded.event_uuid)
+    event = store.decisions.event(recorded.event_uuid)
     assert event is not None
     assert (event["verdict"], event["reason"]) == (verdict.value, reason.value)
     assert event["persons"] == (1 if verdict is Verdict.ADMIT else 0)
     assert (event["code_hash"] is None) == (reason is Reason.NOT_A_BOOKING)
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
 
 
 def test_record_and_decide_only_agree(store: KioskStore) -> None:
     for code in (CODE, UNKNOWN_CODE, CANCELLED_CODE, PRIORITY_CODE, FAMILY_CODE):
-        preview = store.decide_only(present(code), NOW)
-        assert store.record(present(code), NOW).decision == preview
+        preview = store.decisions.decide_only(present(code), NOW)
+        assert store.decisions.record(present(code), NOW).decision == preview
 
 
 def test_decide_only_writes_nothing(store: KioskStore, db_path: Path) -> None:
     before = table_counts(db_path)
     for _ in range(3):
-        assert store.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
+        assert store.decisions.decide_only(present(CODE), NOW).verdict is Verdict.ADMIT
     assert table_counts(db_path) == before
 
 
@@ -125,27 +151,27 @@ def test_decide_only_writes_nothing(store: KioskStore, db_path: Path) -> None:
 
 @pytest.mark.parametrize("table", ["outbox", "scan_events", "audit_log"])
 def test_a_failed_insert_leaves_nothing_behind(store: KioskStore, db_path: Path, table: str) -> None:
-    store.record(present(UNKNOWN_CODE), NOW)
+    store.decisions.record(present(UNKNOWN_CODE), NOW)
     raw_script(db_path, f"CREATE TRIGGER refuse BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'refused'); END;")
-    before, head = table_counts(db_path), store.audit_head()
+    before, head = table_counts(db_path), store.audit.head()
     anchor = audit.read_anchor(store.anchor_path)
     with pytest.raises(StoreError, match="refused"):
-        store.record(present(CODE), NOW, event_uuid="never-written")
+        store.decisions.record(present(CODE), NOW, event_uuid="never-written")
     assert table_counts(db_path) == before
-    assert store.event("never-written") is None
-    assert store.audit_head() == head
+    assert store.decisions.event("never-written") is None
+    assert store.audit.head() == head
     assert audit.read_anchor(store.anchor_path) == anchor
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
     raw_script(db_path, "DROP TRIGGER refuse;")
     # and the failed attempt did not use up the entry
-    assert store.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
+    assert store.decisions.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
 
 
 def test_a_reused_event_uuid_is_refused_and_nothing_is_written(store: KioskStore, db_path: Path) -> None:
-    store.record(present(UNKNOWN_CODE), NOW, event_uuid="same-uuid")
+    store.decisions.record(present(UNKNOWN_CODE), NOW, event_uuid="same-uuid")
     before = table_counts(db_path)
     with pytest.raises(StoreError, match="UNIQUE constraint failed"):
-        store.record(present(CODE), NOW, event_uuid="same-uuid")
+        store.decisions.record(present(CODE), NOW, event_uuid="same-uuid")
     assert table_counts(db_path) == before
 
 
@@ -157,9 +183,9 @@ def test_invalid_stored_rules_stop_the_kiosk_instead_of_deciding(store: KioskSto
     )
     before = table_counts(db_path)
     with pytest.raises(StoreError, match="stored office settings are invalid"):
-        store.record(present(CODE), NOW)
+        store.decisions.record(present(CODE), NOW)
     with pytest.raises(StoreError, match="stored office settings are invalid"):
-        store.decide_only(present(CODE), NOW)
+        store.decisions.decide_only(present(CODE), NOW)
     assert table_counts(db_path) == before
 
 
@@ -167,9 +193,9 @@ def test_invalid_stored_rules_stop_the_kiosk_instead_of_deciding(store: KioskSto
 
 
 def test_a_whole_party_is_admitted_once(store: KioskStore) -> None:
-    first = store.record(present(FAMILY_CODE), NOW)
+    first = store.decisions.record(present(FAMILY_CODE), NOW)
     assert (first.decision.verdict, first.decision.persons) == (Verdict.ADMIT, 3)
-    second = store.record(present(FAMILY_CODE), NOW + dt.timedelta(minutes=1))
+    second = store.decisions.record(present(FAMILY_CODE), NOW + dt.timedelta(minutes=1))
     assert (second.decision.reason, second.decision.persons) == (Reason.ALREADY_ADMITTED, 0)
     assert second.decision.facts["first_entry_time"] == "10.15"
     assert second.decision.facts["first_entry_gate"] == IDENTITY.gate
@@ -177,7 +203,9 @@ def test_a_whole_party_is_admitted_once(store: KioskStore) -> None:
 
 def test_a_party_admitted_person_by_person_uses_up_its_size(db_path: Path) -> None:
     with new_store(db_path, PER_PERSON) as store:
-        outcomes = [store.record(present(FAMILY_CODE), NOW + dt.timedelta(minutes=i)).decision for i in range(5)]
+        outcomes = [
+            store.decisions.record(present(FAMILY_CODE), NOW + dt.timedelta(minutes=i)).decision for i in range(5)
+        ]
     assert [(d.verdict, d.persons) for d in outcomes] == [
         (Verdict.ADMIT, 1), (Verdict.ADMIT, 1), (Verdict.ADMIT, 1), (Verdict.DENY, 0), (Verdict.DENY, 0)
     ]  # fmt: skip
@@ -186,23 +214,23 @@ def test_a_party_admitted_person_by_person_uses_up_its_size(db_path: Path) -> No
 
 
 def test_entries_survive_a_reopen(store: KioskStore, db_path: Path) -> None:
-    store.record(present(CODE), NOW)
+    store.decisions.record(present(CODE), NOW)
     store.close()
     with KioskStore.open(db_path) as again:
-        assert again.decide_only(present(CODE), NOW).reason is Reason.ALREADY_ADMITTED
+        assert again.decisions.decide_only(present(CODE), NOW).reason is Reason.ALREADY_ADMITTED
 
 
 def test_denied_scans_are_not_entries(store: KioskStore) -> None:
     early = NOW.replace(hour=8)
-    assert store.record(present(CODE), early).decision.reason is Reason.TOO_EARLY
-    assert store.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
+    assert store.decisions.record(present(CODE), early).decision.reason is Reason.TOO_EARLY
+    assert store.decisions.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
 
 
 def test_reentry_within_the_window_admits_again(db_path: Path) -> None:
     rules = dataclasses.replace(RULES, reentry=ReentryPolicy.WITHIN_WINDOW)
     with new_store(db_path, rules) as store:
-        assert store.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
-        assert store.record(present(CODE), NOW + dt.timedelta(minutes=20)).decision.verdict is Verdict.ADMIT
+        assert store.decisions.record(present(CODE), NOW).decision.verdict is Verdict.ADMIT
+        assert store.decisions.record(present(CODE), NOW + dt.timedelta(minutes=20)).decision.verdict is Verdict.ADMIT
 
 
 # --- two processes, one code ---------------------------------------------------------------------------
@@ -239,5 +267,5 @@ def test_two_processes_never_admit_more_than_the_party(tmp_path: Path, rules: Of
     assert all(d["reason"] == "ALREADY_ADMITTED" for d in decisions if d["verdict"] != "ADMIT")
     assert raw_sql(db_path, "SELECT sum(persons) FROM scan_events WHERE booking_ref = 'B-0002'") == [(3,)]
     with KioskStore.open(db_path) as store:
-        assert store.verify_audit().ok
-        assert store.outbox_size() == 12
+        assert store.audit.verify().ok
+        assert store.decisions.outbox_size() == 12

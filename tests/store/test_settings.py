@@ -39,17 +39,17 @@ def test_rules_round_trip_through_json(rules: OfficeRules) -> None:
 
 def test_rules_round_trip_through_the_store(store: KioskStore, db_path: Path) -> None:
     identity = Identity(kiosk_id="KIOSK-9", gate="G3", office_code=OFFICE)
-    store.configure(identity, UNUSUAL, NOW)
-    assert (store.rules(), store.identity()) == (UNUSUAL, identity)
+    store.settings.configure(identity, UNUSUAL, NOW)
+    assert (store.settings.rules(), store.settings.identity()) == (UNUSUAL, identity)
     store.close()
     with KioskStore.open(db_path) as again:
-        assert (again.rules(), again.identity()) == (UNUSUAL, identity)
+        assert (again.settings.rules(), again.settings.identity()) == (UNUSUAL, identity)
 
 
 def test_an_unconfigured_kiosk_has_default_rules(db_path: Path) -> None:
     with KioskStore.open(db_path) as store:
-        assert store.identity() == Identity()
-        assert store.rules() == OfficeRules(office_code=Identity().office_code)
+        assert store.settings.identity() == Identity()
+        assert store.settings.rules() == OfficeRules(office_code=Identity().office_code)
 
 
 def test_minimal_stored_rules_take_the_defaults() -> None:
@@ -112,44 +112,44 @@ def test_bad_identities_are_refused(data: Any) -> None:
 def test_configure_refuses_bad_rules_and_changes_nothing(store: KioskStore, db_path: Path, rules: OfficeRules) -> None:
     before = table_counts(db_path)
     with pytest.raises(StoreError, match="invalid office settings"):
-        store.configure(IDENTITY, rules, NOW)
-    assert store.rules() == RULES
+        store.settings.configure(IDENTITY, rules, NOW)
+    assert store.settings.rules() == RULES
     assert table_counts(db_path) == before
 
 
 def test_configure_refuses_rules_for_another_office(store: KioskStore) -> None:
     with pytest.raises(StoreError, match="another office"):
-        store.configure(IDENTITY, dataclasses.replace(RULES, office_code="KANIM-BDG"), NOW)
+        store.settings.configure(IDENTITY, dataclasses.replace(RULES, office_code="KANIM-BDG"), NOW)
 
 
 def test_configure_refuses_an_empty_identity(store: KioskStore) -> None:
     with pytest.raises(StoreError, match="invalid office settings"):
-        store.configure(Identity(kiosk_id=" ", gate="G1", office_code=OFFICE), RULES, NOW)
+        store.settings.configure(Identity(kiosk_id=" ", gate="G1", office_code=OFFICE), RULES, NOW)
 
 
 def test_configure_is_audited(store: KioskStore, db_path: Path) -> None:
-    store.configure(IDENTITY, UNUSUAL, NOW)
+    store.settings.configure(IDENTITY, UNUSUAL, NOW)
     rows = raw_sql(db_path, "SELECT kind, subject FROM audit_log WHERE kind = 'settings' ORDER BY seq")
     assert rows == [("settings", "office"), ("settings", "office")]  # the fixture's and this one
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
 
 
 def test_rules_changed_by_another_program_apply_at_the_next_scan(store: KioskStore, db_path: Path) -> None:
     early = NOW.replace(hour=9, minute=15)  # 45 min before the 10.00 slot: too early with 30 minutes
-    assert store.decide_only(present(CODE), early).reason is Reason.TOO_EARLY
+    assert store.decisions.decide_only(present(CODE), early).reason is Reason.TOO_EARLY
     with KioskStore.open(db_path) as other:  # e.g. the `kiosk configure` command while the kiosk runs
-        other.configure(IDENTITY, dataclasses.replace(RULES, early_minutes=60), SETUP)
-    assert store.decide_only(present(CODE), early).verdict is Verdict.ADMIT
-    assert store.rules().early_minutes == 60
+        other.settings.configure(IDENTITY, dataclasses.replace(RULES, early_minutes=60), SETUP)
+    assert store.decisions.decide_only(present(CODE), early).verdict is Verdict.ADMIT
+    assert store.settings.rules().early_minutes == 60
 
 
 @pytest.mark.parametrize("value", ["{not json", '"a string"', '{"office_code": "KANIM-JKTSEL", "zone": "Mars/Base"}'])
 def test_rules_damaged_in_the_database_stop_the_kiosk(store: KioskStore, db_path: Path, value: str) -> None:
     raw_sql(db_path, "UPDATE settings SET value = ? WHERE key = ?", (value, settings.RULES_KEY))
     with pytest.raises(StoreError, match="stored office settings are invalid"):
-        store.rules()
+        store.settings.rules()
     with pytest.raises(StoreError, match="stored office settings are invalid"):
-        store.record(present(CODE), NOW)
+        store.decisions.record(present(CODE), NOW)
 
 
 def test_put_and_get_round_trip_json_values(store: KioskStore) -> None:

@@ -52,4 +52,4 @@ class OnlineGate:
 def record_decision(
     store: KioskStore, presentation: Presentation, decision: Decision, now: dt.datetime, uuid: str, source: str
 ) -> Recorded:
-    return store.record_decided(presentation, decision, now, source, uuid)
+    return store.decisions.record_decided(presentation, decision, now, source, uuid)

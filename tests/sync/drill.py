@@ -131,10 +131,10 @@ def compare(admin: Admin, office: str, stores: list[KioskStore]) -> list[str]:
         problems.append(f"{len(missing)} kiosk event(s) missing on the server, {len(unknown)} server event(s) unknown")
     rows = {row.event_uuid: row for row in admin.events(office)}
     for store in stores:
-        if store.outbox_size():
-            problems.append(f"{store.outbox_size()} event(s) still in an outbox")
+        if store.decisions.outbox_size():
+            problems.append(f"{store.decisions.outbox_size()} event(s) still in an outbox")
         for uuid in kiosk_event_uuids(store):
-            event, row = store.event(uuid), rows.get(uuid)
+            event, row = store.decisions.event(uuid), rows.get(uuid)
             if (
                 event
                 and row

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from kiosk import cli_audit
+from kiosk.cli import audit as cli_audit
 from kiosk.domain.decide import Presentation
 from kiosk.domain.payload import parse_payload
 from kiosk.protocol.keys import SigningKey
@@ -26,7 +26,7 @@ from tests.server.support import Admin, ServerProcess, enrolled_kiosk, now, sync
 
 
 def scan(store: KioskStore, text: str = "NOSUCHCODE1") -> None:
-    store.record(Presentation(parse_payload(text)), now())
+    store.decisions.record(Presentation(parse_payload(text)), now())
 
 
 def kiosk_id_of(store: KioskStore) -> str:
@@ -49,9 +49,9 @@ def test_a_sync_anchors_the_whole_chain_and_keeps_the_receipt(
         for _ in range(3):
             scan(store)
         sync(store)
-        head = store.audit_head()
+        head = store.audit.head()
         assert server_head(admin, kiosk_id_of(store)) == head.seq
-        kept, problems = store.stored_receipts()
+        kept, problems = store.audit.stored_receipts()
         assert problems == [] and kept[0].seq == head.seq and kept[0].hash == head.hash
         in_file = receipts.read_file(store.receipt_path)
         assert isinstance(in_file, receipts.Receipt) and in_file.seq == head.seq
@@ -68,7 +68,7 @@ def test_a_long_chain_goes_up_in_batches(calm_server: ServerProcess, admin: Admi
         for _ in range(1200):
             scan(store)
         sync(store)
-        assert server_head(admin, kiosk_id_of(store)) == store.audit_head().seq > 1200
+        assert server_head(admin, kiosk_id_of(store)) == store.audit.head().seq > 1200
         assert cli_audit.verify(store).report.unanchored == 0
 
 
@@ -87,7 +87,7 @@ def test_a_server_that_lost_entries_gets_them_again_without_an_incident(
         scan(store)
         result = sync(store)
         assert result.audit_alert == ""
-        assert server_head(admin, kiosk) == store.audit_head().seq
+        assert server_head(admin, kiosk) == store.audit.head().seq
         with reading(admin.engine) as connection:
             assert anchor.incidents(connection, kiosk) == []
 
@@ -99,14 +99,14 @@ def test_a_broken_entry_is_reported_and_the_events_still_go_up(
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store:
         scan(store)
         sync(store)
-        anchored = store.audit_head().seq
+        anchored = store.audit.head().seq
         for _ in range(3):
             scan(store)
         with store.writing() as connection:
             connection.exec_driver_sql(f"UPDATE audit_log SET subject = 'x' WHERE seq = {anchored + 2}")
         result = sync(store)
         # the event whose entry was edited is no longer vouched for: kept, refused, for IT (vouched.py)
-        assert (result.uploaded, result.refused) == (2, 1) and store.outbox_size() == 0
+        assert (result.uploaded, result.refused) == (2, 1) and store.decisions.outbox_size() == 0
         assert "broken" in result.audit_alert
         kiosk = kiosk_id_of(store)
         with reading(admin.engine) as connection:
@@ -121,9 +121,9 @@ def test_only_a_genuine_receipt_for_this_kiosk_and_chain_is_kept(
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store:
         scan(store)
         sync(store)
-        kiosk, head = kiosk_id_of(store), store.audit_head()
-        genuine = store.stored_receipts()[0][0]
-        kept_before = len(store.stored_receipts()[0])
+        kiosk, head = kiosk_id_of(store), store.audit.head()
+        genuine = store.audit.stored_receipts()[0][0]
+        kept_before = len(store.audit.stored_receipts()[0])
         stranger = SigningKey.generate(genuine.key_id)  # the same key id, another key
         time = now().isoformat()
         forged = sign_receipt(stranger, kiosk, head.seq, head.hash, time)
@@ -133,7 +133,7 @@ def test_only_a_genuine_receipt_for_this_kiosk_and_chain_is_kept(
         assert genuine.key_id in ring
         scan(store)
         assert not anchoring.accept(store, forged.model_copy(update={"kiosk_id": "K-OTHER"}), now())
-        assert len(store.stored_receipts()[0]) == kept_before
+        assert len(store.audit.stored_receipts()[0]) == kept_before
 
         receipt = dataclasses.replace(genuine, seq=head.seq + 1, server_time=time)  # a signature for another seq
         with store.writing() as connection:
@@ -190,7 +190,7 @@ def test_kiosks_listing_shows_anchoring_and_incidents(calm_server: ServerProcess
         with reading(admin.engine) as connection:
             (row,) = [r for r in kiosks.listing(connection, office) if r["kiosk_id"] == kiosk]
             assert connection.execute(select(KioskRow.kiosk_id).where(KioskRow.kiosk_id == kiosk)).scalar_one()
-        assert row["anchored"] == str(store.audit_head().seq) and row["incidents"] == "0"
+        assert row["anchored"] == str(store.audit.head().seq) and row["incidents"] == "0"
 
 
 def test_an_anchored_entry_rewritten_in_a_long_chain_with_the_receipts_gone_is_a_fork(
@@ -205,7 +205,7 @@ def test_an_anchored_entry_rewritten_in_a_long_chain_with_the_receipts_gone_is_a
         for _ in range(620):
             scan(store)
         sync(store)
-        anchored = store.audit_head().seq
+        anchored = store.audit.head().seq
         kiosk = kiosk_id_of(store)
         assert server_head(admin, kiosk) == anchored
         tamper.delete_and_recompute(store.path, anchored - 3)
@@ -230,7 +230,7 @@ def test_receipts_from_a_key_no_longer_pinned_are_left_out_not_alarms(
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store:
         scan(store)
         sync(store)
-        genuine = store.stored_receipts()[0][0]
+        genuine = store.audit.stored_receipts()[0][0]
         with store.writing() as connection:
             receipts.keep(connection, dataclasses.replace(genuine, key_id="k-gone-0000"), now())
         checked = anchoring.checked_receipts(store)
@@ -252,5 +252,5 @@ def test_an_entry_numbered_beyond_the_wire_does_not_stop_the_events(
                 f"VALUES ({2**62 + 1}, 'x', 'guard.login', 'guard:1', '{'0' * 64}', '{'0' * 64}', '{'0' * 64}')"
             )
         result = sync(store)
-        assert result.uploaded == 1 and store.outbox_size() == 0
+        assert result.uploaded == 1 and store.decisions.outbox_size() == 0
         assert any("can never be anchored" in p for p in cli_audit.verify(store).report.problems)

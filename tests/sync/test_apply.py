@@ -1,10 +1,10 @@
-"""Store-side sync without a server: a page and its cursor are one transaction; the rows the feed makes
-are the rows the store makes; the outbox survives bodies it cannot send."""
+"""Store-side sync without a server (kiosk/sync/apply.py): a page is checked before it is applied; a
+page and its cursor go in together, in transactions that step aside for the gate's scans; its audit
+entry follows, once."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,65 +12,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, func, select
 
-from kiosk.domain.model import Booking
-from kiosk.domain.payload import mask_code
-from kiosk.protocol import PROTOCOL_VERSION
-from kiosk.protocol.keys import SigningKey
-from kiosk.protocol.schema import OfficeInfo, PageBody, ServerKey, Tombstone, WireBooking
+from kiosk.protocol.schema import OfficeInfo, Tombstone
 from kiosk.protocol.wire import ProtocolError, keyring_of
-from kiosk.store import actions, audit
-from kiosk.store import bookings as booking_repo
+from kiosk.store import audit
 from kiosk.store.db import KioskStore
-from kiosk.store.schema import AuditRow, BookingRow, OutboxRow
-from kiosk.store.times import to_text
-from kiosk.sync import apply, state
-from kiosk.sync.state import Enrolment
+from kiosk.store.schema import AuditRow, BookingRow
+from kiosk.sync import apply, enrolment, state
 from tests.store.conftest import present
-
-KEY = SigningKey.generate("k-1")
-NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
-ENROLLED = Enrolment("http://127.0.0.1:9", "K-1", "JKTSEL", to_text(NOW))
-
-
-def wire(code: str, ref: str, **changes: object) -> WireBooking:
-    values: dict[str, object] = {
-        "code": code,
-        "booking_ref": ref,
-        "office_code": "JKTSEL",
-        "service_date": dt.date(2026, 12, 1),
-        "slot_start": "10:00",
-        "slot_end": "10:30",
-        "display_name": "Budi",
-        "nik_last4": "1234",
-        "updated_at": NOW,
-    }
-    values.update(changes)
-    return WireBooking.model_validate(values)
-
-
-def page(
-    bookings: list[WireBooking], since: str | None = None, cursor: str = "0a0b0c0d.3", **changes: object
-) -> PageBody:
-    values: dict[str, object] = {
-        "protocol": PROTOCOL_VERSION,
-        "kiosk_id": "K-1",
-        "office": OfficeInfo(office_code="JKTSEL", rules={"zone": "Asia/Jakarta"}),
-        "since": since,
-        "cursor": cursor,
-        "has_more": False,
-        "server_time": NOW,
-        "keys": [ServerKey(key_id=KEY.key_id, public_key=KEY.public_text)],
-        "bookings": bookings,
-        "tombstones": [],
-    }
-    values.update(changes)
-    return PageBody.model_validate(values)
+from tests.sync.pages import ENROLLED, NOW, enrolled_store, page, wire
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[KioskStore]:
-    opened = KioskStore.open(tmp_path / "kiosk.db")
-    apply.save_enrolment(opened, ENROLLED, "token", keyring_of(page([]).keys), {"zone": "Asia/Jakarta"}, "G1", NOW)
+    opened = enrolled_store(tmp_path / "kiosk.db")
     yield opened
     opened.close()
 
@@ -78,30 +32,6 @@ def store(tmp_path: Path) -> Iterator[KioskStore]:
 def count(store: KioskStore) -> int:
     with store.reading() as connection:
         return int(connection.execute(select(func.count()).select_from(BookingRow)).scalar_one())
-
-
-def booking_of(wire: WireBooking) -> Booking:
-    """The domain booking of a wire booking, field by field: the oracle for apply.feed_row()'s fast path."""
-    return Booking(
-        booking_ref=wire.booking_ref,
-        office_code=wire.office_code,
-        service_date=wire.service_date,
-        slot_start=dt.time.fromisoformat(wire.slot_start),
-        slot_end=dt.time.fromisoformat(wire.slot_end),
-        status=wire.status,
-        party_size=wire.party_size,
-        category=wire.category,
-        display_name=wire.display_name,
-        nik_last4=wire.nik_last4,
-        code_masked=mask_code(wire.code),
-        version=wire.version,
-    )
-
-
-def test_feed_rows_equal_store_rows(store: KioskStore) -> None:
-    for booking in (wire("MP7K2Q9T3M", "R1"), wire("AB12CD34EF", "R2", status="unpaid", category="priority")):
-        incoming = booking_repo.IncomingBooking(booking.code, booking_of(booking), to_text(NOW))
-        assert apply.feed_row(store.hasher, booking, NOW) == booking_repo.to_row(store.hasher, incoming)
 
 
 def test_page_and_cursor_are_one_transaction(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,120 +89,6 @@ def test_tombstones_and_code_owners(store: KioskStore) -> None:
     with store.reading() as connection:
         refs = sorted(connection.execute(select(BookingRow.booking_ref)).scalars())
     assert refs == ["R9"]
-
-
-BAD_LONG = "0b5d4c1e-0000-4f00-8000-00000000ba01"
-
-
-def insert_outbox(store: KioskStore, uuid: str, body: str) -> None:
-    with store.writing() as connection:
-        connection.execute(
-            OutboxRow.__table__.insert().values(event_uuid=uuid, body=body, created_at=to_text(NOW), attempts=0)
-        )
-
-
-def refusal_entries(store: KioskStore) -> list[str]:
-    with store.reading() as connection:
-        return list(
-            connection.execute(select(AuditRow.subject).where(AuditRow.kind == "sync.refused").order_by(AuditRow.seq))
-            .scalars()
-            .all()
-        )
-
-
-def outbox_rows(store: KioskStore) -> dict[str, tuple[object, ...]]:
-    with store.reading() as connection:
-        rows = connection.execute(
-            select(OutboxRow.event_uuid, OutboxRow.refused_at, OutboxRow.refused_reason, OutboxRow.attempts)
-        ).all()
-    return {row[0]: tuple(row[1:]) for row in rows}
-
-
-def recorded_event(store: KioskStore, code: str = "MPNOTBOOKED9") -> str:
-    return store.record(present(code), NOW).event_uuid
-
-
-def test_a_row_that_can_never_be_sent_is_marked_refused_once_kept_and_audited(store: KioskStore) -> None:
-    """A body that fails the wire model (here: a masked code longer than the wire's 40) is final: the
-    kiosk's record never changes by itself. Marked, kept, audited once, never in a batch again."""
-    good = recorded_event(store)
-    with store.reading() as connection:
-        body = json.loads(connection.execute(select(OutboxRow.body).where(OutboxRow.event_uuid == good)).scalar_one())
-    long_body = {**body, "event_uuid": BAD_LONG, "code_masked": "KS" + "*" * 158}
-    insert_outbox(store, BAD_LONG, json.dumps(long_body))
-    insert_outbox(store, "bad-json", "{not json")
-    batch = {item.event_uuid: item for item in apply.outbox_batch(store, 10)}
-    assert batch[good].event is not None and batch[good].problem == ""
-    assert batch[BAD_LONG].event is None
-    assert batch[BAD_LONG].problem == "cannot be sent: code_masked: String should have at most 40 characters"
-    assert batch["bad-json"].event is None and batch["bad-json"].problem.startswith("cannot be sent: ")
-    problems = [(uuid, batch[uuid].problem) for uuid in (BAD_LONG, "bad-json")]
-    assert apply.outbox_refused(store, problems, NOW) == 2
-    assert apply.outbox_refused(store, problems, NOW) == 0  # already marked: no second entry
-    assert [item.event_uuid for item in apply.outbox_batch(store, 10)] == [good]
-    assert (store.outbox_size(), store.refused_uploads()) == (1, 2)
-    rows = outbox_rows(store)
-    assert rows[BAD_LONG] == (to_text(NOW), batch[BAD_LONG].problem, 0)
-    assert rows[good][:2] == (None, None)
-    assert refusal_entries(store) == [BAD_LONG, "bad-json"]
-    assert store.verify_audit().ok
-    assert audit.read_anchor(store.anchor_path) == store.audit_head()  # the head file names the last entry
-
-
-def test_the_servers_refusal_marks_the_row_and_keeps_it_deliveries_are_deleted(store: KioskStore) -> None:
-    delivered, refused = recorded_event(store), recorded_event(store, "MPNOTBOOKED8")
-    assert apply.outbox_done(store, [delivered], [(refused, "another event under this id")], NOW) == 1
-    rows = outbox_rows(store)
-    assert delivered not in rows
-    assert rows[refused] == (to_text(NOW), "refused by the server (conflict): another event under this id", 0)
-    assert apply.outbox_batch(store, 10) == []
-    assert (store.outbox_size(), store.refused_uploads()) == (0, 1)
-    assert refusal_entries(store) == [refused]
-    assert store.verify_audit().ok
-
-
-def test_a_refusal_and_its_audit_entry_are_one_transaction(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    uuid = recorded_event(store)
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(apply.audit, "append", broken)
-    for mark in (
-        lambda: apply.outbox_refused(store, [(uuid, "cannot be sent: test")], NOW),
-        lambda: apply.outbox_done(store, [], [(uuid, "conflict")], NOW),
-    ):
-        with pytest.raises(RuntimeError, match="disk full"):
-            mark()
-        assert outbox_rows(store)[uuid][:2] == (None, None)  # not marked without its entry
-    assert store.outbox_size() == 1
-
-
-def test_a_failed_attempt_is_not_a_refusal(store: KioskStore) -> None:
-    uuid = recorded_event(store)
-    apply.outbox_failed(store, [uuid], "server answered 503")
-    assert outbox_rows(store)[uuid] == (None, None, 1)
-    assert (store.outbox_size(), store.refused_uploads()) == (1, 0)
-    assert [item.event_uuid for item in apply.outbox_batch(store, 10)] == [uuid]
-
-
-def test_refused_uploads_are_listed_newest_first_with_a_count_of_the_rest(store: KioskStore) -> None:
-    for index in range(5):
-        insert_outbox(store, f"bad-{index}", "[]")
-        apply.outbox_refused(store, [(f"bad-{index}", f"reason\n {index}")], NOW + dt.timedelta(minutes=index))
-    listed, total = apply.refused_uploads(store, 3)
-    assert total == 5
-    assert [(item.event_uuid, item.reason) for item in listed] == [
-        ("bad-4", "reason 4"),  # one line: whitespace folded
-        ("bad-3", "reason 3"),
-        ("bad-2", "reason 2"),
-    ]
-    assert (listed[0].recorded_at, listed[0].refused_at) == (to_text(NOW), to_text(NOW + dt.timedelta(minutes=4)))
-    status = state.status(store)
-    assert (status.outbox_pending, status.outbox_refused) == (0, 5)
-    assert "5 refused upload(s) kept for IT" in status.summary(NOW)
-    figures = actions.store_status(store, NOW)
-    assert (figures.pending_uploads, figures.refused_uploads) == (0, 5)
 
 
 def bookings_table(store: KioskStore) -> list[tuple[object, ...]]:
@@ -346,12 +162,12 @@ def test_a_page_in_several_transactions_moves_its_cursor_with_the_last(
     assert sync_entries(store) == [f"feed:{BIG.cursor}"]
     with store.reading() as connection:
         assert state.cursor(connection) == BIG.cursor
-    assert store.verify_audit().ok
-    assert audit.read_anchor(store.anchor_path) == store.audit_head()  # flushed, so the head file names it
+    assert store.audit.verify().ok
+    assert audit.read_anchor(store.anchor_path) == store.audit.head()  # flushed, so the head file names it
     # the same end as the page in one transaction, in a kiosk that never saw it cut short
     with KioskStore.open(store.path.with_name("other.db")) as other:
         other_keyring = keyring_of(BIG.keys)
-        apply.save_enrolment(other, ENROLLED, "token", other_keyring, {"zone": "Asia/Jakarta"}, "G1", NOW)
+        enrolment.save_enrolment(other, ENROLLED, "token", other_keyring, {"zone": "Asia/Jakarta"}, "G1", NOW)
         apply.apply_page(other, BIG, None, NOW, NOW, rows_per_transaction=100)
         assert [r[0::2] for r in bookings_table(other)] == [r[0::2] for r in bookings_table(store)]
 
@@ -381,16 +197,16 @@ def test_a_page_owes_its_audit_entry_until_the_chain_has_it_and_never_gets_it_tw
 
     head = apply.settle_page_audit(store)
     assert head is not None and sync_entries(store) == [f"feed:{BIG.cursor}"]
-    assert audit.read_anchor(store.anchor_path) == head == store.audit_head()  # flushed: the file names it
+    assert audit.read_anchor(store.anchor_path) == head == store.audit.head()  # flushed: the file names it
     assert apply.settle_page_audit(store) is None  # found in the chain: not written again
-    store.record(present("MP7K2Q9T3M"), NOW)  # whatever comes after it in the chain
+    store.decisions.record(present("MP7K2Q9T3M"), NOW)  # whatever comes after it in the chain
     assert apply.settle_page_audit(store) is None
     assert sync_entries(store) == [f"feed:{BIG.cursor}"]
     # the same page applied again later (after a reset) is a new entry, not taken for the old one
     apply.reset_cursor(store, NOW, "test")
     apply.apply_page(store, BIG, None, NOW, NOW)
     assert sync_entries(store) == [f"feed:{BIG.cursor}"] * 2
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
 
 
 def test_every_transaction_of_a_page_checks_the_cursor(store: KioskStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -402,7 +218,7 @@ def test_every_transaction_of_a_page_checks_the_cursor(store: KioskStore, monkey
     def other_sync_moves_on(self: KioskStore, max_wait_s: float = 0.1) -> None:
         yields.append(1)
         if len(yields) == 2:  # after the first transaction, before the second
-            self.set_sync_state(cursor="0a0b0c0d.9")
+            self.settings.set_sync_state(cursor="0a0b0c0d.9")
         real_yield(self, max_wait_s)
 
     monkeypatch.setattr(KioskStore, "yield_to_scans", other_sync_moves_on)
@@ -470,7 +286,7 @@ def test_a_gate_that_never_rests_slows_a_page_but_never_stops_it(
 def test_the_audit_head_file_only_moves_forward(store: KioskStore) -> None:
     """Sync steps move the audit head file through the store's rule: never over the trace of a rewritten
     or rolled-back database."""
-    head = store.audit_head()
+    head = store.audit.head()
     foreign = audit.Head(head.seq, "f" * 64)  # what the file says about a chain this one is not
     audit.write_anchor(store.anchor_path, foreign)
     apply.apply_page(store, page([wire("MP7K2Q9T3M", "R1")]), None, NOW, NOW)
@@ -479,4 +295,4 @@ def test_the_audit_head_file_only_moves_forward(store: KioskStore) -> None:
     assert audit.read_anchor(store.anchor_path) == foreign
     store.anchor_path.unlink()
     apply.reset_cursor(store, NOW, "test again")
-    assert audit.read_anchor(store.anchor_path) == store.audit_head()
+    assert audit.read_anchor(store.anchor_path) == store.audit.head()

@@ -23,7 +23,7 @@ def test_kiosk_clock_set_back_two_hours(calm_server: ServerProcess, admin: Admin
         sync(store, clock=lambda: now() + shift)
         status = SyncClient(store).status()
         assert status.server_offset_s is not None and abs(status.server_offset_s - 7200) < 5
-        decision = store.record(Presentation(parse_payload(code)), now() + shift).decision
+        decision = store.decisions.record(Presentation(parse_payload(code)), now() + shift).decision
         assert decision.reason is Reason.CLOCK_UNTRUSTED
 
 
@@ -34,10 +34,12 @@ def test_server_clock_two_hours_off(calm_server: ServerProcess, admin: Admin, tm
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store:
         calm_server.faults(clock_shift_s=7200)
         sync(store)
-        assert store.record(Presentation(parse_payload(code)), now()).decision.reason is Reason.CLOCK_UNTRUSTED
+        assert (
+            store.decisions.record(Presentation(parse_payload(code)), now()).decision.reason is Reason.CLOCK_UNTRUSTED
+        )
         calm_server.calm()
         sync(store)
-        assert store.record(Presentation(parse_payload(code)), now()).decision.reason is Reason.OK
+        assert store.decisions.record(Presentation(parse_payload(code)), now()).decision.reason is Reason.OK
 
 
 def test_clock_in_the_year_2000(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
@@ -47,9 +49,15 @@ def test_clock_in_the_year_2000(calm_server: ServerProcess, admin: Admin, tmp_pa
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store:
         sync(store)
         year_2000 = dt.datetime(2000, 1, 1, 8, tzinfo=dt.UTC)
-        assert store.record(Presentation(parse_payload(code)), year_2000).decision.reason is Reason.CLOCK_UNTRUSTED
+        assert (
+            store.decisions.record(Presentation(parse_payload(code)), year_2000).decision.reason
+            is Reason.CLOCK_UNTRUSTED
+        )
         # an unknown code at that time: the data looks 26 years in the future, so it is REFERred too
-        assert store.decide_only(Presentation(parse_payload("ZZZZ99990000")), year_2000).reason is Reason.STALE_DATA
+        assert (
+            store.decisions.decide_only(Presentation(parse_payload("ZZZZ99990000")), year_2000).reason
+            is Reason.STALE_DATA
+        )
 
 
 def test_clock_watch_notices_a_change_between_syncs(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
@@ -65,11 +73,13 @@ def test_clock_watch_notices_a_change_between_syncs(calm_server: ServerProcess, 
         wall[0] += dt.timedelta(seconds=30)
         mono[0] += 30
         assert watch.check() == 0.0
-        assert store.record(Presentation(parse_payload(code)), wall[0]).decision.reason is Reason.OK
+        assert store.decisions.record(Presentation(parse_payload(code)), wall[0]).decision.reason is Reason.OK
         wall[0] -= dt.timedelta(hours=2)  # someone sets the clock back
         mono[0] += 5
         assert abs(watch.check() + 7205) < 1
-        assert store.record(Presentation(parse_payload(code)), wall[0]).decision.reason is Reason.CLOCK_UNTRUSTED
+        assert (
+            store.decisions.record(Presentation(parse_payload(code)), wall[0]).decision.reason is Reason.CLOCK_UNTRUSTED
+        )
         # after a restart the monotonic clock is new, but the last sync is "in the future"
         restarted = ClockWatch(store, wall=lambda: wall[0], monotonic=lambda: 5.0)
         assert restarted.check() < -7000

@@ -27,19 +27,27 @@ def test_three_days_offline_then_caught_up(calm_server: ServerProcess, admin: Ad
             # the office keeps booking (and cancelling) while the kiosk is cut off
             admin.load([booking(c, f"{office}-{c}", office, days[d]) for c in late_codes[d]])
             for code in daily[d][:4]:
-                assert store.record(Presentation(parse_payload(code)), at).decision.reason is Reason.OK
-            assert store.record(Presentation(parse_payload(late_codes[d][0])), at).decision.reason is Reason.STALE_DATA
+                assert store.decisions.record(Presentation(parse_payload(code)), at).decision.reason is Reason.OK
+            assert (
+                store.decisions.record(Presentation(parse_payload(late_codes[d][0])), at).decision.reason
+                is Reason.STALE_DATA
+            )
         admin.cancel(daily[3][4])
         back = start + dt.timedelta(days=3, hours=1)
         calm_server.faults(clock_shift_s=(back - now()).total_seconds())
         with SyncClient(store, clock=lambda: back) as client:
             result = client.sync_once()
-            assert result.uploaded == 15 and store.outbox_size() == 0
+            assert result.uploaded == 15 and store.decisions.outbox_size() == 0
             assert result.bookings == 6 and result.tombstones == 1
             status = client.status()
             assert status.server_offset_s is not None and abs(status.server_offset_s) < 5
-            assert store.record(Presentation(parse_payload(late_codes[3][1])), back).decision.reason is Reason.OK
-            assert store.record(Presentation(parse_payload(daily[3][4])), back).decision.reason is Reason.CANCELLED
+            assert (
+                store.decisions.record(Presentation(parse_payload(late_codes[3][1])), back).decision.reason is Reason.OK
+            )
+            assert (
+                store.decisions.record(Presentation(parse_payload(daily[3][4])), back).decision.reason
+                is Reason.CANCELLED
+            )
             client.sync_once()
             assert sorted(admin.event_uuids(office)) == sorted(kiosk_event_uuids(store))
         occurred = {row.occurred_at[:10] for row in admin.events(office)}

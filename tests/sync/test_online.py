@@ -151,12 +151,12 @@ def test_two_offline_kiosks_can_both_admit_and_the_server_shows_it(
 
 
 def test_a_server_decision_moves_the_audit_head_file_only_forward(tmp_path: Path) -> None:
-    """record_decision() moves the audit head file through the store's rule, as store.record() does."""
+    """record_decision() moves the audit head file through the store's rule, as store.decisions.record() does."""
     store = new_store(tmp_path / "kiosk.db")
     try:
         presentation = present(CODE)
-        decision = store.decide_only(presentation, NOW)
-        foreign = audit.Head(store.audit_head().seq, "f" * 64)  # the trace of a rewritten database
+        decision = store.decisions.decide_only(presentation, NOW)
+        foreign = audit.Head(store.audit.head().seq, "f" * 64)  # the trace of a rewritten database
         audit.write_anchor(store.anchor_path, foreign)
         record_decision(store, presentation, decision, NOW, "e-1", "camera")
         assert audit.read_anchor(store.anchor_path) == foreign

@@ -22,7 +22,7 @@ import pytest
 from kiosk.domain.decide import Presentation
 from kiosk.domain.model import Verdict
 from kiosk.domain.payload import parse_payload
-from kiosk.store import cpus
+from kiosk.runtime import cpus
 from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.times import to_text
 from kiosk.sync import process
@@ -101,7 +101,7 @@ def test_a_sync_in_its_own_process_end_to_end(calm_server: ServerProcess, admin:
         assert runner.sync_once().bookings == 0  # the same child again: nothing new
         assert runner.pid == child
         with KioskStore.open(path) as gate:
-            decision = gate.decide_only(Presentation(parse_payload(issued[0])), now())
+            decision = gate.decisions.decide_only(Presentation(parse_payload(issued[0])), now())
             assert decision.verdict is Verdict.ADMIT
     assert runner.pid is None
     with pytest.raises(ProcessLookupError):
@@ -140,7 +140,7 @@ def test_what_the_child_logs_reaches_the_kiosk_log(
 ) -> None:
     path, _ = enrolled_path(tmp_path, calm_server, admin)
     with KioskStore.open(path) as store:  # a last sync "tomorrow": the clock was set back
-        store.set_sync_state(last_success_at=to_text(now() + dt.timedelta(days=1)))
+        store.settings.set_sync_state(last_success_at=to_text(now() + dt.timedelta(days=1)))
     with caplog.at_level(logging.INFO, logger="kiosk"), SyncProcess(path) as runner:
         runner.start()
     [record] = [r for r in caplog.records if "before the last sync" in r.getMessage()]
@@ -171,7 +171,7 @@ def test_a_child_killed_mid_sync_is_a_failed_attempt_and_the_next_one_finishes(
         status = runner.status()
     assert status.data_as_of is not None and status.outbox_pending == 0
     with KioskStore.open(path) as store:
-        assert store.booking_count() == 120
+        assert store.bookings.count() == 120
 
 
 def test_a_hung_child_is_ended(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
@@ -189,8 +189,8 @@ def test_a_hung_child_is_ended(calm_server: ServerProcess, admin: Admin, tmp_pat
         with pytest.raises(ProcessLookupError):
             os.kill(first, 0)
         # the next child, with a wait that tells a hang from a loaded machine (its niced child can go
-        # without CPU for far longer than 0.8 s while other work runs); SyncProcess has no public setter
-        runner._idle_timeout_s = 60.0
+        # without CPU for far longer than 0.8 s while other work runs)
+        runner.idle_timeout_s = 60.0
         assert runner.sync_once().complete
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from kiosk import cli_sync
+from kiosk.cli import sync as cli_sync
 from kiosk.domain.decide import Presentation
 from kiosk.domain.payload import parse_payload
 from kiosk.server.db import writing
 from kiosk.server.models import EventRow
-from kiosk.store import actions
 from kiosk.store.db import KioskStore
 from kiosk.store.schema import AuditRow, OutboxRow
+from kiosk.store.status import store_status
 from kiosk.store.times import to_text
 from kiosk.sync.client import SyncClient, TransientError, enrol
 from tests.server.support import Admin, ServerProcess, enrolled_kiosk, now
@@ -28,7 +28,7 @@ BAD_UUID = "0b5d4c1e-0000-4f00-8000-00000000ba02"
 
 
 def scan(store: KioskStore, code: str) -> str:
-    return store.record(Presentation(parse_payload(code)), now()).event_uuid
+    return store.decisions.record(Presentation(parse_payload(code)), now()).event_uuid
 
 
 def body_of(store: KioskStore, uuid: str) -> dict[str, object]:
@@ -77,14 +77,14 @@ def test_a_row_that_can_never_be_sent_is_refused_once_and_never_retried(
             refused_at, reason, attempts = row(store, BAD_UUID) or ()
             assert refused_at is not None and attempts == 0
             assert reason == "cannot be sent: code_masked: String should have at most 40 characters"
-            assert (store.outbox_size(), store.refused_uploads()) == (0, 1)
-            assert actions.store_status(store, now()).refused_uploads == 1
+            assert (store.decisions.outbox_size(), store.decisions.refused_uploads()) == (0, 1)
+            assert store_status(store, now()).refused_uploads == 1
             again = client.sync_once()
             assert (again.uploaded, again.refused, again.unsendable) == (0, 0, 0)
             assert row(store, BAD_UUID) == (refused_at, reason, 0)  # not tried again
             assert client.status().outbox_pending == 0 and client.status().outbox_refused == 1
         assert refusal_entries(store) == [BAD_UUID]
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
         path = store.path
     assert cli_sync.main(["status", "--db", str(path)]) == 0
     out = capsys.readouterr().out
@@ -125,7 +125,7 @@ def test_the_servers_conflict_is_refused_kept_and_counted_by_sync_now(
         with SyncClient(store) as client:
             assert client.sync_once().refused == 0  # never sent again
         assert refusal_entries(store) == [uuid]
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
 
 
 def test_a_transient_failure_is_not_a_refusal(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_a_transient_failure_is_not_a_refusal(calm_server: ServerProcess, admin:
             calm_server.faults(rules=[{"kind": kind, "path": "/v1/events", "count": 1}])
             with pytest.raises(TransientError):
                 client.sync_once()
-            assert (store.outbox_size(), store.refused_uploads()) == (1, 0), kind
+            assert (store.decisions.outbox_size(), store.decisions.refused_uploads()) == (1, 0), kind
         refused_at, _, attempts = row(store, uuid) or ()
         assert (refused_at, attempts) == (None, 3)
         result = client.sync_once()
@@ -155,7 +155,7 @@ def test_a_too_long_row_of_an_older_kiosk_uploads_after_migration_0004(
         with SyncClient(store) as client:
             result = client.sync_once()
         assert (result.uploaded, result.refused) == (2, 0)
-        assert (store.outbox_size(), store.refused_uploads()) == (0, 0)
+        assert (store.decisions.outbox_size(), store.decisions.refused_uploads()) == (0, 0)
     stored = {event.event_uuid: event for event in admin.events(office)}
     assert set(stored) == {LONG_UUID, SHORT_UUID}
     assert stored[LONG_UUID].code_masked == f"KS****..**67/160#{old.code_hash.hex()[:8]}"

@@ -23,20 +23,20 @@ def test_revoked_kiosk_wipes_personal_data(calm_server: ServerProcess, admin: Ad
     admin.load([booking(c, f"{office}-{c}", office) for c in all_codes])
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store, SyncClient(store) as client:
         client.sync_once()
-        store.record(Presentation(parse_payload(all_codes[0])), now())
-        assert store.pii_inventory()["bookings.display_name"] == 5
+        store.decisions.record(Presentation(parse_payload(all_codes[0])), now())
+        assert store.retention.pii_inventory()["bookings.display_name"] == 5
         admin.revoke(client.status().kiosk_id)
         with pytest.raises(KioskRevokedError):
             client.sync_once()
-        inventory = store.pii_inventory()
+        inventory = store.retention.pii_inventory()
         assert inventory["bookings (rows)"] == 0 and inventory["bookings.display_name"] == 0
-        assert store.outbox_size() == 1  # the event stays: it is evidence, and holds no names
+        assert store.decisions.outbox_size() == 1  # the event stays: it is evidence, and holds no names
         status = client.status()
         assert status.revoked and status.data_as_of is None
         assert "revoked" in status.summary(now())
-        assert store.verify_audit().ok
+        assert store.audit.verify().ok
         # unknown codes now go to the guard, and the kiosk does not call the server again
-        assert store.decide_only(Presentation(parse_payload(all_codes[1])), now()).reason is Reason.STALE_DATA
+        assert store.decisions.decide_only(Presentation(parse_payload(all_codes[1])), now()).reason is Reason.STALE_DATA
         with pytest.raises(KioskRevokedError):
             client.sync_once()
 
@@ -55,4 +55,4 @@ def test_unsigned_revocation_is_ignored(calm_server: ServerProcess, admin: Admin
 
         with SyncClient(store, transport=httpx.MockTransport(forged)) as client, pytest.raises(ResponseRefusedError):
             client.sync_once()
-        assert store.pii_inventory()["bookings (rows)"] == 3
+        assert store.retention.pii_inventory()["bookings (rows)"] == 3

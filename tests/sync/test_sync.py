@@ -19,7 +19,7 @@ from tests.server.support import Admin, ServerProcess, booking, codes, enrolled_
 
 
 def scan(store: object, code: str, at: dt.datetime | None = None) -> str:
-    recorded = store.record(Presentation(parse_payload(code)), at or now())  # type: ignore[attr-defined]
+    recorded = store.decisions.record(Presentation(parse_payload(code)), at or now())  # type: ignore[attr-defined]
     return str(recorded.event_uuid)
 
 
@@ -35,15 +35,17 @@ def test_first_sync_in_pages_then_incremental_with_tombstones(
     all_codes, (fresh,) = codes("FS", 120), codes("FN", 1)
     admin.load([booking(code, f"{office}-{i}", office) for i, code in enumerate(all_codes)])
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store, SyncClient(store, timeout_s=5) as client:
-        assert store.decide_only(Presentation(parse_payload(all_codes[0])), now()).reason is Reason.STALE_DATA
+        assert store.decisions.decide_only(Presentation(parse_payload(all_codes[0])), now()).reason is Reason.STALE_DATA
         result = client.sync_once()
         assert (result.pages, result.bookings) == (3, 120)  # the server's pages hold 50
         assert booking_count(store) == 120
         status = client.status()
         assert status.data_as_of is not None and now() - status.data_as_of < dt.timedelta(seconds=30)
         assert status.server_offset_s is not None and abs(status.server_offset_s) < 1.0
-        assert store.decide_only(Presentation(parse_payload(all_codes[0])), now()).verdict is Verdict.ADMIT
-        assert store.decide_only(Presentation(parse_payload("UNKNOWN0001")), now()).reason is Reason.UNKNOWN_CODE
+        assert store.decisions.decide_only(Presentation(parse_payload(all_codes[0])), now()).verdict is Verdict.ADMIT
+        assert (
+            store.decisions.decide_only(Presentation(parse_payload("UNKNOWN0001")), now()).reason is Reason.UNKNOWN_CODE
+        )
 
         admin.cancel(all_codes[1])
         admin.cancel(all_codes[2], rescheduled=True)
@@ -57,7 +59,7 @@ def test_first_sync_in_pages_then_incremental_with_tombstones(
         result = client.sync_once()
         assert result.pages == 1 and result.bookings == 2 and result.tombstones == 3
         reasons = {
-            code: store.decide_only(Presentation(parse_payload(code)), now()).reason
+            code: store.decisions.decide_only(Presentation(parse_payload(code)), now()).reason
             for code in (all_codes[1], all_codes[2], all_codes[3], fresh)
         }
         assert reasons == {
@@ -83,18 +85,18 @@ def test_events_reach_the_server_exactly_once(calm_server: ServerProcess, admin:
             scan(store, code)
         result = client.sync_once()
         assert result.uploaded == 7
-        assert store.outbox_size() == 0
+        assert store.decisions.outbox_size() == 0
         assert sorted(admin.event_uuids(office)) == sorted(kiosk_event_uuids(store))
         server_rows = {row.event_uuid: row for row in admin.events(office)}
         for uuid in kiosk_event_uuids(store):
-            local = store.event(uuid)
+            local = store.decisions.event(uuid)
             assert local is not None
             assert (server_rows[uuid].verdict, server_rows[uuid].reason) == (local["verdict"], local["reason"])
         kiosk_row = admin.kiosk(client.status().kiosk_id)
         # the head goes up before the download, and again after it: its page's own entry is anchored too
         with store.reading() as connection:
             local_hash = connection.execute(select(AuditRow.hash).where(AuditRow.seq == kiosk_row.audit_seq)).scalar()
-        assert kiosk_row.audit_seq == store.audit_head().seq and kiosk_row.audit_hash == local_hash
+        assert kiosk_row.audit_seq == store.audit.head().seq and kiosk_row.audit_hash == local_hash
         assert kiosk_row.outbox_pending == 0
 
 
@@ -112,7 +114,9 @@ def test_interrupted_first_sync_resumes_where_it_stopped(
         status = client.status()
         assert status.data_as_of is None and status.last_error
         # an incomplete first sync is not fresh data: unknown codes still go to the guard
-        assert store.decide_only(Presentation(parse_payload("UNKNOWN0001")), now()).reason is Reason.STALE_DATA
+        assert (
+            store.decisions.decide_only(Presentation(parse_payload("UNKNOWN0001")), now()).reason is Reason.STALE_DATA
+        )
         cursor = status.cursor
         result = client.sync_once()
         assert (result.pages, result.bookings) == (3, 130)  # resumed after page 2, not from the start
@@ -159,18 +163,20 @@ def test_refused_page_changes_nothing(calm_server: ServerProcess, admin: Admin, 
 
 
 def test_guard_actions_travel_like_scans(calm_server: ServerProcess, admin: Admin, tmp_path: Path) -> None:
-    from kiosk.store import actions
+    from kiosk.store import guard_actions
 
     office = admin.office()
     (code,) = codes("GA", 1)
     admin.load([booking(code, f"{office}-1", office, category="priority")])
     with enrolled_kiosk(tmp_path, calm_server, admin, office) as store, SyncClient(store) as client:
         client.sync_once()
-        referred = store.record(Presentation(parse_payload(code)), now())
+        referred = store.decisions.record(Presentation(parse_payload(code)), now())
         assert referred.decision.reason is Reason.NEEDS_OFFICER
-        guard = store.add_guard("Pak Joko", "482913", now())
-        actions.add_note(store, referred.event_uuid, guard.id, "kursi roda", now())
-        actions.override(store, referred.event_uuid, guard.id, actions.OverrideReason.PRIORITY_ELDERLY, now())
+        guard = store.guards.add("Pak Joko", "482913", now())
+        guard_actions.add_note(store, referred.event_uuid, guard.id, "kursi roda", now())
+        guard_actions.override(
+            store, referred.event_uuid, guard.id, guard_actions.OverrideReason.PRIORITY_ELDERLY, now()
+        )
         assert client.sync_once().uploaded == 3
         rows = {row.kind: row for row in admin.events(office)}
         assert rows["override"].persons == 1 and rows["override"].guard_id == guard.id

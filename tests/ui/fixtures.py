@@ -58,7 +58,7 @@ def booking_for(code: str, n: int, **changes: object) -> Booking:
 
 def make_store(path: Path, *, deny_needs_ack: bool = False, guards: bool = True) -> KioskStore:
     store = KioskStore.open(path)
-    store.configure(
+    store.settings.configure(
         Identity(kiosk_id="KIOSK-T", gate="G1", office_code=OFFICE),
         OfficeRules(office_code=OFFICE, deny_needs_ack=deny_needs_ack),
         NOW,
@@ -67,10 +67,10 @@ def make_store(path: Path, *, deny_needs_ack: bool = False, guards: bool = True)
         IncomingBooking(code, booking_for(code, n, **changes), "2026-11-30T00:00:00+00:00")
         for n, (code, changes) in enumerate(CODES.items(), start=1)
     ]
-    store.import_bookings(incoming, NOW, "test")
+    store.bookings.import_rows(incoming, NOW, "test")
     if guards:
-        store.add_guard(GUARD_A, PIN_A, NOW)
-        store.add_guard(GUARD_B, PIN_B, NOW)
+        store.guards.add(GUARD_A, PIN_A, NOW)
+        store.guards.add(GUARD_B, PIN_B, NOW)
     return store
 
 
@@ -85,4 +85,4 @@ def present(text: str | bytes) -> list[str | bytes]:
 
 
 def guard_id(store: KioskStore, name: str) -> int:
-    return next(g.id for g in store.guards() if g.name == name)
+    return next(g.id for g in store.guards.all() if g.name == name)

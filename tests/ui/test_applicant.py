@@ -3,13 +3,14 @@ closed; time-outs; a DENY that waits for the guard; the language toggle; sizes; 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import Kiosk, run_kiosk
@@ -18,8 +19,9 @@ from kiosk.domain.explain import Lang
 from kiosk.domain.model import VERDICT_OF, Reason, Verdict
 from kiosk.domain.screen import Fault, Screen, ScreenState, Timeouts, decision_screen
 from kiosk.door import Source
-from kiosk.store import actions
+from kiosk.store import guard_actions
 from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.parts.decisions import Decisions
 from kiosk.ui.sound import SilentPlayer
 from kiosk.workers.gate import FakeRelay, GateState
 from tests.ui.conftest import FakeTime, MakeKiosk
@@ -100,7 +102,7 @@ def test_commit_before_show_and_the_gate_pulses_only_after_an_admit(kiosk: Kiosk
 
     def check(screen: Screen) -> None:
         if screen.state is ScreenState.ADMIT:
-            on_disk.append(store.event(screen.event_uuid) is not None)
+            on_disk.append(store.decisions.event(screen.event_uuid) is not None)
 
     kiosk.controller.screenChanged.connect(check)
     show(kiosk, "MPCANCEL0001")
@@ -121,11 +123,11 @@ def test_a_failed_write_is_out_of_order_never_admit(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise StoreError("the disk holding kiosk.db is full; free some space")
 
-    monkeypatch.setattr(store, "record", broken)
+    monkeypatch.setattr(Decisions, "record", broken)
     assert show(kiosk, ADMIT_CODE).state is ScreenState.OUT_OF_ORDER
     assert relay.pulses == []
     assert "Data tidak dapat disimpan" in texts(kiosk)
-    monkeypatch.setattr(store, "record", lambda *_a, **_k: (_ for _ in ()).throw(RuntimeError("bug")))
+    monkeypatch.setattr(Decisions, "record", lambda *_a, **_k: (_ for _ in ()).throw(RuntimeError("bug")))
     show(kiosk, PARTY_CODE)
     assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER  # any exception fails closed
     monkeypatch.undo()
@@ -201,17 +203,17 @@ def test_deny_can_wait_for_the_guard_to_acknowledge(make_kiosk: MakeKiosk, tmp_p
         kiosk.controller.tick()
         assert kiosk.applicant.current.state is ScreenState.DENY
         assert not kiosk.controller.code_seen(present(ADMIT_CODE))  # held for the guard
-        result = actions.acknowledge(store, screen.event_uuid, guard_id(store, GUARD_A), test_time.now)
+        result = guard_actions.acknowledge(store, screen.event_uuid, guard_id(store, GUARD_A), test_time.now)
         kiosk.controller.guard_acted(result)
         assert kiosk.applicant.current.state is ScreenState.IDLE
 
 
 def test_the_same_code_held_up_is_one_scan(kiosk: Kiosk, store: KioskStore, test_time: FakeTime) -> None:
-    before = store.outbox_size()
+    before = store.decisions.outbox_size()
     for _ in range(10):
         kiosk.controller.code_seen(present(ADMIT_CODE))
         test_time.advance(1)
-    assert store.outbox_size() == before + 1
+    assert store.decisions.outbox_size() == before + 1
 
 
 # --- sizes, language, lockdown ---------------------------------------------------------------------------
@@ -335,9 +337,162 @@ def test_a_failed_database_check_is_out_of_order_and_nothing_is_admitted_after(
     assert threads == ["kiosk-db-reader", "kiosk-db-reader"]
     assert "Data tidak dapat disimpan" in texts(kiosk)
     panel = kiosk.console.status_page.values["kiosk_faults"].text()
-    assert "database" in panel and "is damaged" in panel
+    assert "basis data rusak" in panel and "cadangan" in panel  # in the guard's words; the detail is logged
     test_time.advance(5)
     show(kiosk, ADMIT_CODE)
     qtbot.waitUntil(lambda: kiosk.controller._pending == 0, timeout=5000)
     assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER
     assert relay.pulses == []
+
+
+# --- layouts that fit, countdown, guidance, rest (issue 15) -------------------------------------------
+
+APPLICANT_SIZES = [(1920, 1080), (1080, 1920), (1366, 768), (1280, 1024)]
+
+
+def _every_screen() -> list[Screen]:
+    from kiosk.domain.model import Decision
+    from kiosk.domain.screen import checking_screen, idle_screen, out_of_order_screen
+    from tests.domain.test_screen import DECISIONS
+
+    admit = Decision(Verdict.ADMIT, Reason.OK, 3, None, {"slot_start": "10.30", "zone": "WITA"})
+    screens = [idle_screen(), checking_screen(), decision_screen(admit, "a")]
+    screens += [decision_screen(decision, "e", awaiting_guard=True) for decision in DECISIONS.values()]
+    screens.append(out_of_order_screen(set(Fault)))
+    return [dataclasses.replace(screen, until=1005.0) for screen in screens]
+
+
+@pytest.mark.parametrize("size", APPLICANT_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("first", list(Lang), ids=str)
+def test_no_text_is_cut_off_at_any_screen_size(qapp: object, qtbot: QtBot, size: tuple[int, int], first: Lang) -> None:
+    """Every state, every reason's sentence (both languages, English or Indonesian first), at each of
+    the four screen sizes: each label's text fits its rectangle (kiosk.ui.screenshots.clipped_labels)."""
+    from kiosk.app import qt_app
+    from kiosk.ui.applicant import ApplicantWindow
+    from kiosk.ui.screenshots import clipped_labels
+
+    qt_app()
+    clock = FakeTime()
+    applicant = ApplicantWindow(first, monotonic=clock.monotonic)
+    qtbot.addWidget(applicant)
+    applicant.set_place("DPS", "G1")
+    applicant.resize(*size)
+    applicant.show()
+    qtbot.waitExposed(applicant)
+    problems = []
+    for screen in _every_screen():
+        applicant.show_screen(screen)
+        QApplication.processEvents()
+        problems += [f"{screen.state}: {p}" for p in clipped_labels(applicant)]
+        if screen.state is ScreenState.IDLE:
+            preview, column = applicant.preview.geometry(), applicant.column.geometry()
+            if size[1] > size[0]:  # portrait: the preview stands above the answer, as wide as it can
+                assert preview.bottom() < column.top() and preview.width() > size[0] * 0.8
+            else:
+                assert preview.left() > column.right()
+    assert problems == []
+
+
+def test_text_shrinks_rather_than_being_cut_off(qapp: object, qtbot: QtBot) -> None:
+    from kiosk.app import qt_app
+    from kiosk.ui.applicant import ApplicantWindow
+    from kiosk.ui.screenshots import clipped_labels
+    from tests.domain.test_screen import DECISIONS
+
+    qt_app()
+    applicant = ApplicantWindow()
+    qtbot.addWidget(applicant)
+    applicant.resize(1080, 1920)
+    applicant.show()
+    applicant.show_screen(decision_screen(DECISIONS[Reason.TOO_LATE], "e"))
+    QApplication.processEvents()
+    roomy = applicant.title1.font().pixelSize()
+    column = applicant.column
+    column.resize(560, 420)  # far less room than the answer needs at its size
+    column.arrange()
+    assert column.factor < 1
+    assert applicant.title1.font().pixelSize() < roomy
+    assert clipped_labels(column) == []
+    shown = [w for w in column.findChildren(QLabel) if w.isVisibleTo(column)]
+    assert max(w.geometry().bottom() for w in shown) < 420
+
+
+def test_a_result_counts_down_to_the_next_person(kiosk: Kiosk, test_time: FakeTime) -> None:
+    applicant = kiosk.applicant
+    show(kiosk, "MPCANCEL0001")  # a DENY: 10 s
+    assert applicant.countdown.isVisibleTo(applicant)
+    assert applicant.countdown.text().split("\n") == [
+        "Orang berikutnya dapat maju dalam 10 detik",
+        "Next person may step up in 10 s",
+    ]
+    test_time.advance(6.5)
+    applicant.update_countdown()
+    assert "dalam 4 detik" in applicant.countdown.text() and "in 4 s" in applicant.countdown.text()
+    test_time.advance(4)
+    kiosk.controller.tick()
+    assert applicant.current.state is ScreenState.IDLE
+    assert not applicant.countdown.isVisibleTo(applicant)
+
+
+def test_a_deny_that_waits_for_the_guard_has_no_countdown(make_kiosk: MakeKiosk, tmp_path: Path) -> None:
+    with make_store(tmp_path / "ack.db", deny_needs_ack=True) as store:
+        kiosk = make_kiosk(store)
+        show(kiosk, UNKNOWN_CODE)
+        assert kiosk.applicant.countdown.text() == ""
+
+
+def test_idle_says_where_to_hold_the_code_how_far_and_to_turn_the_brightness_up(kiosk: Kiosk) -> None:
+    kiosk.applicant.show()
+    shown = texts(kiosk)
+    assert "20–30 cm" in kiosk.applicant.sentence1.text() and "20–30 cm" in kiosk.applicant.sentence2.text()
+    assert "kecerahan layar ponsel" in shown and "brightness up" in shown
+    assert "kotak" in shown and "inside the box" in shown
+    assert kiosk.applicant.preview.guide
+
+
+def test_the_applicant_sees_the_office_and_the_gate_in_both_languages(kiosk: Kiosk) -> None:
+    place = kiosk.applicant.place.text()
+    assert "Kantor Imigrasi" in place and "Immigration Office" in place
+    assert "Gerbang" in place and "Gate" in place
+
+
+def test_nobody_there_dims_and_drifts_and_a_code_or_key_wakes_it(
+    kiosk: Kiosk, test_time: FakeTime, qtbot: QtBot
+) -> None:
+    from kiosk.ui.applicant import DRIFT_EVERY_S, REST_AFTER_S
+
+    applicant = kiosk.applicant
+    applicant.show()
+    qtbot.waitExposed(applicant)
+    test_time.advance(REST_AFTER_S - 1)
+    applicant.check_rest()
+    assert not applicant.resting
+    test_time.advance(2)
+    applicant.check_rest()
+    assert applicant.resting and applicant.curtain.isVisible()
+    before = applicant.root.contentsMargins()
+    test_time.advance(DRIFT_EVERY_S)
+    applicant.check_rest()
+    assert applicant.root.contentsMargins() != before  # the content moved
+    applicant.preview.set_codes([((10.0, 10.0), (50.0, 10.0), (50.0, 50.0), (10.0, 50.0))])  # a code in view
+    assert not applicant.resting and not applicant.curtain.isVisible()
+    test_time.advance(REST_AFTER_S)
+    applicant.check_rest()
+    assert applicant.resting
+    qtbot.keyClick(applicant, Qt.Key.Key_Space)
+    assert not applicant.resting
+    test_time.advance(REST_AFTER_S)
+    applicant.check_rest()
+    show(kiosk, ADMIT_CODE)  # a code through the door (a hand scanner) wakes it too
+    assert not applicant.resting
+
+
+def test_a_result_on_screen_never_rests(kiosk: Kiosk, test_time: FakeTime) -> None:
+    from kiosk.ui.applicant import REST_AFTER_S
+
+    applicant = kiosk.applicant
+    applicant.show()
+    show(kiosk, "MPCANCEL0001")
+    test_time.advance(REST_AFTER_S * 2)
+    applicant.check_rest()
+    assert not applicant.resting

@@ -126,3 +126,42 @@ def test_the_same_text_in_another_colour_is_drawn_again(qapp: QApplication, qtbo
         colours.append({image.pixelColor(x, 70).name() for x in range(900)} - {"#000000"})
     assert label.drawn == 2
     assert "#ff0000" in colours[0] and "#0000ff" in colours[1]
+
+
+# --- fitting (issue 15: text that does not fit shrinks) -------------------------------------------------
+
+
+def test_fitting_font_is_the_largest_size_at_which_the_text_fits(qapp: QApplication) -> None:
+    text = "PLEASE WAIT FOR THE OFFICER"
+    big = pixel_font(96, bold=True)
+    assert not bigtext.fits(text, big, 500, 150)
+    fitted = bigtext.fitting_font(text, big, 500, 150, minimum_px=10)
+    assert 10 <= fitted.pixelSize() < 96 and fitted.bold()
+    assert bigtext.fits(text, fitted, 500, 150)
+    larger = pixel_font(fitted.pixelSize() + 1, bold=True)
+    assert not bigtext.fits(text, larger, 500, 150)
+    assert bigtext.fitting_font(text, big, 5000, 500) is big  # it fits: the same font
+    assert bigtext.fitting_font(text, big, 20, 5, minimum_px=12).pixelSize() == 12  # never below the minimum
+
+
+def test_a_word_wider_than_the_rectangle_does_not_fit_even_when_wrapped(qapp: QApplication) -> None:
+    font = pixel_font(96, bold=True)
+    size = bigtext.needed_size("PEMERIKSAAN", font, 200)
+    assert size.width() > 200
+    assert not bigtext.fits("PEMERIKSAAN", font, 200, 10_000)
+
+
+def test_a_label_given_too_little_room_draws_its_text_smaller(qapp: QApplication, qtbot: QtBot) -> None:
+    label = BigTextLabel(cache=PictureCache())
+    qtbot.addWidget(label)
+    label.setWordWrap(True)
+    label.setText("TIDAK DAPAT MASUK")
+    label.setFont(pixel_font(96, bold=True))
+    label.resize(400, 120)
+    drawn = label.drawing_font()
+    assert drawn.pixelSize() < 96
+    assert bigtext.fits(label.text(), drawn, 400, 120)
+    image = label.grab().toImage()  # painted without error, at the smaller size
+    assert not image.isNull()
+    label.resize(1400, 300)
+    assert label.drawing_font().pixelSize() == 96

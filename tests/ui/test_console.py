@@ -21,16 +21,20 @@ from sqlalchemy import select
 
 from kiosk.app import Kiosk
 from kiosk.domain.explain import Lang
-from kiosk.domain.screen import ScreenState
+from kiosk.domain.screen import Fault, ScreenState
 from kiosk.door import OnlineSummary
-from kiosk.store import actions
-from kiosk.store.actions import OverrideReason
+from kiosk.store import queue
 from kiosk.store.db import KioskStore
+from kiosk.store.guard_actions import OverrideReason
 from kiosk.store.schema import AuditRow, ScanEventRow
+from kiosk.store.status import store_status
+from kiosk.ui import labels
+from kiosk.ui import status as status_module
 from kiosk.ui.console import GuardConsole
 from kiosk.ui.dialogs import NoteDialog, OverrideDialog, PinDialog
+from kiosk.ui.labels import translate
 from kiosk.ui.resources import install_language
-from kiosk.ui.status import CameraStatus
+from kiosk.ui.status import CameraStatus, DataState
 from kiosk.workers.gate import FakeRelay
 from tests.ui.conftest import FakeTime, MakeKiosk
 from tests.ui.fixtures import GUARD_A, GUARD_B, NOW, PIN_A, PIN_B, UNKNOWN_CODE, guard_id, present
@@ -42,7 +46,7 @@ def login(console: GuardConsole, name: str, pin: str) -> None:
     console.login_page.login.click()
 
 
-def items(console: GuardConsole) -> list[actions.QueueItem]:
+def items(console: GuardConsole) -> list[queue.QueueItem]:
     return console.queue_page.model.items
 
 
@@ -317,7 +321,7 @@ def test_an_override_needs_a_reason_and_writes_event_outbox_and_audit_entry(kios
     assert "minimal" in dialog.error.text()
     dialog.note.edit.setPlainText("Kepala kantor mengizinkan")
     assert dialog.admit.isEnabled()
-    audit_before, outbox_before = store.audit_head().seq, store.outbox_size()
+    audit_before, outbox_before = store.audit.head().seq, store.decisions.outbox_size()
     dialog.admit.click()
 
     [override] = events(store, "override")
@@ -327,11 +331,11 @@ def test_an_override_needs_a_reason_and_writes_event_outbox_and_audit_entry(kios
         "OTHER",
     )
     assert override["note"] == "Kepala kantor mengizinkan"
-    assert store.audit_head().seq == audit_before + 1 and store.outbox_size() == outbox_before + 1
+    assert store.audit.head().seq == audit_before + 1 and store.decisions.outbox_size() == outbox_before + 1
     with store.reading() as connection:
         entry = connection.execute(select(AuditRow).where(AuditRow.subject == override["event_uuid"])).one()
     assert entry.kind == "event.override"
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
     assert [p.persons for p in relay.pulses] == [1]  # the gate opens for the admitted applicant
     assert kiosk.applicant.current.state is ScreenState.ADMIT
     assert items(console)[0].resolution is not None
@@ -350,6 +354,7 @@ def test_two_guards_on_one_scan_only_the_first_succeeds(make_kiosk: MakeKiosk, s
         second.refresh_queue()
         assert items(first)[0].is_open and items(second)[0].is_open  # both see it open
         first.queue_page.dismiss.click()
+        first.finish_pending()  # its undo window has passed
         second.queue_page.admit.click()
         dialog = second.dialog
         assert isinstance(dialog, OverrideDialog)
@@ -373,6 +378,8 @@ def test_acknowledge_and_notes_are_recorded_and_notes_shown_as_plain_text(kiosk:
     dialog.note.edit.setPlainText("<b>bold</b>\u202e reversed\x07")
     dialog.save.click()
     console.queue_page.acknowledge.click()
+    assert events(store, "ack") == []  # written once the undo window has passed
+    console.undo_timer.timeout.emit()
     assert len(events(store, "note")) == 1 and len(events(store, "ack")) == 1
     [item] = items(console)
     assert item.notes[0].text == "‹b›bold‹/b› reversed"
@@ -405,24 +412,24 @@ def test_status_panel_and_daily_report_export(kiosk: Kiosk, store: KioskStore, t
     dialog.admit.click()
     console.refresh_status(verify=True)
     status = console.status_page
-    assert status.values["pending"].text() == str(store.outbox_size())
+    assert status.values["pending"].text() == str(store.decisions.outbox_size())
     assert status.values["audit_state"].text() == "BAIK"
     status.set_camera(CameraStatus(True, "", 30.0, "zxing", "camera #0", decoder_process=True))
-    assert status.values["camera_decoder"].text() == "zxing, di proses tersendiri"
+    assert status.values["camera_decoder"].text() == "zxing, dalam proses tersendiri"
     status.set_camera(CameraStatus(True, "", 30.0, "zbar", "camera #0"))
     assert status.values["camera_decoder"].text() == "zbar"
     console.stats_page.export.click()
     [csv_path] = (tmp_path / "reports").glob("*.csv")
     [pdf_path] = (tmp_path / "reports").glob("*.pdf")
     assert pdf_path.read_bytes().startswith(b"%PDF")
-    table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
-    assert any(r[1:4] == [GUARD_A, "override", "PRIORITY_ELDERLY"] for r in table if len(r) > 4)
+    table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
+    assert any(r[1] == GUARD_A and {"override", "PRIORITY_ELDERLY"} <= set(r) for r in table if len(r) > 4)
     assert str(pdf_path) in console.stats_page.export_result.text()
 
 
 def test_the_status_panel_says_when_the_booking_file_was_lost(kiosk: Kiosk) -> None:
     status = kiosk.console.status_page
-    figures = actions.store_status(kiosk.store, NOW)
+    figures = store_status(kiosk.store, NOW)
     status.set_store(dataclasses.replace(figures, bookings=0, bookings_lost=True), NOW)
     label = status.values["bookings"]
     assert label.text() == "0 — berkas jadwal hilang: impor ulang data jadwal"
@@ -433,7 +440,7 @@ def test_the_status_panel_says_when_the_booking_file_was_lost(kiosk: Kiosk) -> N
 
 def test_the_status_panel_says_in_red_when_the_booking_file_is_older_than_the_database_saw(kiosk: Kiosk) -> None:
     status = kiosk.console.status_page
-    figures = actions.store_status(kiosk.store, NOW)
+    figures = store_status(kiosk.store, NOW)
     behind = "cursor 0a1b2c3d.5, expected at least cursor 0a1b2c3d.9"
     status.set_store(dataclasses.replace(figures, bookings=7, bookings_rolled_back=behind), NOW)
     label = status.values["bookings"]
@@ -449,7 +456,7 @@ def test_the_status_panel_says_in_red_when_the_booking_file_is_older_than_the_da
 def test_the_status_panel_shows_anchoring_and_the_servers_finding_in_red(kiosk: Kiosk) -> None:
     status = kiosk.console.status_page
     status.set_sync_available(True)
-    figures = actions.store_status(kiosk.store, NOW)
+    figures = store_status(kiosk.store, NOW)
     assert figures.anchored is None and figures.server_alert is None
     status.set_store(dataclasses.replace(figures, audit_head_seq=12), NOW)
     anchored, finding = status.values["audit_anchor"], status.values["audit_server"]
@@ -501,7 +508,7 @@ def test_the_status_panel_shows_how_the_online_check_answered(
 
 def test_the_status_panel_counts_refused_uploads(kiosk: Kiosk) -> None:
     status = kiosk.console.status_page
-    figures = actions.store_status(kiosk.store, NOW)
+    figures = store_status(kiosk.store, NOW)
     status.set_store(dataclasses.replace(figures, refused_uploads=3), NOW)
     assert status.values["refused"].text() == "3 disimpan untuk TI: kiosk sync status"
     assert status.values["refused"].objectName() == "warn"
@@ -512,7 +519,7 @@ def test_the_status_panel_counts_refused_uploads(kiosk: Kiosk) -> None:
     [
         ("server", "", "oleh server (semua gerbang)"),
         ("local", "unreachable (ConnectError)", "luring: diputuskan di sini (server tidak terjangkau: ConnectError)"),
-        ("local", "online check off", "diputuskan di sini (pemeriksaan daring mati)"),
+        ("local", "online check off", "diputuskan di sini (pemeriksaan daring nonaktif)"),
         (
             "local",
             "unusable answer: HTTP 500",
@@ -556,8 +563,8 @@ def test_the_console_speaks_both_languages(kiosk: Kiosk, qapp: QApplication, qtb
     assert console.language.text() == "Bahasa Indonesia"
     install_language(qapp, Lang.ID)
     qtbot.waitUntil(lambda: console.tabs.tabText(2) == "Statistik", timeout=2000)
-    labels = [w.text() for w in console.status_page.findChildren(QLabel) if w.text()]
-    assert "Rantai audit dan disk" in labels
+    texts = [w.text() for w in console.status_page.findChildren(QLabel) if w.text()]
+    assert "Rantai audit dan disk" in texts
 
 
 def test_logins_logouts_and_leaving_kiosk_mode_are_in_the_audit_chain(
@@ -566,7 +573,7 @@ def test_logins_logouts_and_leaving_kiosk_mode_are_in_the_audit_chain(
     """Issue 13: who was at the console, and who left kiosk mode, is evidence (by guard id, no PIN)."""
     console = kiosk.console
     console.set_kiosk_mode(True)
-    start = store.audit_head().seq
+    start = store.audit.head().seq
     login(console, GUARD_A, PIN_A)
     console.logout_button.click()
     login(console, GUARD_A, PIN_A)
@@ -587,4 +594,201 @@ def test_logins_logouts_and_leaving_kiosk_mode_are_in_the_audit_chain(
         ("guard.login", subject),
         ("kiosk.leave", subject),
     ]
-    assert store.verify_audit().ok
+    assert store.audit.verify().ok
+
+
+# --- a guard never misses a scan (issue 15) ---------------------------------------------------------
+
+
+def shown_texts(console: GuardConsole) -> list[str]:
+    """Every text a label shows on the console right now."""
+    return [w.text() for w in console.findChildren(QLabel) if w.isVisibleTo(console) and w.text()]
+
+
+def test_before_any_login_the_alert_bar_counts_flashes_and_names_nobody(
+    kiosk: Kiosk, test_time: FakeTime, qtbot: QtBot
+) -> None:
+    console = kiosk.console
+    sounds: list[str] = []
+    console.alert_sound = sounds.append
+    assert console.open_count.text() == console.tr("No open scans")
+    assert not console.flashing
+    kiosk.controller.code_seen(present("MPPRIORITY01"))  # REFER, "Ibu Sumarni", NIK ...0921
+    assert console.guard is None and console.stack.currentWidget() is console.login_page
+    assert console.open_count.text() == "1 belum ditangani di antrean"
+    assert console.newest.text().startswith(
+        console.tr("Newest: %1").replace("%1", f"10.45 · {labels.verdict('REFER')}")
+    )
+    assert console.alerts == ["REFER"]
+    assert sounds == ["REFER"]
+    assert console.flashing
+    texts = " ".join(shown_texts(console))
+    assert "Sumarni" not in texts and "0921" not in texts  # no personal data before a login
+    # The flash runs on the injected clock: on and off, then off for good after FLASH_S.
+    console.flash_tick()
+    assert not console.flashing
+    console.flash_tick()
+    assert console.flashing
+    test_time.advance(7)
+    console.flash_tick()
+    assert not console.flashing and not console.flash_timer.isActive()
+
+
+def test_the_idle_logout_keeps_the_count_and_new_scans_still_alert(kiosk: Kiosk, test_time: FakeTime) -> None:
+    console = kiosk.console
+    sounds: list[str] = []
+    console.alert_sound = sounds.append
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present("MPCANCEL0001"))  # DENY
+    assert console.open_count.text() == "1 belum ditangani di antrean"
+    console.idle.timeout.emit()  # the quiet spell ran out
+    assert console.guard is None and console.stack.currentWidget() is console.login_page
+    assert console.open_count.text() == "1 belum ditangani di antrean"
+    assert console.newest.isVisibleTo(console) and labels.verdict("DENY") in console.newest.text()
+    test_time.advance(60)
+    kiosk.controller.code_seen(present("MPPRIORITY01"))  # REFER while nobody is logged in
+    assert console.open_count.text() == "2 belum ditangani di antrean"
+    assert f"10.46 · {labels.verdict('REFER')}" in console.newest.text()
+    assert sounds == ["DENY", "REFER"] and console.flashing
+    assert console.queue_page.model.items == []  # the list itself (names) waits for a login
+    assert console.login_hint.text() == console.tr("Log in to see names and to act.")
+
+
+def test_a_code_the_guard_typed_does_not_alert(kiosk: Kiosk) -> None:
+    console = kiosk.console
+    sounds: list[str] = []
+    console.alert_sound = sounds.append
+    login(console, GUARD_A, PIN_A)
+    console.queue_page.manual.setText(UNKNOWN_CODE)
+    console.queue_page.manual_button.click()
+    assert sounds == [] and console.alerts == [] and not console.flashing
+    assert console.open_count.text() == "1 belum ditangani di antrean"  # but it is counted
+
+
+def test_the_camera_fault_is_on_the_banner_in_the_guards_words(kiosk: Kiosk) -> None:
+    console = kiosk.console
+    assert not console.fault_banner.isVisibleTo(console)
+    kiosk.controller.camera_fault("camera 7 (closed)", "camera_gone")
+    assert console.fault_banner.isVisibleTo(console)  # logged out too
+    banner = console.fault_text.text()
+    assert translate("StatusPage", "Camera not connected") in banner
+    assert "camera 7" not in banner and "closed" not in banner  # the detail is for the Status tab
+    assert "Camera" not in banner and "Kamera" in banner  # in the console's language, not partly English
+    camera_state = console.status_page.values["camera_state"]
+    assert camera_state.text() == translate("StatusPage", "Camera not connected")
+    assert camera_state.toolTip() == "camera 7 (closed)"  # the technical detail, for IT
+    assert console.fault_detail.text().endswith(
+        console.tr("The applicant screen shows OUT OF ORDER. Details: the Status tab.")
+    )
+    assert console.fault_detail.text().lower().startswith(translate("StatusPage", status_module.CAMERA_HINT).lower())
+    kiosk.controller.camera_ok()
+    assert not console.fault_banner.isVisibleTo(console)
+    kiosk.controller.camera_fault("something new")  # a kind the console does not know
+    assert translate("StatusPage", "Camera not working") in console.fault_text.text()
+
+
+def test_gate_database_and_stale_data_faults_are_on_the_banner(kiosk: Kiosk) -> None:
+    console = kiosk.console
+    relay = kiosk.relay
+    assert isinstance(relay, FakeRelay)
+    kiosk.controller.fault(Fault.GATE)
+    assert translate("StatusPage", "Gate relay fault: the gate cannot open") in console.fault_text.text()
+    kiosk.controller.fault_cleared(Fault.GATE)
+    kiosk.controller.fault(Fault.DATABASE)
+    assert translate("StatusPage", "Database problem: scans cannot be recorded") in console.fault_text.text()
+    kiosk.controller.fault_cleared(Fault.DATABASE)
+    assert not console.fault_banner.isVisibleTo(console)
+    console.set_data_state(DataState(dt.timedelta(minutes=40), 15))
+    assert console.fault_text.text() == "⚠ " + translate(
+        "StatusPage", "Booking data not updated for %n minute(s): unknown codes go to the officer", 40
+    )
+    assert console.fault_detail.text() == console.tr("Details: the Status tab.")
+    console.set_data_state(DataState(dt.timedelta(minutes=5), 15))
+    assert not console.fault_banner.isVisibleTo(console)
+    console.set_data_state(DataState(None, 15, trusted=False))
+    assert console.fault_banner.isVisibleTo(console)
+
+
+def test_dismiss_waits_for_its_undo_window_and_undo_records_nothing(kiosk: Kiosk, store: KioskStore) -> None:
+    console = kiosk.console
+    page = console.queue_page
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    page.dismiss.click()
+    assert console.undo_timer.isActive() and page.undo.isVisibleTo(console)
+    assert not page.dismiss.isEnabled() and not page.admit.isEnabled()  # no second action meanwhile
+    assert events(store, "dismiss") == []
+    audit_before = store.audit.head().seq
+    page.undo.click()
+    assert not console.undo_timer.isActive() and not page.undo.isVisibleTo(console)
+    assert page.message.text() == console.tr("Undone: nothing was recorded.")
+    console.undo_timer.timeout.emit()  # even a late timer writes nothing
+    assert events(store, "dismiss") == [] and store.audit.head().seq == audit_before
+    assert items(console)[0].is_open and page.dismiss.isEnabled()
+    page.dismiss.click()
+    console.undo_timer.timeout.emit()  # the window has passed
+    [dismissed] = events(store, "dismiss")
+    assert dismissed["guard_id"] == guard_id(store, GUARD_A)
+    assert items(console)[0].resolution is not None and not page.undo.isVisibleTo(console)
+
+
+def test_a_dismiss_in_its_undo_window_is_written_at_a_logout_and_at_close(
+    make_kiosk: MakeKiosk, store: KioskStore
+) -> None:
+    kiosk = make_kiosk(store)
+    console = kiosk.console
+    login(console, GUARD_A, PIN_A)
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    console.queue_page.acknowledge.click()
+    console.idle.timeout.emit()  # logged out by the quiet spell, inside the undo window
+    [ack] = events(store, "ack")
+    assert ack["guard_id"] == guard_id(store, GUARD_A)
+    login(console, GUARD_B, PIN_B)
+    kiosk.controller.code_seen(present("MPCANCEL0001"))
+    console.queue_page.dismiss.click()
+    kiosk.stop()  # the kiosk closes inside the undo window: written before the writer stops
+    [dismissed] = events(store, "dismiss")
+    assert dismissed["guard_id"] == guard_id(store, GUARD_B)
+
+
+def test_a_disabled_dismiss_looks_disabled(kiosk: Kiosk, qtbot: QtBot) -> None:
+    """The danger button's red text and border are for an action that can be taken."""
+    console = kiosk.console
+    console.show()
+    qtbot.waitExposed(console)
+    login(console, GUARD_A, PIN_A)
+    button = console.queue_page.dismiss
+
+    def red_pixels() -> int:
+        image = button.grab().toImage()
+        return sum(
+            1
+            for x in range(0, image.width(), 2)
+            for y in range(0, image.height(), 2)
+            if (c := image.pixelColor(x, y)).red() > 120 and c.green() < 80 and c.blue() < 80
+        )
+
+    assert not button.isEnabled()  # nothing selected
+    assert red_pixels() == 0
+    kiosk.controller.code_seen(present(UNKNOWN_CODE))
+    assert button.isEnabled() and red_pixels() > 0
+
+
+def test_every_fault_sentence_is_in_the_consoles_language(kiosk: Kiosk) -> None:
+    """Each camera fault kind, and the gate, database and data sentences, are translated (Indonesian here)."""
+    status = status_module
+    sources = [*status.CAMERA_FAULTS.values(), status.CAMERA_FAULT, status.CAMERA_HINT, status.GATE_FAULT]
+    sources += [status.DATABASE_FAULT, status.DATA_NEVER, status.DATA_ROLLED_BACK]
+    for source in sources:
+        assert translate("StatusPage", source) != source, source
+    assert "menit" in translate("StatusPage", status.DATA_STALE, 40)
+
+
+def test_the_camera_faults_kind_outlasts_the_periodic_figures(kiosk: Kiosk) -> None:
+    """The scan worker's figures arrive every few seconds while the camera is down: they do not wipe
+    what the fault said."""
+    kiosk.controller.camera_fault("camera 7 (closed)", "camera_gone")
+    kiosk.controller.camera_status(CameraStatus(False, "", 0.0, "zxing", "camera 7"))
+    camera_state = kiosk.console.status_page.values["camera_state"]
+    assert camera_state.text() == translate("StatusPage", "Camera not connected")
+    assert camera_state.toolTip() == "camera 7 (closed)"

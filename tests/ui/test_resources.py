@@ -154,3 +154,22 @@ def test_a_translation_file_rewritten_under_a_running_kiosk_changes_nothing(tmp_
         assert load_translator(Lang.ID) is None  # refused with a log line, the console stays in English
     finally:
         resources.translation_path = original  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("state", list(ScreenState))
+def test_results_are_spoken_after_their_tone(state: ScreenState) -> None:
+    """The spoken prompt starts with the state's own tone, then words (longer than the tone alone)."""
+    tone, spoken = sound_path(state), sound_path(state, spoken=True)
+    if state in (ScreenState.IDLE, ScreenState.CHECKING):
+        assert spoken == tone  # no words while nothing has been decided
+        return
+    assert spoken != tone and spoken.parent.name == "voice"
+    with wave.open(str(tone), "rb") as a, wave.open(str(spoken), "rb") as b:
+        assert (a.getnchannels(), a.getsampwidth(), a.getframerate()) == (
+            b.getnchannels(),
+            b.getsampwidth(),
+            b.getframerate(),
+        )
+        tone_frames = a.readframes(a.getnframes())
+        assert b.getnframes() > a.getnframes() + a.getframerate()  # at least a second of words
+        assert b.readframes(a.getnframes()) == tone_frames

@@ -16,10 +16,11 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.domain.model import Reason, Verdict
 from kiosk.door import Door, Sighting
-from kiosk.store import cpus
+from kiosk.runtime import cpus
 from kiosk.store.db import KioskStore, StoreError
+from kiosk.store.parts.decisions import Decisions
 from kiosk.store.recorder import Recorded
-from kiosk.workers.db_writer import DbWriter
+from kiosk.workers.db_writer import DbWriter, failure_text
 from kiosk.workers.qtfix import fix_pyside_refcounts
 from tests.ui.fixtures import ADMIT_CODE, NOW, UNKNOWN_CODE, make_store
 
@@ -40,15 +41,14 @@ def writer(store: KioskStore) -> Iterator[DbWriter]:
     started.stop()
 
 
-def test_synchronous_mode_records_at_once(store: KioskStore, qtbot: QtBot) -> None:
+def test_synchronous_mode_records_at_once(store: KioskStore) -> None:
     writer = DbWriter(store, synchronous=True)
     got: list[Recorded] = []
-    with qtbot.waitSignal(writer.recorded, timeout=0) as blocker:
-        writer.record(Door(store), Sighting(ADMIT_CODE, NOW), got.append)
-    ticket, recorded = blocker.args
-    assert got == [recorded] and isinstance(ticket, int)
+    ticket = writer.record(Door(store), Sighting(ADMIT_CODE, NOW), got.append)
+    (recorded,) = got  # called back before record() returns
+    assert isinstance(ticket, int)
     assert recorded.decision.verdict is Verdict.ADMIT
-    assert store.event(recorded.event_uuid) is not None  # on disk when the signal comes
+    assert store.decisions.event(recorded.event_uuid) is not None  # on disk when the callback comes
     assert writer.pending == 0
 
 
@@ -56,15 +56,15 @@ def test_threaded_results_arrive_in_the_gui_thread_in_order(
     writer: DbWriter, store: KioskStore, qtbot: QtBot, qapp: QApplication
 ) -> None:
     seen: list[tuple[str, bool]] = []
-    with qtbot.waitSignals([writer.recorded, writer.recorded], timeout=5000):
-        for code in (UNKNOWN_CODE, ADMIT_CODE):
-            writer.record(
-                Door(store),
-                Sighting(code, NOW),
-                lambda rec: seen.append((rec.decision.reason.value, QThread.currentThread() is qapp.thread())),
-            )
+    for code in (UNKNOWN_CODE, ADMIT_CODE):
+        writer.record(
+            Door(store),
+            Sighting(code, NOW),
+            lambda rec: seen.append((rec.decision.reason.value, QThread.currentThread() is qapp.thread())),
+        )
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
     assert seen == [(Reason.UNKNOWN_CODE.value, True), (Reason.OK.value, True)]
-    assert store.outbox_size() == 2
+    assert store.decisions.outbox_size() == 2
 
 
 def test_jobs_run_one_at_a_time_off_the_gui_thread(writer: DbWriter, qtbot: QtBot) -> None:
@@ -120,12 +120,12 @@ def test_a_failed_write_is_reported_not_dropped(
     def full(*_args: object, **_kwargs: object) -> Recorded:
         raise StoreError("the disk holding kiosk.db is full; free some space")
 
-    monkeypatch.setattr(store, "record", full)
+    monkeypatch.setattr(Decisions, "record", full)
     errors: list[BaseException] = []
     done: list[object] = []
-    with qtbot.waitSignal(writer.recordFailed, timeout=5000) as blocker:
-        writer.record(Door(store), Sighting(ADMIT_CODE, NOW), done.append, errors.append)
-    assert blocker.args[1] == "the disk holding kiosk.db is full; free some space"
+    writer.record(Door(store), Sighting(ADMIT_CODE, NOW), done.append, errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert failure_text(errors[0]) == "the disk holding kiosk.db is full; free some space"
     assert done == [] and isinstance(errors[0], StoreError)
 
 
@@ -146,7 +146,7 @@ def test_any_exception_in_a_job_goes_to_its_failed_callback(writer: DbWriter, qt
 def test_jobs_submitted_before_start_run_once_started(store: KioskStore, qtbot: QtBot) -> None:
     writer = DbWriter(store)
     results: list[int] = []
-    writer.submit(lambda s: s.booking_count(), results.append)
+    writer.submit(lambda s: s.bookings.count(), results.append)
     writer.start()
     try:
         qtbot.waitUntil(lambda: results == [10], timeout=5000)
