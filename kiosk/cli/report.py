@@ -119,11 +119,13 @@ def _write_pdf(report: daily.DailyReport, out: Path, lang: Lang, prepared_by: st
         sys.platform in ("win32", "darwin") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
     from kiosk.ui import report_pdf
 
-    app = QGuiApplication.instance() or QGuiApplication(["kiosk-report"])
+    # QApplication, not QGuiApplication: one process has one application object for good, and whatever
+    # runs in it later (the windows; tests in the same process) needs the widgets' kind.
+    app = QApplication.instance() or QApplication(["kiosk-report"])
     temporary = out.with_name(out.name + ".tmp")
     try:
         pages = report_pdf.write_pdf(report, temporary, lang, prepared_by)
