@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +20,7 @@ from kiosk.runtime.supervisor import (
     Supervisor,
     exit_text,
 )
+from tests import processes
 from tests.runtime import jobs
 
 #: Long enough for a spawned child's start on a loaded machine; a test that passes never waits it out.
@@ -44,18 +44,7 @@ def gone(pid: int) -> bool:
 
 
 def wait_until_dead(pid: int) -> None:
-    """Until the killed child `pid` has ended (a zombie not reaped yet, or gone): a condition."""
-    deadline = time.monotonic() + PATIENCE_S
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                state = stat.read().rpartition(")")[2].split()[0]
-        except FileNotFoundError:
-            return
-        if state in ("Z", "X"):
-            return
-        time.sleep(0.005)
-    pytest.fail(f"process {pid} still runs {PATIENCE_S} s after SIGKILL")
+    processes.wait_until_dead(pid, PATIENCE_S)
 
 
 def test_a_child_does_its_job_and_ends_when_asked(supervisor: Supervisor) -> None:
