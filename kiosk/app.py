@@ -44,7 +44,7 @@ from kiosk.ui.status import CameraStatus
 from kiosk.vision.capture_cv2 import OpenCVCamera
 from kiosk.vision.decoders import Decoder, DecoderChoice, DecoderUnavailableError, make_decoder
 from kiosk.vision.frames import Frame, FrameSource
-from kiosk.vision.isolated import IsolatedPipeline
+from kiosk.vision.isolated import IsolatedPipeline, prestart
 from kiosk.vision.scanner import CodeSeen, ScanSettings, ScanStats
 from kiosk.vision.simcam import SimulatedCamera
 from kiosk.workers.db_writer import DbWriter
@@ -178,7 +178,8 @@ def assemble(
     reader = DbWriter(store, synchronous=synchronous, name="kiosk-db-reader")
     jobs = StoreJobs(writer, reader)
     applicant = ApplicantWindow(lang, monotonic=monotonic)
-    applicant.set_place(identity.office_code, identity.gate)  # the store holds no office name yet
+    offices = store.settings.office_names()  # the office directory: its name, other offices' names
+    applicant.set_place(identity.office_code, identity.gate, offices.get(identity.office_code, ""))
     console = GuardConsole(jobs, clock, lang=lang, idle_logout_s=idle_logout_s)
     console.set_zone(rules.tz)
     console.set_identity(identity)
@@ -203,6 +204,7 @@ def assemble(
         reports_dir=reports_dir or store.path.parent / "reports",
         sync_now=sync.sync_now if sync is not None else None,
     )
+    controller.machine.offices = offices  # a wrong-office DENY names the booking's office
     kiosk = Kiosk(app, store, writer, reader, applicant, console, controller, relay, player, the_door, sync=sync)
     if sync is not None:
         sync.worker.syncFinished.connect(lambda _outcome: _after_sync(kiosk))
@@ -220,6 +222,18 @@ def assemble(
 def _after_sync(kiosk: Kiosk) -> None:
     kiosk.controller.refresh_data_age()
     kiosk.console.refresh_status()
+    kiosk.controller.jobs.read(_office_names, lambda found: _show_office_names(kiosk, *found))
+
+
+def _office_names(store: KioskStore) -> tuple[dict[str, str], str, str]:
+    """The office directory as a sync left it, with this kiosk's office and gate (on the reader thread)."""
+    identity = store.settings.identity()
+    return store.settings.office_names(), identity.office_code, identity.gate
+
+
+def _show_office_names(kiosk: Kiosk, offices: dict[str, str], office_code: str, gate: str) -> None:
+    kiosk.controller.machine.offices = offices
+    kiosk.applicant.set_place(office_code, gate, offices.get(office_code, ""))
 
 
 def _scanner(
@@ -433,6 +447,8 @@ def run_kiosk(
                 f"Add one first: kiosk guard add NAME --db {path}")  # fmt: skip
             return EXIT_REFUSED
         cam = config.camera
+        if cam.decoder_process:  # the decoder's process starts while the windows are built
+            prestart(cast(DecoderChoice, decoder or cam.decoder))
         source: FrameSource = (
             SimulatedCamera((), cam.width, cam.height)
             if simulate

@@ -95,6 +95,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "max_data_age_minutes": int,
         "deny_needs_ack": bool,
         "refer_categories": list,
+        "burst_codes": int,
+        "burst_minutes": int,
+        "two_gates_minutes": int,
+        "retry_minutes": int,
     },
     "camera": {
         "index": int,

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import kiosk.ui  # noqa: F401
 
 
+def _running(thread: threading.Thread) -> bool:
+    """Whether a thread still runs. A QThread that logs gets a `_DummyThread` entry, which Python 3.11
+    reports alive forever, even after the QThread ended; for those, ask the kernel whether the native
+    thread still exists (where /proc tells; elsewhere trust Python)."""
+    if not isinstance(thread, threading._DummyThread):
+        return thread.is_alive()
+    tasks = Path("/proc/self/task")
+    return not tasks.is_dir() or (tasks / str(thread.native_id)).exists()
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
     """Fail any test that leaves a Python thread running after it ends (Qt threads are checked in workers)."""
@@ -25,8 +36,7 @@ def no_leaked_threads() -> Iterator[None]:
     deadline = time.monotonic() + 2.0
     leaked: list[threading.Thread] = []
     while time.monotonic() < deadline:
-        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
-        leaked += [t for t in threading.enumerate() if t not in before and t.is_alive() and t.daemon]
+        leaked = [t for t in threading.enumerate() if t not in before and _running(t)]
         if not leaked:
             return
         time.sleep(0.02)

@@ -34,6 +34,7 @@ def cmd_check(ctx: Context) -> int:
     online = ctx.config.online
     with ctx.open_store() as store, Door(store, DoorSettings(online.check, online.budget_ms / 1000)) as door:
         rules = store.settings.rules()
+        offices = store.settings.office_names()
         now = utc_now()
         at = parse_at(args.at, rules.tz, now) if args.at else now
         if args.at or args.dry_run:
@@ -45,7 +46,7 @@ def cmd_check(ctx: Context) -> int:
             decision = recorded.decision
             note = f"recorded as event {recorded.event_uuid}, audit entry {recorded.audit_seq}"
             note += "; " + decided_text(recorded)
-    for line in decision_lines(decision):
+    for line in decision_lines(decision, offices=offices):
         ctx.say(line)
     ctx.say(f"time:    {local_text(at, rules)}; {note}")
     return EXIT_OK

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -204,10 +204,13 @@ def local_text(moment: dt.datetime, rules: OfficeRules) -> str:
 # --- printing decisions -------------------------------------------------------------------------------
 
 
-def decision_lines(decision: Decision, *, guard_view: bool = True) -> list[str]:
-    """The verdict, reason and both sentences; with `guard_view`, what the guard compares with the ID
+def decision_lines(
+    decision: Decision, *, guard_view: bool = True, offices: Mapping[str, str] | None = None
+) -> list[str]:
+    """The verdict, reason and both sentences (`offices`: the kiosk's office directory, so a booking for
+    another office is named as on the screen); with `guard_view`, what the guard compares with the ID
     card (never on the applicant's screen)."""
-    indonesian, english = explain_both(decision)
+    indonesian, english = explain_both(decision, offices)
     persons = f" ({decision.persons} {'person' if decision.persons == 1 else 'people'})" if decision.persons else ""
     lines = [
         f"verdict: {decision.verdict.value}{persons}",

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TextIO
 from zoneinfo import ZoneInfo
@@ -137,7 +137,7 @@ def run_text_demo(ctx: Context) -> int:
         setup = _prepare_text_demo(ctx, store)
         with Door(store, DoorSettings(online_check=False)) as door:
             _print_demo_table(ctx, setup, door, path)
-            checked = _demo_loop(ctx, setup, door)
+            checked = _demo_loop(ctx, setup, door, store.settings.office_names())
     ctx.say(f"{checked} code(s) checked; each is recorded in {path} (try: kiosk audit verify --db {path})")
     return EXIT_OK
 
@@ -185,7 +185,7 @@ def _print_demo_table(ctx: Context, session: DemoSetup, door: Door, path: Path) 
     ctx.say()
 
 
-def _demo_loop(ctx: Context, session: DemoSetup, door: Door) -> int:
+def _demo_loop(ctx: Context, session: DemoSetup, door: Door, offices: Mapping[str, str]) -> int:
     checked = 0
     interactive = stdin_is_terminal()
     for raw in _input_lines(sys.stdin, prompt="code> " if interactive else None):
@@ -198,7 +198,7 @@ def _demo_loop(ctx: Context, session: DemoSetup, door: Door) -> int:
         except StoreError as exc:  # the kiosk shows OUT OF ORDER and keeps running
             ctx.say(f"  OUT OF ORDER: {exc}")
             continue
-        for line in decision_lines(recorded.decision):
+        for line in decision_lines(recorded.decision, offices=offices):
             ctx.say(f"  {line}")
         ctx.say()
     return checked

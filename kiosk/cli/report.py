@@ -70,7 +70,13 @@ def add_commands(commands: Any, db: argparse.ArgumentParser) -> None:
         metavar="SEP",
         help="CSV separator: ',' (default) or ';' (Excel in an Indonesian locale)",
     )
-    parser.add_argument("--office-name", metavar="TEXT", default="", help="the office's full name to print")
+    parser.add_argument(
+        "--office-name",
+        metavar="TEXT",
+        default="",
+        help="the office's full name to print (default: the name the kiosk holds, from its server or "
+        "`kiosk setup --office-name`)",
+    )
     parser.add_argument("--prepared-by", metavar="NAME", default="", help='the name on the "Dibuat oleh" line')
 
 

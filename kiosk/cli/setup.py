@@ -8,8 +8,9 @@ from typing import Any
 from kiosk.cli.common import EXIT_OK, CliError, Context, command, non_negative, office_code, zone_key
 from kiosk.domain.clock import utc_now
 from kiosk.domain.model import OfficeRules, PartyAdmission, ReentryPolicy
-from kiosk.store.db import KioskStore
+from kiosk.store.db import KioskStore, StoreError
 from kiosk.store.opening import refuse_if_lost
+from kiosk.store.parts.settings import clean_office_name
 from kiosk.store.settings import Identity, rules_to_json
 from kiosk.store.settings import rules_from_json as build_rules
 
@@ -31,6 +32,12 @@ def add_commands(commands: Any, db: argparse.ArgumentParser) -> None:
         "and [office] sections, then these options. The change is recorded in the audit chain."
     )
     parser.add_argument("--office", help="office code, e.g. DPS")
+    parser.add_argument(
+        "--office-name",
+        metavar="TEXT",
+        help='the office\'s full name, e.g. "Kantor Imigrasi Kelas I TPI Denpasar", shown to applicants and '
+        'printed on reports ("" removes it); an enrolled kiosk takes its server\'s name for the office instead',
+    )
     parser.add_argument("--zone", help="the office's time zone: WIB, WITA or WIT")
     parser.add_argument("--gate", help="this kiosk's gate, e.g. G1")
     parser.add_argument("--kiosk-id", help="this kiosk's id, e.g. KIOSK-1")
@@ -47,6 +54,11 @@ def cmd_setup(ctx: Context) -> int:
     path = ctx.db_path()
     refuse_if_lost(path)  # a lost database is restored from the backup, never set up anew
     new = not path.exists() or path.stat().st_size == 0
+    if args_name := ctx.args.office_name:
+        try:
+            clean_office_name(args_name)
+        except ValueError as exc:
+            raise CliError(f"--office-name: {exc}") from None
     if new:  # check everything before a file is made: a refused setup leaves nothing behind
         identity = _setup_identity(ctx, None)
         rules = _setup_rules(ctx, identity.office_code, None)
@@ -56,10 +68,18 @@ def cmd_setup(ctx: Context) -> int:
             stored = store.settings.identity() != Identity()
             identity = _setup_identity(ctx, store.settings.identity() if stored else None)
             rules = _setup_rules(ctx, identity.office_code, store.settings.rules() if stored else None)
-        store.settings.configure(identity, rules, utc_now())
+        now = utc_now()
+        store.settings.configure(identity, rules, now)
+        if ctx.args.office_name is not None:
+            try:
+                store.settings.set_office_name(identity.office_code, ctx.args.office_name, now)
+            except StoreError as exc:
+                raise CliError(f"--office-name: {exc}") from None
+        name = store.settings.office_name()
+    named = f' "{name}"' if name else ""
     ctx.say(
         f"{'created' if new else 'configured'} {path}: kiosk {identity.kiosk_id}, gate {identity.gate}, "
-        f"office {identity.office_code} ({rules.zone_abbreviation}, {rules.zone})"
+        f"office {identity.office_code}{named} ({rules.zone_abbreviation}, {rules.zone})"
     )
     return EXIT_OK
 

@@ -49,6 +49,26 @@ OTHER_OFFICES = {
     "Asia/Makassar": ("SGR", "MTR", "MKS", "BPN", "KPG"),
     "Asia/Jayapura": ("JYP", "AMB", "SON", "MRK", "TIM"),
 }
+#: The full names of the demo's offices (the immigration offices of those towns), as a server's office
+#: directory would give them: the applicant screen and the report show them, and a booking for another
+#: office is answered with that office's name.
+OFFICE_NAMES = {
+    "DPS": "Kantor Imigrasi Kelas I TPI Denpasar",
+    "SGR": "Kantor Imigrasi Kelas II TPI Singaraja",
+    "MTR": "Kantor Imigrasi Kelas I TPI Mataram",
+    "MKS": "Kantor Imigrasi Kelas I Khusus TPI Makassar",
+    "BPN": "Kantor Imigrasi Kelas I TPI Balikpapan",
+    "KPG": "Kantor Imigrasi Kelas I TPI Kupang",
+    "JKS": "Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan",
+    "JKT": "Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Pusat",
+    "BDG": "Kantor Imigrasi Kelas I TPI Bandung",
+    "SBY": "Kantor Imigrasi Kelas I Khusus TPI Surabaya",
+    "MDN": "Kantor Imigrasi Kelas I Khusus TPI Medan",
+    "SMG": "Kantor Imigrasi Kelas I TPI Semarang",
+    "PTK": "Kantor Imigrasi Kelas I TPI Pontianak",
+    "JYP": "Kantor Imigrasi Kelas I TPI Jayapura",
+    "AMB": "Kantor Imigrasi Kelas I TPI Ambon",
+}
 
 
 # --- codes and names --------------------------------------------------------------------------------

@@ -95,6 +95,7 @@ def prepare_demo(
     if start is None:
         start, _moved = demo_clock_start(real_now, rules)
     store.settings.configure(Identity(DEMO_KIOSK_ID, "G1", office), rules, real_now)
+    store.settings.set_office_names(data.OFFICE_NAMES, real_now)  # as a server's office directory would
     rng = random.Random(f"{seed}:{store.bookings.count()}" if seed is not None else None)
     samples = showcase(office, rules, start, rng)
     day = start.astimezone(rules.tz).date()

@@ -182,7 +182,18 @@ def check_entries_left(ctx: _Context) -> Decision | None:
         zone=ctx.rules.zone_abbreviation,
         used=str(used),
         party_size=str(booking.party_size),
+        **_other_gate_facts(ctx.entries, ctx.circumstances.gate),
     )
+
+
+def _other_gate_facts(entries: Sequence[Entry], gate: str) -> dict[str, str]:
+    """The latest entry at another gate than this one, when there is one: how the server's answer tells
+    a kiosk that its booking was used at another gate, and when (the broker pattern TWO_GATES)."""
+    others = [entry for entry in entries if entry.gate != gate]
+    if not others:
+        return {}
+    latest = max(others, key=lambda entry: entry.at)
+    return {"other_gate": latest.gate, "other_gate_at": latest.at.astimezone(dt.UTC).isoformat(timespec="seconds")}
 
 
 def check_category(ctx: _Context) -> Decision | None:

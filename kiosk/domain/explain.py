@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kiosk.domain.model import Decision, Reason, Verdict
@@ -80,8 +81,8 @@ _SENTENCES: dict[Reason, dict[Lang, str]] = {
         Lang.EN: "This code is not valid. Show the original QR code from your M-Paspor app.",
     },
     Reason.WRONG_OFFICE: {
-        Lang.ID: "Jadwal Anda untuk kantor lain ({office}). Silakan datang ke kantor tersebut.",
-        Lang.EN: "Your booking is for another office ({office}). Please go to that office.",
+        Lang.ID: "{booking_office_id} Silakan datang ke kantor tersebut.",
+        Lang.EN: "{booking_office_en} Please go to that office.",
     },
     Reason.WRONG_DAY: {
         Lang.ID: "Jadwal Anda pada {date_id} pukul {slot_start} {zone}. {wrong_day_id}",
@@ -131,6 +132,18 @@ _SENTENCES: dict[Reason, dict[Lang, str]] = {
         Lang.ID: "Layanan prioritas atau khusus. Petugas akan membantu Anda.",
         Lang.EN: "Priority or special service. An officer will help you.",
     },
+    Reason.CODE_BURST: {
+        Lang.ID: "Beberapa kode tidak dapat diterima dalam waktu singkat. Mohon tunggu, petugas akan membantu Anda.",
+        Lang.EN: "Several codes could not be accepted in a short time. Please wait: an officer will help you.",
+    },
+    Reason.TWO_GATES: {
+        Lang.ID: "Jadwal ini baru saja digunakan di gerbang lain ({other_gate}). Mohon tunggu petugas.",
+        Lang.EN: "This booking was just used at another gate ({other_gate}). Please wait for the officer.",
+    },
+    Reason.TRYING_CODES: {
+        Lang.ID: "Jadwal ini baru saja ditolak dan kode lain sudah ditunjukkan. Mohon tunggu petugas.",
+        Lang.EN: "This booking was refused a moment ago and another code was shown since. Please wait for the officer.",
+    },
 }
 
 _KIND_TEXT: dict[str, tuple[str, str]] = {
@@ -155,15 +168,16 @@ _KIND_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def explain(decision: Decision, lang: Lang) -> Explanation:
-    """The applicant's title and sentence for a decision, in one language."""
+def explain(decision: Decision, lang: Lang, offices: Mapping[str, str] | None = None) -> Explanation:
+    """The applicant's title and sentence for a decision, in one language. `offices`: the office
+    directory the kiosk holds (code -> full name), so that a booking for another office names it."""
     title = _OUT_OF_ORDER_TITLE if decision.reason is Reason.OUT_OF_ORDER else _TITLES[decision.verdict]
     template = _SENTENCES[decision.reason][lang]
-    return Explanation(title[lang], template.format_map(_fields(decision)))
+    return Explanation(title[lang], template.format_map(_fields(decision, offices or {})))
 
 
-def explain_both(decision: Decision) -> tuple[Explanation, Explanation]:
-    return explain(decision, Lang.ID), explain(decision, Lang.EN)
+def explain_both(decision: Decision, offices: Mapping[str, str] | None = None) -> tuple[Explanation, Explanation]:
+    return explain(decision, Lang.ID, offices), explain(decision, Lang.EN, offices)
 
 
 def format_date(value: dt.date, lang: Lang) -> str:
@@ -178,8 +192,16 @@ class _Blank(dict[str, str]):
         return "?"
 
 
-def _fields(decision: Decision) -> _Blank:
+def _fields(decision: Decision, offices: Mapping[str, str]) -> _Blank:
     facts = _Blank(decision.facts)
+    office = facts.get("office", "?")
+    name = offices.get(office, "") or offices.get(office.upper(), "")
+    if name:  # the applicant needs the office's name, not its code
+        facts["booking_office_id"] = f"Jadwal Anda di {name}, bukan di kantor ini."
+        facts["booking_office_en"] = f"Your booking is at {name}, not at this office."
+    else:
+        facts["booking_office_id"] = f"Jadwal Anda untuk kantor lain ({office})."
+        facts["booking_office_en"] = f"Your booking is for another office ({office})."
     for key in ("slot_start", "opens", "closes", "first_entry_time"):
         if key in facts:
             facts[f"{key}_en"] = facts[key].replace(".", ":")

@@ -42,6 +42,10 @@ class Reason(enum.StrEnum):
     CLOCK_UNTRUSTED = "CLOCK_UNTRUSTED"
     MULTIPLE_CODES = "MULTIPLE_CODES"
     NEEDS_OFFICER = "NEEDS_OFFICER"
+    # REFER: broker ("calo") patterns at the door, found across scans (kiosk/domain/patterns.py)
+    CODE_BURST = "CODE_BURST"
+    TWO_GATES = "TWO_GATES"
+    TRYING_CODES = "TRYING_CODES"
 
 
 #: The verdict each reason leads to. Every reason has exactly one.
@@ -63,7 +67,14 @@ VERDICT_OF: dict[Reason, Verdict] = {
     Reason.CLOCK_UNTRUSTED: Verdict.REFER,
     Reason.MULTIPLE_CODES: Verdict.REFER,
     Reason.NEEDS_OFFICER: Verdict.REFER,
+    Reason.CODE_BURST: Verdict.REFER,
+    Reason.TWO_GATES: Verdict.REFER,
+    Reason.TRYING_CODES: Verdict.REFER,
 }
+
+#: The reasons of the broker patterns: a guard alert each (a REFER in the console's queue), counted
+#: in the statistics and the daily report like any reason.
+PATTERN_REASONS: frozenset[Reason] = frozenset({Reason.CODE_BURST, Reason.TWO_GATES, Reason.TRYING_CODES})
 
 
 class Status(enum.StrEnum):
@@ -154,6 +165,15 @@ class OfficeRules:
     refer_categories: frozenset[Category] = field(
         default_factory=lambda: frozenset({Category.PRIORITY_WALKIN, Category.LOST_PASSPORT_WALKIN})
     )
+    # Broker patterns (kiosk/domain/patterns.py); 0 turns a pattern off.
+    #: This many unknown, forged or not-a-booking codes at this kiosk within `burst_minutes`: the one
+    #: that reaches the count, and every one after it while the count holds, goes to the officer.
+    burst_codes: int = 5
+    burst_minutes: int = 2
+    #: A booking already used at another gate this many minutes ago or less goes to the officer.
+    two_gates_minutes: int = 10
+    #: A booking denied here and shown again within this many minutes, after another code in between.
+    retry_minutes: int = 10
 
     @property
     def tz(self) -> ZoneInfo:

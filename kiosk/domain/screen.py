@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import enum
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kiosk.domain.explain import Lang, explain
@@ -142,6 +143,18 @@ def place_text(office_code: str, gate: str, lang: Lang, office_name: str = "") -
     return f"{office} · Gate {gate}"
 
 
+_GATE = {Lang.ID: "Gerbang {gate}", Lang.EN: "Gate {gate}"}
+
+
+def place_line(office_code: str, gate: str, first: Lang, office_name: str = "") -> str:
+    """The place as the applicant's window shows it, both languages (`first` first, parts apart by
+    "  ·  "). An office's name is the same in both, so it is said once: "NAME  ·  Gerbang G1 / Gate G1"."""
+    order = (first, Lang.EN if first is Lang.ID else Lang.ID)
+    if not office_name:
+        return "  ·  ".join(place_text(office_code, gate, lang) for lang in order)
+    return f"{office_name}  ·  " + " / ".join(_GATE[lang].format(gate=gate) for lang in order)
+
+
 def party_line(persons: int, lang: Lang) -> str:
     if persons <= 1:
         return ""
@@ -167,12 +180,18 @@ def out_of_order_screen(faults: frozenset[Fault] | set[Fault] = frozenset()) -> 
     return Screen(ScreenState.OUT_OF_ORDER, words)
 
 
-def decision_screen(decision: Decision, event_uuid: str = "", awaiting_guard: bool = False) -> Screen:
-    """The answer to a recorded decision: the domain's own sentence, the party size for an ADMIT."""
+def decision_screen(
+    decision: Decision,
+    event_uuid: str = "",
+    awaiting_guard: bool = False,
+    offices: Mapping[str, str] | None = None,
+) -> Screen:
+    """The answer to a recorded decision: the domain's own sentence, the party size for an ADMIT.
+    `offices`: the office directory (code -> full name), for a booking of another office."""
     state = state_of(decision)
     words: dict[Lang, Words] = {}
     for lang in Lang:
-        text = explain(decision, lang)
+        text = explain(decision, lang, offices)
         line = party_line(decision.persons, lang) if state is ScreenState.ADMIT else ""
         words[lang] = Words(text.title, line, text.sentence)
     return Screen(state, words, awaiting_guard, event_uuid)
@@ -233,6 +252,8 @@ class ScreenMachine:
     screen: Screen = field(default_factory=idle_screen)
     faults: set[Fault] = field(default_factory=set)
     until: float | None = None  # when the current screen expires; None: it stays
+    #: The office directory the kiosk holds (code -> full name): a wrong-office answer names the office.
+    offices: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def state(self) -> ScreenState:
@@ -262,7 +283,8 @@ class ScreenMachine:
         self.faults.discard(Fault.DATABASE)
         state = state_of(decision)
         sticky = state is ScreenState.DENY and self.timeouts.deny_needs_ack
-        self._show(decision_screen(decision, event_uuid, sticky), None if sticky else now + self.timeouts.of(state))
+        screen = decision_screen(decision, event_uuid, sticky, self.offices)
+        self._show(screen, None if sticky else now + self.timeouts.of(state))
         return self.screen
 
     def guard_admitted(self, persons: int, now: float) -> Screen:

@@ -10,7 +10,17 @@ from typing import Any
 from kiosk.domain.model import Category, OfficeRules, PartyAdmission, ReentryPolicy, zone_named
 
 MAX_OFFICE_CODE_CHARS = 32  # bookings.office_code is String(32)
-_MINUTES = ("early_minutes", "late_minutes", "max_data_age_minutes")
+_MINUTES = (
+    "early_minutes",
+    "late_minutes",
+    "max_data_age_minutes",
+    "burst_minutes",
+    "two_gates_minutes",
+    "retry_minutes",
+)
+#: The broker patterns' count (kiosk/domain/patterns.py): 0 turns the burst pattern off.
+_COUNTS = ("burst_codes",)
+MAX_BURST_CODES = 1000
 _FLAGS = ("allow_later_same_day", "deny_needs_ack")
 
 
@@ -20,6 +30,18 @@ def rules_to_json(rules: OfficeRules) -> dict[str, Any]:
     data["reentry"] = rules.reentry.value
     data["party_admission"] = rules.party_admission.value
     return data
+
+
+#: Rules added after the first kiosks shipped (the broker patterns). A kiosk refuses rules it does not
+#: know, so the server sends these only when an office sets them away from their defaults: a kiosk of an
+#: older version keeps syncing until the office asks for something it cannot do.
+LATER_RULES = ("burst_codes", "burst_minutes", "two_gates_minutes", "retry_minutes")
+
+
+def rules_for_kiosks(data: dict[str, Any]) -> dict[str, Any]:
+    """Stored rules as the server sends them: later rules left out where they hold their default."""
+    defaults = OfficeRules(office_code="-")
+    return {k: v for k, v in data.items() if not (k in LATER_RULES and v == getattr(defaults, k))}
 
 
 def rules_from_json(data: Any) -> OfficeRules:
@@ -45,6 +67,9 @@ def rules_from_json(data: Any) -> OfficeRules:
     for name in _MINUTES:
         if not 0 <= getattr(rules, name) <= 24 * 60:
             raise ValueError(f"{name} must be between 0 and 1440 minutes")
+    for name in _COUNTS:
+        if not 0 <= getattr(rules, name) <= MAX_BURST_CODES:
+            raise ValueError(f"{name} must be between 0 (off) and {MAX_BURST_CODES}")
     if not 0 < rules.debounce_seconds <= 60:
         raise ValueError("debounce_seconds must be more than 0 and at most 60")
     return rules
@@ -62,6 +87,9 @@ def _check_types(values: dict[str, Any]) -> None:
     for name in _MINUTES:
         if name in values and not _is_int(values[name]):
             raise ValueError(f"{name} must be a whole number of minutes")
+    for name in _COUNTS:
+        if name in values and not _is_int(values[name]):
+            raise ValueError(f"{name} must be a whole number")
     for name in _FLAGS:
         if name in values and not isinstance(values[name], bool):
             raise ValueError(f"{name} must be true or false")

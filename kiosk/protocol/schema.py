@@ -60,6 +60,12 @@ def _plausible(value: dt.datetime) -> dt.datetime:
     return value
 
 
+def _trimmed(value: str) -> str:
+    if value != value.strip() or "  " in value:
+        raise ValueError("no spaces at either end, and single spaces between words")
+    return value
+
+
 #: An aware time that survives conversion to UTC and storage on both databases.
 Timestamp = Annotated[AwareDatetime, AfterValidator(_plausible)]
 PartySize = Annotated[int, Field(ge=1, le=MAX_PARTY_SIZE)]
@@ -111,6 +117,24 @@ class OfficeInfo(_Model):
     office_code: OfficeCode
     rules: dict[str, Any]
     signed_codes: bool = False
+
+
+#: An office's full name as the applicant reads it ("Kantor Imigrasi Kelas I TPI Semarang"): one line,
+#: no control characters, no bidi overrides or isolates.
+OfficeFullName = Annotated[
+    str,
+    Field(min_length=1, max_length=120, pattern="^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$"),
+    AfterValidator(_trimmed),
+]
+#: Offices in one directory, at most (Indonesia has some 125 immigration offices and as many units).
+MAX_DIRECTORY_OFFICES = 2000
+
+
+class OfficeName(_Model):
+    """One line of the office directory: an office's code and its full name (public information)."""
+
+    office_code: OfficeCode
+    name: OfficeFullName
 
 
 class ErrorBody(_Model):
@@ -203,6 +227,11 @@ class PageBody(_Model):
     keys: list[ServerKey]
     bookings: list[WireBooking]
     tombstones: list[Tombstone]
+    #: The office directory (every named office, the kiosk's own among them), sent only to a kiosk that
+    #: asked with `offices=<digest>` (kiosk.protocol.wire.OFFICES_QUERY) and only when the directory's
+    #: digest (wire.directory_digest) differs from the one it sent; absent otherwise, and always absent
+    #: for a kiosk that did not ask (an older kiosk refuses a page with a field it does not know).
+    offices: Annotated[list[OfficeName], Field(max_length=MAX_DIRECTORY_OFFICES)] | None = None
 
 
 # --- events ---------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ conversions between wire models and domain values."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,7 @@ from kiosk.protocol.keys import (
     b64decode,
     b64encode,
 )
-from kiosk.protocol.schema import AuditReceipt, BookingView, PageBody, ServerKey, WireDecision
+from kiosk.protocol.schema import AuditReceipt, BookingView, OfficeName, PageBody, ServerKey, WireDecision
 
 API_PREFIX = "/v1"
 SERVER_TIME_HEADER = "X-Server-Time"
@@ -27,6 +29,10 @@ SIGNATURE_HEADER = "X-Kiosk-Signature"
 #: Sent by the kiosk: the key ids it has pinned, so the server signs with one the kiosk knows.
 KNOWN_KEYS_HEADER = "X-Kiosk-Keys"
 AUTHORIZATION = "Authorization"
+#: Query parameter of GET /v1/bookings: the digest of the office directory the kiosk holds
+#: (directory_digest(); of the empty directory when it holds none). A kiosk that sends it gets the
+#: page's `offices` whenever the server's directory differs; one that does not (older) never does.
+OFFICES_QUERY = "offices"
 
 
 class ProtocolError(Exception):
@@ -135,6 +141,26 @@ def verify_receipt(keyring: Keyring, receipt: AuditReceipt) -> bool:
 
 def keyring_of(keys: list[ServerKey]) -> Keyring:
     return Keyring.from_texts((key.key_id, key.public_key) for key in keys)
+
+
+# --- the office directory -------------------------------------------------------------------------
+
+
+def directory_digest(names: Mapping[str, str]) -> str:
+    """The digest of an office directory (code -> full name), the same on both ends: sha256 of its
+    canonical JSON (sorted by code). The empty directory has a digest too."""
+    text = json.dumps(sorted(names.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def directory_of(entries: Iterable[OfficeName]) -> dict[str, str]:
+    """A page's directory as a mapping; an office named twice breaks the protocol (ProtocolError)."""
+    names: dict[str, str] = {}
+    for entry in entries:
+        if entry.office_code in names:
+            raise ProtocolError(f"the office directory names office {entry.office_code} twice")
+        names[entry.office_code] = entry.name
+    return names
 
 
 # --- conversions ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from kiosk.protocol.schema import (
     ErrorBody,
     EventBatch,
     EventBatchResult,
+    Hash64,
     PageBody,
     RevokedBody,
     TimeResponse,
@@ -34,12 +35,13 @@ from kiosk.protocol.wire import (
     API_PREFIX,
     KEY_ID_HEADER,
     KNOWN_KEYS_HEADER,
+    OFFICES_QUERY,
     SERVER_TIME_HEADER,
     SIGNATURE_HEADER,
     sign_notice,
     wire_decision,
 )
-from kiosk.server import anchor, events, feed, health, keys, kiosks, offices
+from kiosk.server import anchor, events, feed, health, keys, kiosks, offices, summaries, web
 from kiosk.server.context import ServerContext
 from kiosk.server.db import DEFAULT_URL, init_schema, make_engine, reading, utc_text, writing
 from kiosk.server.limits import BodyLimitMiddleware, BodyLimits
@@ -86,12 +88,14 @@ def create_app(
     the drills (kiosk/server/faults.py, `with_faults`) wraps this app from outside, never from here."""
     engine = engine or make_engine(db_url or os.environ.get(ENV_DB, DEFAULT_URL))
     init_schema(engine)
+    summaries.ensure(engine)  # the dashboard's indexes and hourly counts on an existing database
     context = ServerContext(engine, page_limit)
     with writing(engine) as connection:
         keys.ensure_key(connection, context.now())
     app = _build(context)
     # outermost of the app's own layers: no other layer, nor FastAPI, reads a body before its limit holds
-    app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits(), now=context.now)
+    limits = web.body_limits(body_limits or BodyLimits())  # the web forms' limits beside the API's
+    app.add_middleware(BodyLimitMiddleware, limits=limits, now=context.now)
     return app
 
 
@@ -116,6 +120,7 @@ def _build(context: ServerContext) -> FastAPI:
     app.state.context = context
     _install_handlers(app, context)
     _install_routes(app, context)
+    web.install(app, context)  # the office dashboard under /web (kiosk/server/web, docs/dashboard.md)
     return app
 
 
@@ -246,13 +251,21 @@ def _install_routes(app: FastAPI, context: ServerContext) -> None:
         known: Annotated[list[str], Depends(known_keys)],
         since: Annotated[Cursor | None, Query(description="the cursor of the last applied page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = feed.DEFAULT_LIMIT,
+        held_offices: Annotated[
+            Hash64 | None,
+            Query(
+                alias=OFFICES_QUERY,
+                description="the digest of the office directory the kiosk holds: the page carries the "
+                "directory (`offices`) when the server's differs; without it, never",
+            ),
+        ] = None,
     ) -> Response:
         """The kiosk's office's booking changes after `since`, oldest first."""
         now = context.now()
         try:
             with reading(context.engine) as connection:
                 body, signature = feed.build_page(
-                    connection, kiosk_row, since, min(limit, context.page_limit), known, now
+                    connection, kiosk_row, since, min(limit, context.page_limit), known, now, held_offices
                 )
         except feed.CursorResetError as exc:
             raise ApiError(410, "cursor_reset", str(exc)) from exc

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kiosk.server import cli_kiosks, cli_offices, keys, kiosks, offices
+from kiosk.server import accounts, cli_kiosks, cli_offices, cli_users, keys, kiosks, offices
 from kiosk.server.cli_common import engine_of, now
 from kiosk.server.db import DEFAULT_URL, ServerDbError
 from kiosk.server.faults import KINDS, FaultPlan, with_faults
@@ -84,6 +84,7 @@ def _handle(args: argparse.Namespace) -> int:
         offices.OfficeError,
         kiosks.KioskError,
         keys.KeyAdminError,
+        accounts.AccountError,
         ServerDbError,
         ValueError,
     ) as exc:
@@ -154,6 +155,7 @@ def _parser(prog: str = "kiosk server") -> argparse.ArgumentParser:
     cli_offices.add_office_commands(commands)
     cli_kiosks.add_kiosk_commands(commands)
     cli_offices.add_key_commands(commands)
+    cli_users.add_user_commands(commands)
     _share_options(parser)
     return parser
 

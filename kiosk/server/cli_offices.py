@@ -18,6 +18,11 @@ from kiosk.server.cli_common import engine_of, now, print_table
 from kiosk.server.db import reading, writing
 from kiosk.server.models import BookingRow
 
+_NAME_HELP = (
+    "the office's full name, e.g. \"Kantor Imigrasi Kelas I TPI Semarang\": shown on its kiosks' screens and "
+    "reports, and by every kiosk that sends an applicant of this office away"
+)
+
 
 def add_office_commands(commands: Any) -> None:
     office = commands.add_parser("office", help="add, change or list offices").add_subparsers(metavar="ACTION")
@@ -26,9 +31,11 @@ def add_office_commands(commands: Any) -> None:
     add.add_argument("--zone", default="WIB", help=f"one of {', '.join(ZONE_OF_ABBREVIATION)} or an IANA name")
     add.add_argument("--rules", default="{}", help="JSON object of office rules (OfficeRules fields)")
     add.add_argument("--signed-codes", action="store_true", help="this office issues signed booking codes")
+    add.add_argument("--name", default="", help=_NAME_HELP)
     add.set_defaults(handler=_office_add)
-    change = office.add_parser("set", help="change an office's rules or signed-codes option")
+    change = office.add_parser("set", help="change an office's rules, signed-codes option or full name")
     change.add_argument("code")
+    change.add_argument("--name", default=None, help=_NAME_HELP + ' ("" removes it)')
     change.add_argument("--rules", default=None)
     change.add_argument("--signed-codes", dest="signed", action="store_true", default=None)
     change.add_argument("--no-signed-codes", dest="signed", action="store_false")
@@ -68,8 +75,10 @@ def _office_add(args: argparse.Namespace) -> int:
         raise ValueError("--rules must be a JSON object")
     rules["zone"] = zone_named(args.zone).key
     with writing(engine_of(args)) as connection:
-        offices.add_office(connection, args.code, now(), rules, args.signed_codes)
-    print(f"office {args.code.upper()} added ({rules['zone']}{', signed codes' if args.signed_codes else ''})")
+        offices.add_office(connection, args.code, now(), rules, args.signed_codes, args.name)
+        name = offices.office(connection, args.code).name
+    named = f": {name}" if name else ""
+    print(f"office {args.code.upper()} added ({rules['zone']}{', signed codes' if args.signed_codes else ''}){named}")
     return 0
 
 
@@ -78,7 +87,7 @@ def _office_set(args: argparse.Namespace) -> int:
     if rules is not None and not isinstance(rules, dict):
         raise ValueError("--rules must be a JSON object")
     with writing(engine_of(args)) as connection:
-        offices.set_office(connection, args.code, rules, args.signed)
+        offices.set_office(connection, args.code, rules, args.signed, args.name)
     print(f"office {args.code.upper()} changed; kiosks get it with their next page")
     return 0
 
@@ -92,6 +101,7 @@ def _office_list(args: argparse.Namespace) -> int:
     table = [
         {
             "office": row.code,
+            "name": row.name or "-",
             "zone": json.loads(row.rules)["zone"],
             "signed_codes": "yes" if row.signed_codes else "no",
             "bookings": str(counts.get(row.code, 0)),

@@ -74,15 +74,24 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def init_schema(engine: Engine) -> None:
-    """Create missing tables and record the schema version; refuse a newer schema.
+#: Columns a schema version added to a table an older database already has (create_all makes only
+#: missing tables): (version, table, column, its SQL default). Each is added with that default, NOT NULL.
+UPGRADES: tuple[tuple[int, str, str, str], ...] = ((3, "offices", "name", "''"),)
 
-    Upgrades only add tables (version 2: `kiosk_health`), which create_all makes in an older database;
-    the version is then raised to this server's. The version is checked before anything is created, so
-    a database of a newer server is refused untouched."""
+
+def init_schema(engine: Engine) -> None:
+    """Create missing tables, add missing columns and record the schema version; refuse a newer schema.
+
+    Upgrades add tables (version 2: `kiosk_health`), which create_all makes in an older database, and
+    columns with a default (version 3: `offices.name`; UPGRADES), which are added here in the same
+    transaction that raises the version to this server's. Each step is safe to repeat and to run from
+    two server instances at once (SQLite: one writer at a time; PostgreSQL: ADD COLUMN IF NOT EXISTS).
+    The version is checked before anything is created, so a database of a newer server is refused
+    untouched."""
     _refuse_newer(engine)
     Base.metadata.create_all(engine)
     with writing(engine) as connection:
+        _add_missing_columns(connection)
         stored = connection.execute(select(MetaRow.value).where(MetaRow.key == SCHEMA_KEY)).scalar()
         if stored is None:
             connection.execute(insert_for(connection, MetaRow).values(key=SCHEMA_KEY, value=str(SCHEMA_VERSION)))
@@ -95,6 +104,25 @@ def init_schema(engine: Engine) -> None:
         statement = insert_for(connection, MetaRow).values(key=WRITER_LOCK, value="")
         connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
         _ensure_evidence_key(connection)
+
+
+def _add_missing_columns(connection: Connection) -> None:
+    """ALTER TABLE ... ADD COLUMN for each UPGRADES column an older table lacks (in the caller's write
+    transaction: DDL is transactional on both databases)."""
+    for _version, table_name, column_name, default in UPGRADES:
+        present = {column["name"] for column in inspect(connection).get_columns(table_name)}
+        if column_name in present:
+            continue
+        column = Base.metadata.tables[table_name].c[column_name]
+        quote = connection.dialect.identifier_preparer.quote
+        sql_type = column.type.compile(dialect=connection.dialect)
+        if_missing = " IF NOT EXISTS" if is_postgres(connection) else ""
+        connection.execute(
+            text(
+                f"ALTER TABLE {quote(table_name)} ADD COLUMN{if_missing} {quote(column_name)} {sql_type} "
+                f"NOT NULL DEFAULT {default}"
+            )
+        )
 
 
 def _refuse_newer(engine: Engine) -> None:

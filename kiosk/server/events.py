@@ -24,7 +24,7 @@ from kiosk.domain.payload import mask_code, mask_evidence
 from kiosk.protocol import codes
 from kiosk.protocol.schema import AuditHead, CheckRequest, EventBatch, EventResult, WireEvent
 from kiosk.protocol.wire import keyring_of
-from kiosk.server import keys, offices
+from kiosk.server import keys, offices, summaries
 from kiosk.server.db import evidence_key, insert_for, lock_booking, utc_text
 from kiosk.server.models import AuditReportRow, BookingRow, EventRow, KioskRow, OfficeRow, RemovalRow
 
@@ -67,20 +67,24 @@ def ingest(connection: Connection, kiosk_row: Any, batch: EventBatch, now: dt.da
     ]
     if new_rows:
         statement = insert_for(connection, EventRow).on_conflict_do_nothing(index_elements=["event_uuid"])
-        connection.execute(statement, new_rows)
+        inserted = set(connection.execute(statement.returning(EventRow.event_uuid), new_rows).scalars())
+        summaries.count(connection, [row for row in new_rows if row["event_uuid"] in inserted])
     for uuid, row in before.items():
         if row.origin == ONLINE and uuid not in theirs and uuid not in foreign:
             event, digest = incoming[uuid]
             values = _row(event, digest, kiosk_row, received)
-            connection.execute(
-                update(EventRow)
-                .where(
-                    EventRow.event_uuid == uuid,
-                    EventRow.origin == ONLINE,
-                    EventRow.kiosk_id == kiosk_row.kiosk_id,
-                )
-                .values(**values)
+            replacing = (
+                EventRow.event_uuid == uuid,
+                EventRow.origin == ONLINE,
+                EventRow.kiosk_id == kiosk_row.kiosk_id,
             )
+            # the online row as it is, locked: its counts leave the hourly summary as the kiosk's own enter it
+            replaced = connection.execute(select(*summaries.COUNTED).where(*replacing).with_for_update()).first()
+            if replaced is None:
+                continue
+            connection.execute(update(EventRow).where(*replacing).values(**values))
+            summaries.count(connection, [replaced._mapping], -1)
+            summaries.count(connection, [values])
     stored = {
         row.event_uuid: (row.body_hash, row.kiosk_id)
         for row in connection.execute(
@@ -212,7 +216,7 @@ def check(connection: Connection, kiosk_row: Any, request: CheckRequest, now: dt
     existing = connection.execute(select(EventRow.origin).where(EventRow.event_uuid == request.event_uuid)).first()
     if existing is None:
         code = presentation.payload.code if presentation.payload.is_code else ""
-        connection.execute(
+        recorded = connection.execute(
             insert_for(connection, EventRow)
             .values(
                 event_uuid=request.event_uuid,
@@ -234,7 +238,10 @@ def check(connection: Connection, kiosk_row: Any, request: CheckRequest, now: dt
                 origin=ONLINE,
             )
             .on_conflict_do_nothing(index_elements=["event_uuid"])
-        )
+            .returning(*summaries.COUNTED)
+        ).first()
+        if recorded is not None:
+            summaries.count(connection, [recorded._mapping])
     return decision
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import Connection, select
 
 from kiosk.domain.model import Status
 from kiosk.protocol import PROTOCOL_VERSION
-from kiosk.protocol.schema import PageBody, Tombstone, WireBooking
-from kiosk.protocol.wire import CursorValue, sign_page
+from kiosk.protocol.schema import OfficeName, PageBody, Tombstone, WireBooking
+from kiosk.protocol.wire import CursorValue, directory_digest, sign_page
 from kiosk.server import keys, offices
 from kiosk.server.models import BookingRow, RemovalRow
 
@@ -39,7 +39,11 @@ def build_page(
     limit: int,
     known_keys: Iterable[str],
     now: dt.datetime,
+    held_directory: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
+    """One signed page of the kiosk's office's feed after `since`. `held_directory`: the digest of the
+    office directory the kiosk holds (query `offices`); the page carries the directory when the server's
+    differs. None (a kiosk older than the directory): never, and the page has no `offices` key at all."""
     office_row = offices.office(connection, kiosk_row.office_code)
     start = 0
     if since is not None:
@@ -81,6 +85,11 @@ def build_page(
             live.append({name: mapping[name] for name in _LIVE_FIELDS})
         else:
             dead.append(_dead(mapping))
+    directory: list[OfficeName] | None = None
+    if held_directory is not None:
+        names = offices.directory(connection)
+        if directory_digest(names) != held_directory:
+            directory = [OfficeName(office_code=code, name=name) for code, name in names.items()]
     header = PageBody(
         protocol=PROTOCOL_VERSION,
         kiosk_id=kiosk_row.kiosk_id,
@@ -92,7 +101,8 @@ def build_page(
         keys=keys.listed(connection),
         bookings=[],
         tombstones=[],
-    ).model_dump(mode="json")
+        offices=directory,
+    ).model_dump(mode="json", exclude=None if directory is not None else {"offices"})
     # The bookings are serialised as plain dicts (pydantic per row costs more than the rest of the page);
     # their fields are exactly WireBooking's, as the kiosk's validation of every page checks.
     data = json.dumps({**header, "bookings": live, "tombstones": dead}, separators=(",", ":")).encode("utf-8")

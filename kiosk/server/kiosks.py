@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from kiosk.domain.model import OfficeRules
 from kiosk.protocol.schema import Gate, GuardText, KioskId
-from kiosk.server import anchor, health, offices
+from kiosk.server import anchor, health, offices, summaries
 from kiosk.server.db import utc_text
-from kiosk.server.models import EventRow, KioskRow, OfficeRow
+from kiosk.server.models import KioskRow, OfficeRow
 from kiosk.server.offices import office
 
 ENROL_TOKEN_LIFETIME = dt.timedelta(hours=24)
@@ -162,7 +162,7 @@ def listing(
     query = select(KioskRow).order_by(KioskRow.office_code, KioskRow.gate, KioskRow.kiosk_id)
     if office_code:
         query = query.where(KioskRow.office_code == office_code.upper())
-    counts = dict(connection.execute(select(EventRow.kiosk_id, func.count()).group_by(EventRow.kiosk_id)).all())
+    counts = summaries.events_per_kiosk(connection)  # kept with the events: counting them reads them all
     chains = anchor.summary(connection)
     contacts = health.contacts(connection)
     max_age = {row.code: offices.rules_of(row).max_data_age_minutes for row in connection.execute(select(OfficeRow))}

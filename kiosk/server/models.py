@@ -1,8 +1,9 @@
 """The server's own tables (not the kiosk's): offices, bookings with their feed positions, removals,
 kiosks, signing keys, events, audit-head reports, each kiosk's anchored audit chain and its last contact
 and health. Created with create_all (see db.py); a table `server_meta` records the schema version so a
-newer schema is refused rather than guessed at. A new version adds tables only (create_all makes them in
-an older database, and init_schema then records the new version): SCHEMA_VERSION 2 added `kiosk_health`.
+newer schema is refused rather than guessed at. A new version adds tables (create_all makes them in an
+older database, and init_schema then records the new version) or columns with a default (init_schema adds
+them to an older table, see db.py UPGRADES): SCHEMA_VERSION 2 added `kiosk_health`, 3 `offices.name`.
 
 Times are UTC ISO-8601 text (sortable, the same on SQLite and PostgreSQL), dates ISO text.
 """
@@ -14,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kiosk.formats.naming import NAMING
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Base(DeclarativeBase):
@@ -34,6 +35,9 @@ class OfficeRow(Base):
     __tablename__ = "offices"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The office's full name, as applicants read it ("Kantor Imigrasi Kelas I TPI Semarang"); "" when
+    #: not set. Public: every kiosk gets every office's name (the directory). Schema version 3.
+    name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     rules: Mapped[str] = mapped_column(Text)  # JSON: kiosk.domain.model.OfficeRules fields
     signed_codes: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Identifies this office's feed; a new epoch (a rebuilt feed) makes kiosks start over.
@@ -232,3 +236,153 @@ class EventRow(Base):
         Index("ix_events_office_gate_time", "office_code", "gate", "occurred_at"),
         Index("ix_events_booking_ref_persons", "booking_ref", "persons"),
     )
+
+
+# --- the office dashboard (kiosk/server/web, accounts.py, admin_audit.py) ------------------------------
+# New tables only: create_all makes them in an existing database, and the schema version is not raised
+# for them (an older server simply does not use them).
+
+
+class WebUserRow(Base):
+    """A person who logs in to the office dashboard. Password: scrypt (kiosk/server/accounts.py)."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    #: office_admin, office_viewer or national_auditor
+    role: Mapped[str] = mapped_column(String(24))
+    #: The one office of an office_admin or office_viewer; none for a national_auditor.
+    office_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    #: Failed logins since fail_window_start (lockout: accounts.MAX_FAILURES within accounts.FAIL_WINDOW).
+    fail_count: Mapped[int] = mapped_column(Integer, default=0)
+    fail_window_start: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    locked_until: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_login_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class WebSessionRow(Base):
+    """A logged-in browser: the cookie's token is stored only as its SHA-256; csrf_token is the
+    synchronizer token every form of this session carries."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+    last_seen_at: Mapped[str] = mapped_column(String(40))
+
+
+class AdminAuditRow(Base):
+    """The server's own audit log: every administrative action, from the web pages and the command line,
+    chained by hash (kiosk/server/admin_audit.py)."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))  # a username, or "cli:<os user>"
+    action: Mapped[str] = mapped_column(String(48))
+    office_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_admin_audit_office_at", "office_code", "at"),)
+
+
+class WebOfficeSettingRow(Base):
+    """Dashboard settings per office that are not kiosk rules (the guards' override norm per day)."""
+
+    __tablename__ = "web_office_settings"
+
+    office_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class WebPendingImportRow(Base):
+    """An uploaded booking export waiting for its preview to be confirmed (nothing is applied before)."""
+
+    __tablename__ = "web_pending_imports"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    office_code: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    fmt: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+# --- the dashboard's summaries and indexes (kiosk/server/summaries.py; docs/dashboard-scale.md) ---------------------
+
+
+class EventHourlyRow(Base):
+    """Events counted per office, UTC hour, gate, kiosk, kind, verdict, reason and guard: what the
+    dashboard's Today, Overrides and daily report pages read instead of scanning a year of events.
+    Kept in step with `events` in the same transaction as every insert or replacement
+    (kiosk/server/summaries.py, called from kiosk/server/events.py); filled from `events` once when a
+    database from before it is opened (summaries.ensure). Indonesia's zones are whole hours from UTC,
+    so UTC hours add up to any office's local days. `guard_id` 0: no guard. No personal data."""
+
+    __tablename__ = "event_hourly"
+
+    office_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The UTC hour as text, "YYYY-MM-DDTHH" (a prefix of events.occurred_at, so it sorts the same).
+    hour: Mapped[str] = mapped_column(String(13), primary_key=True)
+    gate: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(8), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(24), primary_key=True)
+    guard_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    events: Mapped[int] = mapped_column(BigInteger, default=0)
+    persons: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+#: One kind of event of an office over a range of hours (overrides per guard per day over a year): an
+#: index-only scan of a few thousand entries instead of every count of the office's year.
+Index(
+    "ix_event_hourly_office_kind_hour",
+    EventHourlyRow.office_code,
+    EventHourlyRow.kind,
+    EventHourlyRow.hour,
+    postgresql_include=["kiosk_id", "gate", "guard_id", "events", "persons"],
+)
+
+#: The guard actions among events (kiosk.store.guard_actions.ActionKind): the Overrides page's rows.
+ACTION_KINDS = ("override", "dismiss", "ack", "note")
+
+#: One office's events over a time range, across its gates (Today, open REFERs, the daily report).
+Index("ix_events_office_time", EventRow.office_code, EventRow.occurred_at)
+#: One office's guard actions over a time range (Overrides): a small partial index.
+Index(
+    "ix_events_office_actions",
+    EventRow.office_code,
+    EventRow.occurred_at,
+    postgresql_where=EventRow.kind.in_(ACTION_KINDS),
+    sqlite_where=EventRow.kind.in_(ACTION_KINDS),
+)
+#: The actions that refer to a scan (is a REFER still open?).
+Index(
+    "ix_events_ref_event",
+    EventRow.ref_event,
+    postgresql_where=EventRow.ref_event.is_not(None),
+    sqlite_where=EventRow.ref_event.is_not(None),
+)
+
+
+class KioskEventCountRow(Base):
+    """How many events the server holds of each kiosk (the Kiosks page's "events here"), kept with
+    event_hourly (kiosk/server/summaries.py): counting a year of events per kiosk reads them all."""
+
+    __tablename__ = "kiosk_event_counts"
+
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    events: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -24,8 +24,8 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kiosk.domain.model import OfficeRules
 from kiosk.domain.payload import PayloadKind, parse_payload
-from kiosk.formats.rules import rules_from_json, rules_to_json
-from kiosk.protocol.schema import OfficeInfo, WireBooking
+from kiosk.formats.rules import rules_for_kiosks, rules_from_json, rules_to_json
+from kiosk.protocol.schema import OfficeInfo, OfficeName, WireBooking
 from kiosk.server.db import lock_writer, utc_text
 from kiosk.server.models import BookingRow, OfficeRow, RemovalRow
 
@@ -56,7 +56,12 @@ class OfficeError(Exception):
 
 
 def add_office(
-    connection: Connection, code: str, now: dt.datetime, rules: dict[str, Any] | None = None, signed_codes: bool = False
+    connection: Connection,
+    code: str,
+    now: dt.datetime,
+    rules: dict[str, Any] | None = None,
+    signed_codes: bool = False,
+    name: str = "",
 ) -> OfficeRules:
     code = code.strip().upper()
     data = dict(rules or {})
@@ -66,11 +71,13 @@ def add_office(
         OfficeInfo(office_code=code, rules={}, signed_codes=signed_codes)
     except (ValueError, TypeError, ValidationError) as exc:
         raise OfficeError(f"bad office settings: {exc}") from exc
+    name = office_name(code, name)
     if connection.execute(select(OfficeRow.code).where(OfficeRow.code == code)).first():
         raise OfficeError(f"office {code} exists already")
     connection.execute(
         insert(OfficeRow).values(
             code=code,
+            name=name,
             rules=json.dumps(rules_to_json(parsed), sort_keys=True),
             signed_codes=signed_codes,
             feed_epoch=secrets.token_hex(4),
@@ -81,11 +88,19 @@ def add_office(
     return parsed
 
 
-def set_office(connection: Connection, code: str, rules: dict[str, Any] | None, signed_codes: bool | None) -> None:
-    """Change an office's rules (merged over the stored ones) or its signed-codes option. Kiosks get the
-    change with their next page."""
+def set_office(
+    connection: Connection,
+    code: str,
+    rules: dict[str, Any] | None,
+    signed_codes: bool | None,
+    name: str | None = None,
+) -> None:
+    """Change an office's rules (merged over the stored ones), its signed-codes option or its full name
+    ("" removes it). Kiosks get the change with their next page (a name: every kiosk, in the directory)."""
     row = office(connection, code)
     values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = office_name(row.code, name)
     if rules is not None:
         merged = {**json.loads(row.rules), **rules, "office_code": row.code}
         try:
@@ -109,8 +124,31 @@ def offices(connection: Connection) -> list[Any]:
     return list(connection.execute(select(OfficeRow).order_by(OfficeRow.code)).all())
 
 
+def office_name(code: str, name: str) -> str:
+    """An office's full name as stored and sent: runs of white space made one space; "" (no name) or
+    what the wire's OfficeName accepts (one printable line of at most 120 characters)."""
+    name = " ".join(name.split())
+    if not name:
+        return ""
+    try:
+        return OfficeName(office_code=code, name=name).name
+    except ValidationError as exc:
+        problem = "; ".join(str(e["msg"]) for e in exc.errors()[:2])
+        raise OfficeError(f"bad office name {name[:40]!r}: {problem}") from exc
+
+
+def directory(connection: Connection) -> dict[str, str]:
+    """Every office that has a full name: code -> name. Public information: every kiosk gets all of it,
+    so that a wrong-office answer can name the office of the applicant's booking."""
+    rows = connection.execute(
+        select(OfficeRow.code, OfficeRow.name).where(OfficeRow.name != "").order_by(OfficeRow.code)
+    )
+    return {str(code): str(name) for code, name in rows}
+
+
 def info(row: Any) -> OfficeInfo:
-    return OfficeInfo(office_code=row.code, rules=json.loads(row.rules), signed_codes=row.signed_codes)
+    rules = rules_for_kiosks(json.loads(row.rules))
+    return OfficeInfo(office_code=row.code, rules=rules, signed_codes=row.signed_codes)
 
 
 def rules_of(row: Any) -> OfficeRules:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from kiosk.server import offices
+from kiosk.server import offices, summaries
 from kiosk.server.db import utc_text, writing
 from kiosk.server.models import AuditEntryRow, AuditReportRow, BookingRow, EventRow, RemovalRow
 
@@ -86,7 +86,10 @@ def purge(engine: Engine, now: dt.datetime, retention: Retention | None = None) 
         held = select(BookingRow.id).where(BookingRow.booking_ref == RemovalRow.booking_ref)
         removals = connection.execute(delete(RemovalRow).where(~held.exists())).rowcount or 0
         before = utc_text(months_before(now.astimezone(dt.UTC), retention.event_months))
-        events = connection.execute(delete(EventRow).where(EventRow.received_at < before)).rowcount or 0
+        # by ix_events_received_at (summaries.py, made by summaries.ensure), not a scan of the whole table
+        gone = connection.execute(delete(EventRow).where(EventRow.received_at < before).returning(*summaries.COUNTED))
+        events = summaries.forget(connection, gone)  # out of the dashboard's counts too (kiosk/server/summaries.py)
+        summaries.purge_before(connection, before)
         reports = connection.execute(delete(AuditReportRow).where(AuditReportRow.reported_at < before)).rowcount or 0
         entries = _purge_entries(connection, before)
     return Purged(bookings, removals, events, reports, entries)

@@ -1,4 +1,5 @@
-"""Decide and record in one write transaction: lookup, decide(), event + outbox + audit, commit.
+"""Decide and record in one write transaction: lookup, decide(), the broker patterns over this kiosk's
+recent scans (kiosk/domain/patterns.py), event + outbox + audit (and an alert's own entry), commit.
 
 The write lock is taken before the lookup (BEGIN IMMEDIATE), so two scans of one code, even from two
 processes on the same database, are decided one after the other and cannot both use the last entry.
@@ -17,15 +18,27 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from kiosk.domain import patterns
 from kiosk.domain.decide import Presentation, decide
-from kiosk.domain.model import Booking, Circumstances, Decision, Entry, OfficeRules
+from kiosk.domain.model import PATTERN_REASONS, Booking, Circumstances, Decision, Entry, OfficeRules
 from kiosk.domain.payload import mask_evidence
 from kiosk.store import audit
 from kiosk.store import bookings as booking_repo
 from kiosk.store.codes import CodeHasher
+from kiosk.store.engine import driver
 from kiosk.store.schema import OutboxRow, ScanEventRow
 from kiosk.store.settings import Identity
-from kiosk.store.times import to_text
+from kiosk.store.times import from_text, to_text
+
+#: The source of a code typed in by a guard (kiosk/door/sighting.py, Source.MANUAL): no broker pattern.
+MANUAL = "manual"
+#: How many recent scans the broker patterns look at, at most (the newest).
+RECENT_LIMIT = 200
+_RECENT_SQL = (
+    f"SELECT occurred_at, reason, code_hash, booking_ref, facts FROM {ScanEventRow.__tablename__}"
+    " WHERE kind IN ('scan', 'manual') AND occurred_at >= ? AND occurred_at <= ?"
+    " ORDER BY occurred_at DESC, id DESC LIMIT ?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +96,69 @@ def decide_and_record(
     """Inside the caller's BEGIN IMMEDIATE transaction: decide, then write event, outbox row, audit entry."""
     code_hash, booking, entries = lookup(connection, hasher, presentation)
     decision = decide(presentation, booking, entries, rules, circumstances)
+    decision = with_patterns(connection, decision, code_hash, rules, circumstances, source)
     uuid_ = event_uuid or str(uuid.uuid4())
     row = event_row(hasher, presentation, decision, circumstances.now, uuid_, identity, source, annotation, code_hash)
     row["gate"] = circumstances.gate
+    write_alert(connection, row, decision)
     head = write_event(connection, row, identity)
     return Recorded(uuid_, decision, circumstances.now, head.seq, head.hash)
+
+
+def with_patterns(
+    connection: Connection,
+    decision: Decision,
+    code_hash: bytes | None,
+    rules: OfficeRules,
+    circumstances: Circumstances,
+    source: str,
+) -> Decision:
+    """The decision with the broker patterns applied (kiosk/domain/patterns.py), over this kiosk's
+    recent scans read from its recorded events in the caller's write transaction: an alert survives a
+    restart, and a second writer on the database sees the first one's scans."""
+    window = max(rules.burst_minutes, rules.retry_minutes, 0)
+    recent = recent_scans(connection, circumstances.now, window) if window else []
+    scan = patterns.ThisScan(
+        circumstances.now, circumstances.gate, code_hash.hex() if code_hash else None, source == MANUAL
+    )
+    return patterns.detect(decision, scan, recent, rules)
+
+
+def recent_scans(connection: Connection, now: dt.datetime, minutes: int) -> list[patterns.RecentScan]:
+    """This kiosk's decisions in the `minutes` before `now` (at most RECENT_LIMIT, the newest), oldest
+    first, each with its own reason (before any pattern)."""
+    since = to_text(now - dt.timedelta(minutes=minutes))
+    rows = driver(connection).execute(_RECENT_SQL, (since, to_text(now), RECENT_LIMIT)).fetchall()
+    scans = []
+    for occurred_at, reason, code_hash, booking_ref, facts_text in reversed(rows):
+        facts = _facts(facts_text)
+        scans.append(
+            patterns.RecentScan(
+                at=from_text(occurred_at),
+                reason=patterns.own_reason(reason, facts),
+                code_key=bytes(code_hash).hex() if code_hash else None,
+                booking_ref=booking_ref,
+                manual=facts.get("source") == MANUAL,
+            )
+        )
+    return scans
+
+
+def write_alert(connection: Connection, row: Mapping[str, Any], decision: Decision) -> None:
+    """A broker pattern's own audit entry (`alert.<reason>`), on the scan's event id, just before the
+    scan's entry (which stays the head the caller anchors): what was found, and the reason it replaced."""
+    if decision.reason not in PATTERN_REASONS:
+        return
+    digest = audit.canonical_digest({"reason": decision.reason.value, "facts": decision.facts})
+    audit.append(connection, row["occurred_at"], f"alert.{decision.reason.value.lower()}", row["event_uuid"], digest)
+
+
+def _facts(text: str | None) -> dict[str, str]:
+    try:
+        facts = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in facts.items()} if isinstance(facts, dict) else {}
 
 
 def event_row(

@@ -23,10 +23,11 @@ from sqlalchemy import Connection, select
 from kiosk.domain.model import Status
 from kiosk.protocol.keys import Keyring
 from kiosk.protocol.schema import PageBody, Tombstone
-from kiosk.protocol.wire import CursorValue, ProtocolError, keyring_of
+from kiosk.protocol.wire import OFFICES_QUERY, CursorValue, ProtocolError, directory_digest, directory_of, keyring_of
 from kiosk.store import audit, feed_anchor, feed_state, settings
 from kiosk.store import bookings as booking_repo
 from kiosk.store.db import KioskStore
+from kiosk.store.parts.settings import held_directory, put_directory
 from kiosk.store.schema import AuditRow
 from kiosk.store.times import to_text
 from kiosk.sync import state
@@ -90,6 +91,8 @@ def check_page(page: PageBody, requested: str | None, enrolled: Enrolment) -> No
         settings.rules_from_json({**page.office.rules, "office_code": page.office.office_code})
     except (ValueError, TypeError) as exc:
         raise ProtocolError(f"page carries office rules this kiosk cannot use: {exc}") from exc
+    if page.offices is not None:
+        directory_of(page.offices)  # an office named twice: ProtocolError
 
 
 def apply_page(
@@ -109,7 +112,7 @@ def apply_page(
     The gate goes first (see KioskStore.feed_writing(), yield_to_scans(), checkpoint()):
     * everything costly (hashing, sealing) is done before any write lock is taken, in steps of
       _ROWS_PER_STEP rows (kiosk/sync/feed_rows.py) with a yield to the scans between them;
-    * new server keys or office rules, if the page brings any, are stored first (database file,
+    * new server keys, office rules or office directory, if the page brings any, are stored first (database file,
       audited; both were checked and the page is signed, so storing them early is safe);
     * the rows go into the feed's file (its own writer lock, which no scan takes;
       synchronous=NORMAL: no fsync under the lock), at most
@@ -289,16 +292,29 @@ def _entry_written(connection: Connection, owed: dict[str, Any]) -> bool:
 
 
 def _store_keys_and_rules(store: KioskStore, page: PageBody, ring: Keyring, now: dt.datetime) -> None:
-    """Server keys and office rules a page brings, stored when they differ (database file, audited)."""
+    """Server keys, office rules and the office directory a page brings, stored when they differ
+    (database file, audited)."""
+    names = None if page.offices is None else directory_of(page.offices)
     with store.reading() as connection:
         same_keys = state.keyring(connection).texts() == ring.texts()
         same_rules = settings.get(connection, settings.RULES_KEY) == _page_rules(page)
-    if same_keys and same_rules:
+        same_names = names is None or held_directory(connection) == names
+    if same_keys and same_rules and same_names:
         return
     with store.writing() as connection:
         state.put_keyring(connection, ring)
         _maybe_new_rules(connection, page, now)
+        if names is not None:
+            put_directory(connection, names, now)
     store.audit.write_anchor()
+
+
+def directory_query(store: KioskStore) -> dict[str, str]:
+    """The feed request's `offices` parameter: the digest of the office directory this kiosk holds, so
+    that a page carries the server's only when it differs (docs/sync-protocol.md, "The office
+    directory"). A server older than the directory ignores it."""
+    with store.reading() as connection:
+        return {OFFICES_QUERY: directory_digest(held_directory(connection))}
 
 
 def reset_cursor(store: KioskStore, now: dt.datetime, reason: str) -> None:

@@ -54,7 +54,7 @@ from kiosk.domain.screen import (
     decision_screen,
     idle_screen,
     out_of_order_screen,
-    place_text,
+    place_line,
 )
 from kiosk.ui.answer import MINIMUM_PX, AnswerColumn, Line, RestingCurtain, set_font
 from kiosk.ui.bigtext import BigTextLabel, fits, fitting_font
@@ -417,7 +417,7 @@ class ApplicantWindow(QWidget):
             text = self._place[0]
         else:
             code, gate, name = self._place
-            text = "  ·  ".join(place_text(code, gate, lang, name) for lang in (self.first, _other(self.first)))
+            text = place_line(code, gate, self.first, name)
         room = max(self.width() - 2 * MARGINS[0] - self.toggle.sizeHint().width() - 12, 1)
         wanted = self._px(SMALL_PRINT)
         font = fitting_font(text, pixel_font(wanted), room, 1 << 20, PLACE_MINIMUM_PX, wrap=False)

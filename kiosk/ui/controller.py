@@ -33,7 +33,8 @@ from kiosk.store.db import KioskStore
 from kiosk.store.guard_actions import ActionKind, ActionResult
 from kiosk.store.recorder import Recorded
 from kiosk.ui.applicant import ApplicantWindow
-from kiosk.ui.console import AlertSound, GuardConsole
+from kiosk.ui.console import GuardConsole
+from kiosk.ui.console_alerts import AlertSound
 from kiosk.ui.jobs import Jobs
 from kiosk.ui.report_pdf import Exported, export_report
 from kiosk.ui.resources import install_language

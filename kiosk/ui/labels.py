@@ -48,6 +48,9 @@ REASONS: dict[str, str] = {
     "CLOCK_UNTRUSTED": QT_TRANSLATE_NOOP("Labels", "Kiosk clock not trusted"),
     "MULTIPLE_CODES": QT_TRANSLATE_NOOP("Labels", "Several codes at once"),
     "NEEDS_OFFICER": QT_TRANSLATE_NOOP("Labels", "Priority or special service"),
+    "CODE_BURST": QT_TRANSLATE_NOOP("Labels", "Broker alert: many invalid codes in a short time"),
+    "TWO_GATES": QT_TRANSLATE_NOOP("Labels", "Broker alert: booking just used at another gate"),
+    "TRYING_CODES": QT_TRANSLATE_NOOP("Labels", "Broker alert: booking shown again after a refusal and another code"),
 }
 
 VERDICTS: dict[str, str] = {

@@ -192,7 +192,10 @@ class StatsPage(QWidget):
             return
         overrides = sum(stats.overrides_per_guard.values())
         self.totals.setText(
-            self.tr("%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7")
+            self.tr(
+                "%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7"
+                " · broker alerts %8"
+            )
             .replace("%1", f"{stats.day:%d-%m-%Y}")
             .replace("%2", stats.zone)
             .replace("%3", str(stats.total(Verdict.ADMIT)))
@@ -200,6 +203,7 @@ class StatsPage(QWidget):
             .replace("%5", str(stats.total(Verdict.REFER)))
             .replace("%6", str(stats.persons_admitted))
             .replace("%7", str(overrides))
+            .replace("%8", str(stats.broker_alerts))
         )
         self.hours_view.setChart(self._hours_chart(stats))
         self.reasons_view.setChart(self._reasons_chart(stats))

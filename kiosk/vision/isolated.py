@@ -27,7 +27,9 @@ import logging
 import mmap
 import multiprocessing.connection
 import os
+import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,8 @@ RESTART_PAUSE_S = 1.0  # between restarts of a child that keeps dying
 START_FAILURES_BEFORE_FALLBACK = 3
 DEFAULT_SLOT_BYTES = 1920 * 1080  # a 1080p grey frame; larger frames get a larger file
 PROCESS_NAME = "kiosk-decoder"
+#: What the child is asked for its list of imported modules (tests: no Qt, no SQLAlchemy there).
+MODULES_QUERY = "modules?"
 
 
 class DecodeFaultError(RuntimeError):
@@ -146,6 +150,13 @@ class IsolatedPipeline:
         slot.forget_name()  # the child has it mapped now: nothing is left in /dev/shm if the kiosk is killed
         return result
 
+    def child_modules(self) -> tuple[str, ...]:
+        """The names of the modules imported in the child process (empty after falling back to this one)."""
+        if self._fallback is not None or self._child.pid is None:
+            return ()
+        self._child.send(MODULES_QUERY)
+        return tuple(self._child.receive(self.decode_timeout_s))
+
     def close(self) -> None:
         """End the child (it exits when its pipe says None; killed if it does not within a second)."""
         self._child.stop(None, 1.0)
@@ -170,13 +181,20 @@ class IsolatedPipeline:
     # --- child upkeep (kiosk/runtime/supervisor.py starts, watches and ends it) ---------------------
 
     def _start(self) -> None:
-        """Start a child and wait for its hello. Raises DecoderUnavailableError when no backend loads."""
+        """Start a child (or take over the one prestart() began) and wait for its hello. Raises
+        DecoderUnavailableError when no backend loads."""
         level = logging.getLogger("kiosk").getEffectiveLevel()
-        try:
-            pid = self._child.start(serve, (self.choice, self.rescue, level))
-        except ChildStartError as exc:  # no way to make processes here: decode in this process instead
-            self._start_failed(str(exc))
-            return
+        early = _take_prestarted((self.choice, self.rescue, level))
+        if early is not None:
+            early.restart_pause_s = self._child.restart_pause_s
+            self._child = early
+            pid = early.pid
+        else:
+            try:
+                pid = _start_child(self._child, (self.choice, self.rescue, level))
+            except ChildStartError as exc:  # no way to make processes here: decode in this process instead
+                self._start_failed(str(exc))
+                return
         try:
             kind, detail = self._child.receive(self.start_timeout_s)
         except ChildSilentError:
@@ -220,6 +238,42 @@ class IsolatedPipeline:
         if self._slot is not None:  # its name is gone: the next child gets a new file
             self._slot.close()
             self._slot = None
+
+
+_PRESTART_LOCK = threading.Lock()
+_PRESTARTED: dict[tuple[DecoderChoice, bool, int], Supervisor] = {}
+
+
+def prestart(choice: DecoderChoice = "auto", *, rescue: bool = True) -> None:
+    """Start a decoder process now, without waiting for it: the next IsolatedPipeline with the same
+    choice takes it over and waits for its hello then. The kiosk calls this before it builds its
+    windows, so that the child's start (importing numpy, OpenCV and the decoders: about 0.5 s on the
+    reference machine) overlaps theirs instead of following it; the first preview frame comes that
+    much sooner. Does nothing when a child cannot be started here (the pipeline then says why)."""
+    key = (choice, rescue, logging.getLogger("kiosk").getEffectiveLevel())
+    with _PRESTART_LOCK:
+        if key in _PRESTARTED:
+            return
+    child = Supervisor(PROCESS_NAME)
+    try:
+        _start_child(child, key)
+    except ChildStartError:
+        return
+    with _PRESTART_LOCK:
+        _PRESTARTED[key] = child
+
+
+def _take_prestarted(key: tuple[DecoderChoice, bool, int]) -> Supervisor | None:
+    with _PRESTART_LOCK:
+        child = _PRESTARTED.pop(key, None)
+    if child is not None and not child.running:
+        child.end()
+        return None
+    return child
+
+
+def _start_child(child: Supervisor, args: tuple[DecoderChoice, bool, int]) -> int:
+    return child.start(serve, args)
 
 
 class _FrameSlot:
@@ -292,6 +346,9 @@ def serve(
                 return
             if request is None:
                 return
+            if request == MODULES_QUERY:
+                conn.send(tuple(sorted(sys.modules)))
+                continue
             conn.send(_decode_one(pipeline, request, slots))
     finally:
         slots.close()

@@ -13,6 +13,7 @@ failing writes, a stuck contact.
 
 from __future__ import annotations
 
+import collections
 import enum
 import logging
 import time
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 OPEN_MS = 3000
 EXTRA_PER_PERSON_MS = 1500
 MAX_OPEN_MS = 12000
+PULSES_KEPT = 100  # the simulated relay's memory of its pulses, for tests and the demo (not for months)
 
 
 class GateState(enum.StrEnum):
@@ -83,7 +85,7 @@ class FakeRelay(QObject):
         super().__init__(parent)
         self.open_ms = open_ms
         self._description = description
-        self.pulses: list[Pulse] = []
+        self.pulses: collections.deque[Pulse] = collections.deque(maxlen=PULSES_KEPT)
         self._state = GateState.CLOSED
         self._fault: str | None = None
         self._failing_writes = 0

@@ -25,6 +25,7 @@ from kiosk.vision.imaging import fit_for_screen
 from kiosk.vision.pipeline import FramePipeline, ScanPipeline
 from kiosk.vision.scanner import CodeSeen, ScanCore, ScanSettings, ScanStats
 from kiosk.workers.mailbox import LatestMailbox
+from kiosk.workers.startup import FIRST_FRAME_TARGET_S, process_age_s
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ class ScanWorker(QObject):
         self._stop = threading.Event()
         self._mailbox: LatestMailbox[Frame] = LatestMailbox()
         self._threads: list[threading.Thread] = []
+        #: time.monotonic() of the latest start(), until its first preview frame has been delivered
+        self._awaiting_first_preview: float | None = None
+        #: seconds from the process's start to the first preview frame after the first start()
+        self.first_preview_s: float | None = None
         #: time.monotonic() of each loop's latest pass (with or without a camera): the watchdog's signs of
         #: life (kiosk/runtime/notify.py). A read stuck in the camera driver stops the capture beat.
         self.beats = {"capture loop": time.monotonic(), "decode loop": time.monotonic()}
@@ -93,6 +98,7 @@ class ScanWorker(QObject):
         if self.running:
             return
         self._stop.clear()
+        self._awaiting_first_preview = time.monotonic()
         self.beats = dict.fromkeys(self.beats, time.monotonic())
         self._mailbox = LatestMailbox()
         self._threads = [
@@ -205,6 +211,26 @@ class ScanWorker(QObject):
             self.preview.emit(frame)
         if screen is not None:
             self.previewReady.emit(screen)
+        if frame is not None and self._awaiting_first_preview is not None:
+            self._first_preview_shown(self._awaiting_first_preview)
+
+    def _first_preview_shown(self, started: float) -> None:
+        """Log, once per start(), how long the kiosk took to show the camera: from the process's start
+        (and from start()) to the first preview frame handed to the applicant's window. A later start()
+        of the same worker (the process has been running for a while) is logged from start() only."""
+        self._awaiting_first_preview = None
+        if self.first_preview_s is not None:
+            log.info("first preview frame %.2f s after the camera threads started again", time.monotonic() - started)
+            return
+        self.first_preview_s = age = process_age_s()
+        level = logging.INFO if age <= FIRST_FRAME_TARGET_S else logging.WARNING
+        log.log(
+            level,
+            "first preview frame %.2f s after start (%.2f s after the camera threads started%s)",
+            age,
+            time.monotonic() - started,
+            "" if level == logging.INFO else f"; target {FIRST_FRAME_TARGET_S:g} s",
+        )
 
     # --- synchronous mode ---------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
     <name>GuardConsole</name>
     <message>
         <source>Already done by %1 (%2). Nothing was changed.</source>
-        <extracomment>A new DENY or REFER flashes the alert bar this long, switching every FLASH_STEP_MS. Dismiss and acknowledge are written this long after the click, unless the guard undoes them.</extracomment>
+        <extracomment>Dismiss and acknowledge are written this long after the click, unless the guard undoes them.</extracomment>
         <translation>Already done by %1 (%2). Nothing was changed.</translation>
     </message>
     <message>
@@ -105,7 +105,7 @@
     </message>
     <message numerus="yes">
         <source>%n open in the queue</source>
-        <extracomment>The queue is read logged in or not: the alert bar counts the open scans at all times.</extracomment>
+        <extracomment>A new DENY or REFER flashes the alert bar this long, switching every FLASH_STEP_MS.</extracomment>
         <translation>
             <numerusform>%n open in the queue</numerusform>
             <numerusform>%n open in the queue</numerusform>
@@ -215,6 +215,18 @@
     <message>
         <source>Priority or special service</source>
         <translation>Priority or special service</translation>
+    </message>
+    <message>
+        <source>Broker alert: many invalid codes in a short time</source>
+        <translation>Broker alert: many invalid codes in a short time</translation>
+    </message>
+    <message>
+        <source>Broker alert: booking just used at another gate</source>
+        <translation>Broker alert: booking just used at another gate</translation>
+    </message>
+    <message>
+        <source>Broker alert: booking shown again after a refusal and another code</source>
+        <translation>Broker alert: booking shown again after a refusal and another code</translation>
     </message>
     <message>
         <source>ADMIT</source>
@@ -979,8 +991,8 @@ entry</translation>
         <translation>Loading…</translation>
     </message>
     <message>
-        <source>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7</source>
-        <translation>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7</translation>
+        <source>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7 · broker alerts %8</source>
+        <translation>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7 · broker alerts %8</translation>
     </message>
     <message>
         <source>Admitted</source>

@@ -5,7 +5,7 @@
     <name>GuardConsole</name>
     <message>
         <source>Already done by %1 (%2). Nothing was changed.</source>
-        <extracomment>A new DENY or REFER flashes the alert bar this long, switching every FLASH_STEP_MS. Dismiss and acknowledge are written this long after the click, unless the guard undoes them.</extracomment>
+        <extracomment>Dismiss and acknowledge are written this long after the click, unless the guard undoes them.</extracomment>
         <translation>Sudah ditangani oleh %1 (%2). Tidak ada yang diubah.</translation>
     </message>
     <message>
@@ -103,7 +103,7 @@
     </message>
     <message numerus="yes">
         <source>%n open in the queue</source>
-        <extracomment>The queue is read logged in or not: the alert bar counts the open scans at all times.</extracomment>
+        <extracomment>A new DENY or REFER flashes the alert bar this long, switching every FLASH_STEP_MS.</extracomment>
         <translation>
             <numerusform>%n belum ditangani di antrean</numerusform>
         </translation>
@@ -210,6 +210,18 @@
     <message>
         <source>Priority or special service</source>
         <translation>Layanan prioritas atau khusus</translation>
+    </message>
+    <message>
+        <source>Broker alert: many invalid codes in a short time</source>
+        <translation>Peringatan calo: banyak kode tidak sah dalam waktu singkat</translation>
+    </message>
+    <message>
+        <source>Broker alert: booking just used at another gate</source>
+        <translation>Peringatan calo: jadwal baru saja digunakan di gerbang lain</translation>
+    </message>
+    <message>
+        <source>Broker alert: booking shown again after a refusal and another code</source>
+        <translation>Peringatan calo: jadwal ditunjukkan lagi setelah ditolak dan kode lain</translation>
     </message>
     <message>
         <source>ADMIT</source>
@@ -969,8 +981,8 @@ pertama</translation>
         <translation>Memuat…</translation>
     </message>
     <message>
-        <source>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7</source>
-        <translation>%1 (%2) — masuk %3 · ditolak %4 · perlu petugas %5 · orang masuk %6 · izin manual %7</translation>
+        <source>%1 (%2) — admitted %3 · denied %4 · referred %5 · people let in %6 · guard overrides %7 · broker alerts %8</source>
+        <translation>%1 (%2) — masuk %3 · ditolak %4 · perlu petugas %5 · orang masuk %6 · izin manual %7 · peringatan calo %8</translation>
     </message>
     <message>
         <source>Admitted</source>

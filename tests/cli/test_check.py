@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.domain.clock import utc_now
 from kiosk.domain.model import Reason
+from kiosk.store.db import KioskStore
 from kiosk.store.engine import feed_path_for
 from tests.cli.helpers import CODES, Kiosk, error_line
 
@@ -90,3 +92,13 @@ def test_kiosk_check_refuses_a_damaged_database_instead_of_admitting(db: Path, k
     assert "is damaged (the booking file: " in error_line(result)
     with closing(sqlite3.connect(db)) as connection:
         assert connection.execute("SELECT count(*) FROM scan_events").fetchone() == (0,)
+
+
+def test_check_names_the_office_of_a_booking_for_another_office(db: Path, kiosk_cli: Kiosk) -> None:
+    """As the applicant's screen does: by the name in the kiosk's office directory, not by its code."""
+    with KioskStore.open(db) as store:
+        store.settings.set_office_name("SGR", "Kantor Imigrasi Kelas I TPI Semarang", utc_now())
+    out = kiosk_cli("check", "--db", str(db), CODES["other_office"], "--at", "2027-03-15T10:05").out
+    lines = dict(line.split(":", 1) for line in out.splitlines())
+    assert "Kantor Imigrasi Kelas I TPI Semarang" in lines["id"]
+    assert "Kantor Imigrasi Kelas I TPI Semarang" in lines["en"]

@@ -123,3 +123,17 @@ def test_a_day_the_kiosk_does_not_hold_is_refused(kiosk: Kiosk, date: str, code:
     assert says in result.err
     if code == 1:
         assert f"to {TODAY.isoformat()} (WITA)" in error_line(result)
+
+
+def test_the_office_name_the_kiosk_holds_is_printed_unless_one_is_given(kiosk: Kiosk, db: Path, tmp_path: Path) -> None:
+    """The name comes from the kiosk's office directory (its server's, or `kiosk setup --office-name`);
+    --office-name still wins; without either, the code alone."""
+    out = tmp_path / "hari-ini.csv"
+    assert kiosk("--format", "csv", "--out", str(out)).code == 0
+    assert [row[2] for row in read_csv(out) if row[1:2] == ["Kantor"]] == ["DPS"]
+    with KioskStore.open(db, create=False, upgrade=False) as store:
+        store.settings.set_office_names({"DPS": "Kantor Imigrasi Kelas I TPI Denpasar", "SGR": "Kanim Singaraja"}, NOW)
+    assert kiosk("--format", "csv", "--out", str(out)).code == 0
+    assert [row[2] for row in read_csv(out) if row[1:2] == ["Kantor"]] == ["Kantor Imigrasi Kelas I TPI Denpasar (DPS)"]
+    assert kiosk("--format", "csv", "--out", str(out), "--office-name", "Kanim Denpasar").code == 0
+    assert [row[2] for row in read_csv(out) if row[1:2] == ["Kantor"]] == ["Kanim Denpasar (DPS)"]

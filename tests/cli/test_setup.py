@@ -54,3 +54,29 @@ def test_kiosk_setup_again_is_audited(db: Path, kiosk_cli: Kiosk) -> None:
     with closing(sqlite3.connect(db)) as connection:
         after = connection.execute("SELECT kind, subject FROM audit_log WHERE seq > ?", (before,)).fetchall()
     assert after == [("settings", "office")]
+
+
+def test_setup_names_the_office_for_a_kiosk_without_a_server(tmp_path: Path, db: Path, kiosk_cli: Kiosk) -> None:
+    """--office-name: shown to applicants and printed on reports; audited; "" removes it; a name no screen
+    may show is refused, and a refused new database is not made."""
+    result = kiosk_cli("setup", "--db", str(db), "--office-name", "  Kantor Imigrasi Kelas I  TPI Denpasar ")
+    assert result.code == 0, result.err
+    assert 'office DPS "Kantor Imigrasi Kelas I TPI Denpasar"' in result.out
+    with KioskStore.open(db, create=False, upgrade=False) as store:
+        assert store.settings.office_name() == "Kantor Imigrasi Kelas I TPI Denpasar"
+        assert store.settings.office_names() == {"DPS": "Kantor Imigrasi Kelas I TPI Denpasar"}
+    with closing(sqlite3.connect(db)) as raw:
+        kinds = raw.execute("SELECT kind, subject FROM audit_log ORDER BY seq DESC LIMIT 2").fetchall()
+    assert ("settings", "office.names") in kinds
+    assert kiosk_cli("setup", "--db", str(db), "--gate", "G2").code == 0  # other changes keep the name
+    with KioskStore.open(db, create=False, upgrade=False) as store:
+        assert store.settings.office_name() == "Kantor Imigrasi Kelas I TPI Denpasar"
+    assert "--office-name" in error_line(kiosk_cli("setup", "--db", str(db), "--office-name", "Kantor\nImigrasi" * 20))
+    assert "--office-name" in error_line(kiosk_cli("setup", "--db", str(db), "--office-name", "Kantor \u202eX"))
+    assert kiosk_cli("setup", "--db", str(db), "--office-name", "").code == 0
+    with KioskStore.open(db, create=False, upgrade=False) as store:
+        assert store.settings.office_name() == ""
+    new = tmp_path / "new.db"
+    refused = kiosk_cli("setup", "--db", str(new), "--office", "DPS", "--zone", "WITA", "--office-name", "x" * 121)
+    assert "--office-name" in error_line(refused)
+    assert not new.exists()

@@ -18,7 +18,7 @@ from kiosk import cli
 from kiosk.demo import data as demo_data
 from kiosk.demo.showcase import DEMO_NIK, DEMO_URL
 from kiosk.domain.decide import Presentation
-from kiosk.domain.model import Category, OfficeRules, Reason, Status
+from kiosk.domain.model import PATTERN_REASONS, Category, OfficeRules, Reason, Status
 from kiosk.domain.payload import PayloadKind, parse_payload
 from kiosk.store.db import KioskStore
 from kiosk.store.importer import BookingFile, ImportFormat, RowProblem
@@ -27,8 +27,8 @@ DAY = dt.date(2027, 3, 15)
 WITA = ZoneInfo("Asia/Makassar")
 RULES = OfficeRules("DPS", zone="Asia/Makassar")
 #: Reasons no typed code can produce on a standalone kiosk: a bad signature (signed mode), stale sync
-#: data (an enrolled kiosk), several codes in one camera frame, and a fault.
-NOT_FROM_ONE_CODE = {Reason.FORGED, Reason.STALE_DATA, Reason.MULTIPLE_CODES, Reason.OUT_OF_ORDER}
+#: data (an enrolled kiosk), several codes in one camera frame, a fault, and the broker patterns (several scans).
+NOT_FROM_ONE_CODE = {Reason.FORGED, Reason.STALE_DATA, Reason.MULTIPLE_CODES, Reason.OUT_OF_ORDER} | PATTERN_REASONS
 
 
 @pytest.fixture(autouse=True)

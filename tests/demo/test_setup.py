@@ -86,3 +86,30 @@ def test_an_older_database_elsewhere_is_not_upgraded_to_look_at_it(tmp_path: Pat
         engine.dispose()
     with pytest.raises(StoreError, match="needs an upgrade"):
         open_demo_store(path)
+
+
+def test_the_demo_office_and_its_neighbours_have_their_full_names(tmp_path: Path) -> None:
+    """The demo's applicant screen and report name the office, and its wrong-office booking names the
+    office it was made for (as a server's office directory would); preparing again adds no entry."""
+    import sqlite3
+    from contextlib import closing
+
+    from kiosk.domain.explain import Lang, explain
+    from kiosk.domain.model import Decision, Reason
+
+    path = tmp_path / "demo.db"
+    with open_demo_store(path) as store:
+        setup = prepare_demo(store, start=START, background=0)
+        prepare_demo(store, start=START, background=0)
+        assert store.settings.office_name() == "Kantor Imigrasi Kelas I TPI Denpasar"
+        names = store.settings.office_names()
+    with closing(sqlite3.connect(path)) as raw:
+        entries = raw.execute("SELECT count(*) FROM audit_log WHERE subject = 'office.names'").fetchone()[0]
+    assert entries == 1
+    [wrong] = [sample for sample in setup.samples if sample.expect is Reason.WRONG_OFFICE]
+    assert wrong.booking is not None
+    other = wrong.booking.booking.office_code
+    assert names[other] == "Kantor Imigrasi Kelas II TPI Singaraja"
+    sentence = explain(Decision.of(Reason.WRONG_OFFICE, office=other), Lang.ID, names).sentence
+    assert sentence.startswith("Jadwal Anda di Kantor Imigrasi Kelas II TPI Singaraja, bukan di kantor ini.")
+    assert set(data.OTHER_OFFICES["Asia/Makassar"]) <= set(names)

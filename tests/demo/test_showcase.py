@@ -14,7 +14,7 @@ import pytest
 from kiosk.demo import data
 from kiosk.demo.showcase import DEMO_KIOSK_ID, demo_clock_start, fill_demo_store, has_room_for_samples, showcase
 from kiosk.domain.decide import Presentation
-from kiosk.domain.model import OfficeRules, Reason
+from kiosk.domain.model import PATTERN_REASONS, OfficeRules, Reason
 from kiosk.domain.payload import parse_payload
 from kiosk.store.db import KioskStore
 from kiosk.store.settings import Identity
@@ -23,7 +23,7 @@ DAY = dt.date(2027, 3, 15)
 WITA = ZoneInfo("Asia/Makassar")
 RULES = OfficeRules("DPS", zone="Asia/Makassar")
 #: Reasons no typed code can produce on a standalone kiosk (as in tests/demo/test_data.py).
-NOT_FROM_ONE_CODE = {Reason.FORGED, Reason.STALE_DATA, Reason.MULTIPLE_CODES, Reason.OUT_OF_ORDER}
+NOT_FROM_ONE_CODE = {Reason.FORGED, Reason.STALE_DATA, Reason.MULTIPLE_CODES, Reason.OUT_OF_ORDER} | PATTERN_REASONS
 
 
 def at(day: dt.date, clock: dt.time, delta: dt.timedelta = dt.timedelta(0)) -> dt.datetime:

@@ -23,6 +23,7 @@ import pytest
 import kiosk.domain.decide as decide_module
 from kiosk.domain.decide import CHECKS, Presentation, Timing, arrival_window, decide, timing_of
 from kiosk.domain.model import (
+    PATTERN_REASONS,
     VERDICT_OF,
     Booking,
     Category,
@@ -348,8 +349,36 @@ def test_decision_table(case: Scenario, zone: str) -> None:
 
 
 def test_table_covers_every_reason() -> None:
+    """Every reason but the broker patterns', which take several scans (tests/domain/test_patterns.py)."""
     covered = {cast(Scenario, param.values[0]).reason for param in CASES}
-    assert covered == set(Reason)
+    assert covered == set(Reason) - PATTERN_REASONS
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ((("10:05", "G1"),), {}),  # only here: nothing about another gate
+        ((("10:05", "G2"),), {"other_gate": "G2", "other_gate_at": "10:05"}),
+        ((("10:05", "G2"), ("10:20", "G3"), ("10:30", "G1")), {"other_gate": "G3", "other_gate_at": "10:20"}),
+    ],
+)
+def test_already_admitted_names_the_latest_entry_at_another_gate(
+    entries: tuple[tuple[str, str], ...], expected: dict[str, str]
+) -> None:
+    """What the server's answer across gates tells a kiosk of another gate's entry (the TWO_GATES pattern)."""
+    zone = "Asia/Makassar"
+    decision = decide(
+        present(),
+        make_booking(party_size=1),
+        [Entry(at_local(zone, wall), gate) for wall, gate in entries],
+        make_rules(zone),
+        Circumstances(now=at_local(zone, "10:45"), gate="G1"),
+    )
+    assert decision.reason is Reason.ALREADY_ADMITTED
+    got = {key: decision.facts[key] for key in ("other_gate", "other_gate_at") if key in decision.facts}
+    if "other_gate_at" in expected:
+        expected = {**expected, "other_gate_at": at_local(zone, expected["other_gate_at"]).isoformat()}
+    assert got == expected
 
 
 @pytest.mark.parametrize("reason", list(Reason))

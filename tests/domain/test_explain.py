@@ -24,9 +24,10 @@ from tests.domain.test_decide import (
     deny,
     refer,
 )
+from tests.domain.test_patterns import PATTERN_SCENARIOS, Case
 
 #: One real decision per reason: the default booking (10.30-11.30, window 10.00-12.30 office time).
-BY_REASON: dict[Reason, Scenario] = {
+BY_REASON: dict[Reason, Scenario | Case] = {
     Reason.OK: admit(3, booking={"party_size": 3}),
     Reason.NOT_A_BOOKING: deny(Reason.NOT_A_BOOKING, payload="https://example.com/"),
     Reason.UNKNOWN_CODE: deny(Reason.UNKNOWN_CODE, booking=None, data_age_minutes=1),
@@ -44,6 +45,7 @@ BY_REASON: dict[Reason, Scenario] = {
     Reason.CLOCK_UNTRUSTED: refer(Reason.CLOCK_UNTRUSTED, clock_trusted=False),
     Reason.MULTIPLE_CODES: refer(Reason.MULTIPLE_CODES, other_codes=1),
     Reason.NEEDS_OFFICER: refer(Reason.NEEDS_OFFICER, booking={"category": Category.PRIORITY_WALKIN}),
+    **PATTERN_SCENARIOS,  # the broker patterns: several scans (tests/domain/test_patterns.py)
 }
 LANGS = [pytest.param(Lang.ID, id="ID"), pytest.param(Lang.EN, id="EN")]
 REASONS = [pytest.param(reason, id=str(reason)) for reason in Reason]

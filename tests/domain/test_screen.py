@@ -20,6 +20,7 @@ from kiosk.domain.screen import (
     out_of_order_screen,
 )
 from tests.domain.test_decide import CASES, Scenario
+from tests.domain.test_patterns import PATTERN_SCENARIOS
 
 
 def admit(persons: int = 1) -> Decision:
@@ -143,6 +144,8 @@ def _decisions_by_reason() -> dict[Reason, Decision]:
     found.setdefault(
         Reason.OUT_OF_ORDER, Scenario(Reason.OUT_OF_ORDER, Verdict.DENY, naive_time=True).run("Asia/Jakarta")
     )
+    for reason, case in PATTERN_SCENARIOS.items():  # the broker patterns: several scans
+        found.setdefault(reason, case.run("Asia/Jakarta"))
     return found
 
 

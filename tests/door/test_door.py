@@ -164,8 +164,12 @@ DOOR = "kiosk/door/door.py"
         # online checks with the same domain code, in its own program)
         (r"\bPresentation \(", {DOOR, "kiosk/domain/decide.py", "kiosk/server/events.py"}),
         # a scan is recorded or decided below the door only by the door (the controller hands the
-        # writer a sighting and the door: DbWriter.record runs door.present)
-        (r"\. (record|record_decided|decide_only) \(", {DOOR, "kiosk/store/db.py", "kiosk/ui/controller.py"}),
+        # writer a sighting and the door: DbWriter.record runs door.present); the server's own
+        # administrative log (admin_audit.record) records no scan
+        (
+            r"(?<!admin_audit )\. (record|record_decided|decide_only) \(",
+            {DOOR, "kiosk/store/db.py", "kiosk/ui/controller.py"},
+        ),
         (
             r"\b(decide_and_record|decide) \(",
             {

@@ -107,3 +107,26 @@ def test_decision_on_the_wire() -> None:
     with pytest.raises(ProtocolError):
         decision_of(WireDecision(verdict=Verdict.ADMIT, reason=Reason.OK, persons=0))
     assert decision_of(WireDecision(verdict=Verdict.DENY, reason=Reason.FORGED, persons=3)).persons == 0
+
+
+# --- the office directory (issue 15) ------------------------------------------------------------------
+
+
+def test_the_office_directory_digest_and_names() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from kiosk.protocol.schema import OfficeName
+    from kiosk.protocol.wire import ProtocolError, directory_digest, directory_of
+
+    names = {"SMG": "Kantor Imigrasi Kelas I TPI Semarang", "DPS": "Kantor Imigrasi Kelas I TPI Denpasar"}
+    assert directory_digest(names) == directory_digest(dict(reversed(list(names.items()))))  # order-free
+    assert directory_digest(names) != directory_digest({**names, "DPS": "Kanim Denpasar"})
+    assert directory_digest({}) != directory_digest(names)
+    entries = [OfficeName(office_code=code, name=name) for code, name in names.items()]
+    assert directory_of(entries) == names
+    with pytest.raises(ProtocolError, match="names office SMG twice"):
+        directory_of([*entries, OfficeName(office_code="SMG", name="Kanim Semarang")])
+    for bad in ("", " Kanim", "Kanim ", "Kanim  Semarang", "Kanim\nSemarang", "Kanim \u202eSemarang", "x" * 121):
+        with pytest.raises(ValidationError):
+            OfficeName(office_code="SMG", name=bad)

@@ -142,6 +142,10 @@ REQUIRED: dict[tuple[str, ...], list[str]] = {
     ("sign-code",): ["--code", "MP7K2Q9T3M"],
     ("openapi",): [],
     ("purge",): [],
+    ("user", "add"): ["siti", "--role", "office_admin", "--office", "JKTSEL"],
+    ("user", "disable"): ["siti"],
+    ("user", "reset"): ["siti"],
+    ("user", "list"): [],
 }
 
 

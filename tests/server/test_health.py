@@ -108,8 +108,9 @@ def test_silent_after_the_limit_and_only_when_active() -> None:
 
 
 def test_a_version_1_database_gains_the_table(backend: str, tmp_path: Path) -> None:
-    """Version 1 had no kiosk_health: init makes it, keeps every row, and records version 2. A database
-    of a newer server is refused before anything is created in it."""
+    """Version 1 had no kiosk_health: init makes it, keeps every row, and records this server's version
+    (3 since offices.name: tests/server/test_offices.py). A database of a newer server is refused before
+    anything is created in it."""
     with fresh_database(backend, tmp_path) as url:
         engine = make_engine(url)
         try:
@@ -127,13 +128,13 @@ def test_a_version_1_database_gains_the_table(backend: str, tmp_path: Path) -> N
             assert inspect(engine).has_table("kiosk_health")
             with reading(engine) as connection:
                 version = connection.execute(select(MetaRow.value).where(MetaRow.key == "schema_version")).scalar()
-                assert version == str(SCHEMA_VERSION) == "2"
+                assert version == str(SCHEMA_VERSION) == "3"
                 assert [row["office"] for row in kiosks.listing(connection)] == [office]
             with writing(engine) as connection:
                 connection.execute(text("DROP TABLE kiosk_health"))
-                connection.execute(update(MetaRow).where(MetaRow.key == "schema_version").values(value="3"))
+                connection.execute(update(MetaRow).where(MetaRow.key == "schema_version").values(value="4"))
             engine.dispose()
-            with pytest.raises(ServerDbError, match="schema version 3"):
+            with pytest.raises(ServerDbError, match="schema version 4"):
                 init_schema(engine)
             assert not inspect(engine).has_table("kiosk_health")
         finally:

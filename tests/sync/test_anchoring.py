@@ -1,5 +1,5 @@
 """The kiosk's side of the anchored audit chain (kiosk/sync/anchoring.py, the upload in
-kiosk/sync/client.py) against the real server on loopback: receipts kept only when they are genuine,
+kiosk/sync/upload.py) against the real server on loopback: receipts kept only when they are genuine,
 long chains in batches, a server that lost entries, a broken entry that does not hold up the events."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from kiosk.protocol.schema import KioskHealth
 from kiosk.server.db import reading
 from kiosk.server.models import KioskHealthRow
 from kiosk.store.db import KioskStore
-from kiosk.sync import client as client_module
+from kiosk.sync import health as health_module
 from kiosk.sync import state
 from kiosk.sync.client import SyncClient
 from kiosk.sync.process import SyncProcess
@@ -129,7 +129,7 @@ def test_a_server_older_than_the_health_gets_the_upload_without_it(
             assert all("health" not in body for body in transport.uploads)
             client.sync_once(TOLD)  # within the pause it does not ask again
             assert transport.refused == 1
-            monkeypatch.setattr(client_module, "HEALTH_REFUSED_PAUSE_S", 0.0)
+            monkeypatch.setattr(health_module, "HEALTH_REFUSED_PAUSE_S", 0.0)
             transport.old_server = False  # the server was updated meanwhile
             client.sync_once(TOLD)
             assert "health" in transport.uploads[-1]

@@ -77,10 +77,12 @@ def test_signed_codes_offline(calm_server: ServerProcess, admin: Admin, tmp_path
         assert decide_offline(store, genuine) is Reason.CANCELLED
         # and the server, asked online, agrees on all of it
         gate = OnlineGate(store)
-        assert gate.present(tamper(genuine), now()).recorded.decision.reason is Reason.FORGED
+        forged = gate.present(tamper(genuine), now()).recorded.decision  # after a burst of forged codes:
+        assert forged.facts.get("pattern_of", forged.reason) == Reason.FORGED  # CODE_BURST (patterns.py)
         online = gate.present(genuine, now())
         gate.close()
-        assert online.recorded.decision.reason is Reason.CANCELLED
+        cancelled = online.recorded.decision  # refused, a forged code, the same booking again: TRYING_CODES
+        assert cancelled.facts.get("pattern_of", cancelled.reason) == Reason.CANCELLED  # (kiosk/domain/patterns.py)
         client.sync_once()
         client.close()
 

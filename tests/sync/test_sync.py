@@ -181,9 +181,11 @@ def test_guard_actions_travel_like_scans(calm_server: ServerProcess, admin: Admi
         rows = {row.kind: row for row in admin.events(office)}
         assert rows["override"].persons == 1 and rows["override"].guard_id == guard.id
         assert rows["note"].note == "kursi roda" and rows["note"].ref_event == referred.event_uuid
-        # the override is an entry: another gate asking online is told ALREADY_ADMITTED
+        # the override is an entry: another gate asking online is told ALREADY_ADMITTED (at G1 just now:
+        # the broker pattern TWO_GATES, kiosk/domain/patterns.py)
         with enrolled_kiosk(tmp_path, calm_server, admin, office, "G2") as other:
             from tests.sync.doorgate import OnlineGate
 
             with OnlineGate(other) as gate:
-                assert gate.present(code, now()).recorded.decision.reason is Reason.ALREADY_ADMITTED
+                decision = gate.present(code, now()).recorded.decision
+                assert (decision.reason, decision.facts["pattern_of"]) == (Reason.TWO_GATES, "ALREADY_ADMITTED")

@@ -106,7 +106,7 @@ def test_commit_before_show_and_the_gate_pulses_only_after_an_admit(kiosk: Kiosk
 
     kiosk.controller.screenChanged.connect(check)
     show(kiosk, "MPCANCEL0001")
-    assert relay.pulses == []
+    assert not relay.pulses
     show(kiosk, PARTY_CODE)
     assert on_disk == [True]
     assert [p.persons for p in relay.pulses] == [3]
@@ -125,7 +125,7 @@ def test_a_failed_write_is_out_of_order_never_admit(
 
     monkeypatch.setattr(Decisions, "record", broken)
     assert show(kiosk, ADMIT_CODE).state is ScreenState.OUT_OF_ORDER
-    assert relay.pulses == []
+    assert not relay.pulses
     assert "Data tidak dapat disimpan" in texts(kiosk)
     monkeypatch.setattr(Decisions, "record", lambda *_a, **_k: (_ for _ in ()).throw(RuntimeError("bug")))
     show(kiosk, PARTY_CODE)
@@ -342,12 +342,14 @@ def test_a_failed_database_check_is_out_of_order_and_nothing_is_admitted_after(
     show(kiosk, ADMIT_CODE)
     qtbot.waitUntil(lambda: kiosk.controller._pending == 0, timeout=5000)
     assert kiosk.applicant.current.state is ScreenState.OUT_OF_ORDER
-    assert relay.pulses == []
+    assert not relay.pulses
 
 
 # --- layouts that fit, countdown, guidance, rest (issue 15) -------------------------------------------
 
 APPLICANT_SIZES = [(1920, 1080), (1080, 1920), (1366, 768), (1280, 1024)]
+#: One of the longest office names there are: the place line and a wrong-office answer must fit it too.
+LONG_OFFICE_NAME = "Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan"
 
 
 def _every_screen() -> list[Screen]:
@@ -358,6 +360,8 @@ def _every_screen() -> list[Screen]:
     admit = Decision(Verdict.ADMIT, Reason.OK, 3, None, {"slot_start": "10.30", "zone": "WITA"})
     screens = [idle_screen(), checking_screen(), decision_screen(admit, "a")]
     screens += [decision_screen(decision, "e", awaiting_guard=True) for decision in DECISIONS.values()]
+    named = {DECISIONS[Reason.WRONG_OFFICE].facts["office"]: LONG_OFFICE_NAME}  # and with the office's name
+    screens.append(decision_screen(DECISIONS[Reason.WRONG_OFFICE], "e", awaiting_guard=True, offices=named))
     screens.append(out_of_order_screen(set(Fault)))
     return [dataclasses.replace(screen, until=1005.0) for screen in screens]
 
@@ -375,7 +379,7 @@ def test_no_text_is_cut_off_at_any_screen_size(qapp: object, qtbot: QtBot, size:
     clock = FakeTime()
     applicant = ApplicantWindow(first, monotonic=clock.monotonic)
     qtbot.addWidget(applicant)
-    applicant.set_place("DPS", "G1")
+    applicant.set_place("JKS", "G12", LONG_OFFICE_NAME)
     applicant.resize(*size)
     applicant.show()
     qtbot.waitExposed(applicant)
@@ -454,6 +458,32 @@ def test_the_applicant_sees_the_office_and_the_gate_in_both_languages(kiosk: Kio
     place = kiosk.applicant.place.text()
     assert "Kantor Imigrasi" in place and "Immigration Office" in place
     assert "Gerbang" in place and "Gate" in place
+
+
+def test_the_applicant_sees_the_office_name_and_where_a_booking_of_another_office_belongs(
+    make_kiosk: MakeKiosk, store: KioskStore, test_time: FakeTime
+) -> None:
+    """With the office directory the kiosk holds (from its server, or `kiosk setup --office-name`): the
+    place line names the office, and a booking for another office is sent there by its name."""
+    from tests.ui.fixtures import OFFICE
+
+    store.settings.set_office_names(
+        {
+            OFFICE: "Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan",
+            "KANIM-BDG": "Kantor Imigrasi Kelas I TPI Bandung",
+        },
+        test_time.now,
+    )
+    kiosk = make_kiosk(store)
+    place = kiosk.applicant.place.text()
+    said = " ".join(place.replace("\n", " · ").split())  # (one line, or two when it does not fit in one)
+    assert said == "Kantor Imigrasi Kelas I Khusus Non TPI Jakarta Selatan · Gerbang G1 / Gate G1"
+    assert OFFICE not in place
+    assert show(kiosk, "MPOTHEROFF01").state is ScreenState.DENY  # booked at KANIM-BDG
+    shown = texts(kiosk)
+    assert "Jadwal Anda di Kantor Imigrasi Kelas I TPI Bandung, bukan di kantor ini." in shown
+    assert "Your booking is at Kantor Imigrasi Kelas I TPI Bandung, not at this office." in shown
+    assert "KANIM-BDG" not in shown
 
 
 def test_nobody_there_dims_and_drifts_and_a_code_or_key_wakes_it(

@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,3 +133,64 @@ def _serve_without_backends(conn: object, choice: str, rescue: bool, log_level: 
 
     decoders.BACKENDS = {"zxing": "kiosk.vision.no_such_backend"}  # type: ignore[dict-item]
     isolated.serve(conn, choice, rescue, log_level)  # type: ignore[arg-type]
+
+
+#: A main module like the `kiosk` console script's (which imports the whole command line: SQLAlchemy)
+#: and the benchmarks' (which import kiosk.app: Qt). Spawn would run it again in the child.
+HEAVY_MAIN = """
+import sys
+import PySide6.QtWidgets
+import sqlalchemy
+from kiosk.vision.isolated import IsolatedPipeline
+
+if __name__ == "__main__":
+    with IsolatedPipeline("zxing") as pipeline:
+        modules = pipeline.child_modules()
+        assert pipeline.isolated and modules
+        print("\\n".join(modules))
+"""
+
+
+def test_the_child_imports_neither_qt_nor_sqlalchemy_whatever_the_main_module(tmp_path: Path) -> None:
+    script = tmp_path / "heavy_main.py"
+    script.write_text(HEAVY_MAIN)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = set(done.stdout.split())
+    assert "kiosk.vision.isolated" in modules and "zxingcpp" in modules
+    heavy = sorted(m for m in modules if m.split(".")[0] in {"PySide6", "shiboken6", "sqlalchemy", "alembic", "httpx"})
+    assert heavy == []
+
+
+def test_a_prestarted_child_is_taken_over_by_the_next_pipeline_of_its_choice() -> None:
+    isolated.prestart("zxing")
+    key = ("zxing", True, logging.getLogger("kiosk").getEffectiveLevel())
+    early = isolated._PRESTARTED[key]
+    isolated.prestart("zxing")  # once is enough
+    assert isolated._PRESTARTED[key] is early
+    pid = early.pid
+    with IsolatedPipeline("zxing") as pipeline:
+        assert pipeline.isolated and pipeline.child_pid == pid
+        assert key not in isolated._PRESTARTED
+        assert [c.text for c in pipeline.decode(canvas(qr_image("EARLY-BIRD-1"))).codes] == ["EARLY-BIRD-1"]
+    assert pid is not None
+    wait_until_dead(pid)
+
+
+def test_a_prestarted_child_that_died_is_replaced() -> None:
+    isolated.prestart("zxing")
+    key = ("zxing", True, logging.getLogger("kiosk").getEffectiveLevel())
+    early = isolated._PRESTARTED[key]
+    assert early.pid is not None
+    os.kill(early.pid, signal.SIGKILL)
+    wait_until_dead(early.pid)
+    with IsolatedPipeline("zxing") as pipeline:
+        assert pipeline.isolated and pipeline.child_pid not in (None, early.pid)
+        assert [c.text for c in pipeline.decode(canvas(qr_image("SECOND-TRY-2"))).codes] == ["SECOND-TRY-2"]

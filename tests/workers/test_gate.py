@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from kiosk.workers.gate import EXTRA_PER_PERSON_MS, MAX_OPEN_MS, OPEN_MS, FakeRelay, GateState, hold_ms
+from kiosk.workers.gate import (
+    EXTRA_PER_PERSON_MS,
+    MAX_OPEN_MS,
+    OPEN_MS,
+    PULSES_KEPT,
+    FakeRelay,
+    GateState,
+    hold_ms,
+)
 from kiosk.workers.qtfix import fix_pyside_refcounts
 
 fix_pyside_refcounts()  # see kiosk/workers/qtfix.py: PySide6 6.12 on Python 3.11 loses references to None and True
@@ -55,7 +63,7 @@ def test_unplugged_relay_refuses_and_reports_until_replugged(qtbot: QtBot) -> No
     assert relay.state is GateState.FAULT
     with qtbot.waitSignal(relay.fault, timeout=0):
         assert not relay.pulse()
-    assert relay.pulses == []
+    assert not relay.pulses
     with qtbot.waitSignal(relay.faultCleared, timeout=0):
         relay.replug()
     assert relay.pulse()
@@ -92,3 +100,13 @@ def test_close_locks_the_door_at_once(qtbot: QtBot) -> None:
     with qtbot.waitSignal(relay.closed, timeout=0):
         relay.close()
     assert relay.state is GateState.CLOSED
+
+
+def test_the_simulated_relay_keeps_only_its_last_pulses() -> None:
+    """A kiosk runs for months: the fake keeps a window of pulses, not every one (it grew in the soak)."""
+    relay = FakeRelay()
+    for persons in range(1, PULSES_KEPT + 11):
+        assert relay.pulse(persons)  # while open, each pulse extends the hold
+    assert len(relay.pulses) == PULSES_KEPT
+    assert [p.persons for p in relay.pulses][-1] == PULSES_KEPT + 10
+    relay.close()

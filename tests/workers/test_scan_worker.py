@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from collections.abc import Iterator
 
@@ -15,6 +17,7 @@ from kiosk.vision.decoders import make_decoder
 from kiosk.vision.frames import Frame
 from kiosk.vision.scanner import CodeSeen, ScanSettings, ScanStats
 from kiosk.vision.simcam import Fault, Scene, SimulatedCamera, empty
+from kiosk.workers import startup
 from kiosk.workers.scan import ScanWorker, frame_to_qimage
 
 CODE = "KNM-7F3K-2Q9D"
@@ -227,3 +230,56 @@ def test_previews_come_fitted_and_mirrored_for_the_screen_off_the_gui_thread(
     assert (image.width(), image.height(), image.format()) == (640, 360, QImage.Format.Format_RGB32)
     worker.set_preview_size(0, 0, mirrored=True)
     assert not worker.preview_fitted
+
+
+def test_the_first_preview_frame_after_each_start_is_logged_once(
+    qtbot: QtBot, closing: list[ScanWorker], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="kiosk.workers.scan")
+    camera = SimulatedCamera([empty(30)], realtime=True)
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    closing.append(worker)
+    assert _first_preview_s(worker) is None
+    with qtbot.waitSignal(worker.preview, timeout=20000):
+        worker.start()
+    for _ in range(2):  # more frames: still one line
+        with qtbot.waitSignal(worker.preview, timeout=20000):
+            pass
+    lines = [r for r in caplog.records if r.getMessage().startswith("first preview frame")]
+    assert len(lines) == 1, [r.getMessage() for r in lines]
+    pattern = r"first preview frame \d+\.\d\d s after start \(\d+\.\d\d s after the camera threads started.*\)"
+    assert re.fullmatch(pattern, lines[0].getMessage())
+    first = _first_preview_s(worker)
+    assert first is not None and 0 < first <= startup.process_age_s()
+    assert worker.stop()
+    with qtbot.waitSignal(worker.preview, timeout=20000):  # a start again: its own line, from start() only
+        worker.start()
+    again = [r.getMessage() for r in caplog.records if r.getMessage().startswith("first preview frame")][1:]
+    assert len(again) == 1 and again[0].endswith("s after the camera threads started again")
+    assert _first_preview_s(worker) == first
+
+
+def _first_preview_s(worker: ScanWorker) -> float | None:
+    return worker.first_preview_s
+
+
+def test_a_start_slower_than_the_target_is_a_warning(
+    qtbot: QtBot, closing: list[ScanWorker], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kiosk.workers.scan.process_age_s", lambda: startup.FIRST_FRAME_TARGET_S + 1.5)
+    camera = SimulatedCamera([empty(30)], realtime=True)
+    worker = ScanWorker(camera, make_decoder("zxing"), clock=camera.clock)
+    closing.append(worker)
+    with qtbot.waitSignal(worker.preview, timeout=20000):
+        worker.start()
+    (line,) = [r for r in caplog.records if r.getMessage().startswith("first preview frame")]
+    assert line.levelno == logging.WARNING and "4.50 s after start" in line.getMessage()
+    assert "target 3 s" in line.getMessage()
+
+
+def test_the_process_age_counts_from_the_process_start() -> None:
+    with open("/proc/self/stat", encoding="ascii") as file:
+        assert file.read()  # Linux: the kernel's start time, not this module's import
+    age = startup.process_age_s()
+    assert age > time.monotonic() - startup._IMPORTED_AT - 0.05  # older than the module's import
+    assert age < 24 * 3600

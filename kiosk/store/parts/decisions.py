@@ -24,7 +24,16 @@ from kiosk.store.errors import DAMAGED_VALUE, TAMPERED, StoreError, damaged, req
 from kiosk.store.feed_state import FileState, behind
 from kiosk.store.parts import Part
 from kiosk.store.parts.settings import CurrentSettings
-from kiosk.store.recorder import Annotation, Recorded, decide_and_record, event_row, lookup, write_event
+from kiosk.store.recorder import (
+    Annotation,
+    Recorded,
+    decide_and_record,
+    event_row,
+    lookup,
+    with_patterns,
+    write_alert,
+    write_event,
+)
 from kiosk.store.schema import OutboxRow, ScanEventRow, SyncStateRow
 from kiosk.store.times import from_text
 
@@ -115,9 +124,13 @@ class Decisions(Part):
 
         def write(connection: Connection, current: CurrentSettings, circumstances: Circumstances) -> Recorded:
             identity = current.identity
-            row = event_row(store.hasher, presentation, decision, now, event_uuid, identity, source, annotation)
+            payload = presentation.payload
+            code_hash = store.hasher.hash(payload.code) if payload.is_code else None
+            found = with_patterns(connection, decision, code_hash, current.rules, circumstances, source)
+            row = event_row(store.hasher, presentation, found, now, event_uuid, identity, source, annotation, code_hash)
+            write_alert(connection, row, found)
             head = write_event(connection, row, identity)
-            return Recorded(event_uuid, decision, now, head.seq, head.hash)
+            return Recorded(event_uuid, found, now, head.seq, head.hash)
 
         with store.scanning():
             return self._recorded_in_one_transaction(now, write)

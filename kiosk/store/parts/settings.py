@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,14 @@ SYNC_ENROLLED = "sync.enrolled"
 #: registered: the kiosk knows its list is incomplete. (An enrolled kiosk refers them anyway until
 #: its next full download: its data has no age.)
 FEED_LOST = "feed.lost"
+#: The office directory the server sent (every office's full name, code -> name; public information):
+#: {"names": {...}}. Replaced whenever a page brings one (kiosk/sync/apply.py).
+OFFICE_DIRECTORY = "office.directory"
+#: Full names set here (`kiosk setup --office-name`, for a kiosk without a server): {code: name}. The
+#: server's directory wins for an office it names.
+OFFICE_NAMES = "office.names"
+#: At most this many characters of an office's name (the wire's bound, kiosk/protocol/schema.py).
+MAX_OFFICE_NAME_CHARS = 120
 _SETTINGS_KEYS = (
     settings.RULES_KEY,
     settings.IDENTITY_KEY,
@@ -80,6 +90,41 @@ class Settings(Part):
         self.forget()
         self._store.audit.write_anchor()
 
+    def office_names(self) -> dict[str, str]:
+        """Every office's full name this kiosk knows: code -> name (the server's directory over the
+        names set by `kiosk setup --office-name`). An office missing here is shown by its code."""
+        with self._store.reading() as connection:
+            return office_names(connection)
+
+    def office_name(self) -> str:
+        """This kiosk's office's full name; "" when none is known."""
+        with self._store.reading() as connection:
+            code = self.current(connection).identity.office_code
+            return office_names(connection).get(code, "")
+
+    def set_office_name(self, office_code: str, name: str, now: dt.datetime) -> str:
+        """Set (or with "" remove) an office's full name here, audited; returns it as stored (one line,
+        single spaces). For a kiosk without a server; a server's name for the office wins."""
+        return self.set_office_names({office_code: name}, now)[office_code]
+
+    def set_office_names(self, names: Mapping[str, str], now: dt.datetime) -> dict[str, str]:
+        """Set (or with "" remove) offices' full names here: one audited change, none when nothing
+        changes. Returns the names as stored."""
+        try:
+            cleaned = {code: clean_office_name(name) for code, name in names.items()}
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        with self._store.writing() as connection:
+            before = _names(settings.get(connection, OFFICE_NAMES))
+            local = {**before, **cleaned}
+            local = {code: name for code, name in local.items() if name}
+            if local == before and settings.get(connection, OFFICE_NAMES) is not None:
+                return cleaned
+            settings.put(connection, OFFICE_NAMES, local)
+            audit.append(connection, to_text(now), "settings", "office.names", audit.canonical_digest(local))
+        self._store.audit.write_anchor()
+        return cleaned
+
     def set_sync_state(self, *, durable: bool = True, **values: Any) -> None:
         """Update the sync state row (in the feed's file). `durable=False`: no flush before it returns;
         for notes such as the last attempt's time and error, which a power cut may take back."""
@@ -118,6 +163,46 @@ class Settings(Part):
     def forget(self) -> None:
         """After a change of the settings: current() parses them again."""
         self._store._settings_cache = None
+
+
+def clean_office_name(name: str) -> str:
+    """An office's name as kept: one line, single spaces; "" for none. Raises ValueError when it is too
+    long or holds characters a screen must not show (control characters, bidi overrides)."""
+    name = " ".join(name.split())
+    if len(name) > MAX_OFFICE_NAME_CHARS or not name.isprintable() or _BIDI.search(name):
+        raise ValueError(f"an office's name is one line of at most {MAX_OFFICE_NAME_CHARS} printable characters")
+    return name
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def office_names(connection: Connection) -> dict[str, str]:
+    """The server's directory over the names set here (see Settings.office_names())."""
+    return {**_names(settings.get(connection, OFFICE_NAMES)), **held_directory(connection)}
+
+
+def held_directory(connection: Connection) -> dict[str, str]:
+    """The office directory the server last sent ({} when none)."""
+    stored = settings.get(connection, OFFICE_DIRECTORY)
+    return _names(stored.get("names") if isinstance(stored, dict) else None)
+
+
+def put_directory(connection: Connection, names: dict[str, str], now: dt.datetime) -> bool:
+    """Keep the server's office directory (in the caller's transaction), audited when it changed.
+    Returns whether it did."""
+    if held_directory(connection) == names and settings.get(connection, OFFICE_DIRECTORY) is not None:
+        return False
+    settings.put(connection, OFFICE_DIRECTORY, {"names": names})
+    audit.append(connection, to_text(now), "settings", "offices", audit.canonical_digest(names))
+    return True
+
+
+def _names(value: Any) -> dict[str, str]:
+    """A stored code -> name mapping; anything else (a damaged cell) is no names: names are only shown."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(code): name for code, name in value.items() if isinstance(name, str) and name}
 
 
 def _json(text: str | None) -> Any:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from kiosk.domain.model import Verdict
+from kiosk.domain.model import PATTERN_REASONS, Verdict
 from kiosk.store import receipts
 from kiosk.store.db import KioskStore
 from kiosk.store.guard_actions import DECISION_KINDS, ActionKind
@@ -46,6 +46,11 @@ class DailyStats:
 
     def total(self, verdict: Verdict) -> int:
         return sum(hour[verdict.value] for hour in self.per_hour.values())
+
+    @property
+    def broker_alerts(self) -> int:
+        """Scans a broker pattern sent to the officer (kiosk/domain/patterns.py), of every kind."""
+        return sum(self.per_reason[reason.value] for reason in PATTERN_REASONS)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -145,7 +150,8 @@ def daily_report(
 ) -> DailyReport:
     """Statistics, every guard action of the day and the audit chain's state, for the office's file.
     `checked_receipts`: the server's receipts whose signatures were checked (kiosk/sync/anchoring.py);
-    `office_name`: the office's full name when the caller knows it (the kiosk stores only its code)."""
+    `office_name`: the office's full name to print; "" (default): the one the kiosk holds (its server's
+    office directory, or `kiosk setup --office-name`), else the code alone."""
     rules = store.settings.rules()
     stats = daily_stats(store, now, day)
     _, start, end = today_bounds(rules, now, stats.day)
@@ -205,7 +211,7 @@ def daily_report(
         audit_head_hash=head.hash,
         audit_problems=tuple(verify.problems[:20]),
         audit_anchored=_anchored_text(anchored, verify.unanchored),
-        office_name=office_name.strip(),
+        office_name=office_name.strip() or store.settings.office_name(),
         empty=not stats.per_hour and not lines,
         anchored_receipt=None if anchored is None else (anchored.seq, anchored.server_time, verify.unanchored),
     )

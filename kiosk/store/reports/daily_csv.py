@@ -13,7 +13,8 @@ row and followed by one empty row (the column names are those of lang=Lang.ID; E
 
 1. `bagian;butir;nilai` (section; item; value): the report's head (office, kiosk, gate, day, zone,
    generated, audit chain, audit head ENTRY: hash in groups of four, anchoring, audit problems) and the
-   day's totals (scans admitted, denied, referred; people admitted; guard actions of each kind).
+   day's totals (scans admitted, denied, referred; people admitted; broker alerts; guard actions of each
+   kind).
 2. `jam;diizinkan;ditolak;diteruskan`: decisions per hour of the day (office time), hours with scans only.
 3. `kode_alasan;alasan;pemindaian`: denied and referred scans by reason.
 4. `petugas;izin_masuk`: guard overrides per guard.
@@ -134,6 +135,7 @@ def report_csv(report: DailyReport, lang: Lang = Lang.ID, sep: str = DEFAULT_SEP
         [totals, t("denied_scans"), stats.total(Verdict.DENY)],
         [totals, t("referred_scans"), stats.total(Verdict.REFER)],
         [totals, t("persons_admitted"), stats.persons_admitted],
+        [totals, t("broker_alerts"), stats.broker_alerts],
         *([totals, names.action(kind, lang), stats.actions[kind]] for kind in ActionKind),
     )
     writer.writerow([])

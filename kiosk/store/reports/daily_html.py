@@ -180,7 +180,14 @@ def _sections(report: DailyReport, lang: Lang) -> list[str]:
     return [
         h2("totals")
         + _table(
-            [t("admitted_scans"), t("denied_scans"), t("referred_scans"), t("persons_admitted"), t("overrides")],
+            [
+                t("admitted_scans"),
+                t("denied_scans"),
+                t("referred_scans"),
+                t("persons_admitted"),
+                t("overrides"),
+                t("broker_alerts"),
+            ],
             [
                 [
                     str(stats.total(Verdict.ADMIT)),
@@ -188,6 +195,7 @@ def _sections(report: DailyReport, lang: Lang) -> list[str]:
                     str(stats.total(Verdict.REFER)),
                     str(stats.persons_admitted),
                     str(sum(stats.overrides_per_guard.values())),
+                    str(stats.broker_alerts),
                 ]
             ],
         ),

@@ -40,6 +40,18 @@ REASONS: Names = {
     Reason.CLOCK_UNTRUSTED: ("Jam kios tidak dapat dipercaya", "Kiosk clock not trusted"),
     Reason.MULTIPLE_CODES: ("Beberapa kode sekaligus", "Several codes at once"),
     Reason.NEEDS_OFFICER: ("Layanan prioritas atau khusus", "Priority or special service"),
+    Reason.CODE_BURST: (
+        "Peringatan calo: banyak kode tidak sah dalam waktu singkat",
+        "Broker alert: many invalid codes in a short time",
+    ),
+    Reason.TWO_GATES: (
+        "Peringatan calo: jadwal baru saja digunakan di gerbang lain",
+        "Broker alert: booking just used at another gate",
+    ),
+    Reason.TRYING_CODES: (
+        "Peringatan calo: jadwal ditunjukkan lagi setelah ditolak dan kode lain",
+        "Broker alert: booking shown again after a refusal and another code",
+    ),
 }
 
 ACTIONS: Names = {
@@ -100,6 +112,7 @@ TEXTS: Names = {
     "referred_scans": ("Pemindaian diteruskan", "Referred scans"),
     "persons_admitted": ("Orang masuk", "People admitted"),
     "overrides": ("Izin masuk oleh petugas", "Guard overrides"),
+    "broker_alerts": ("Peringatan calo", "Broker alerts"),
     "per_hour": ("Per jam", "Per hour"),
     "hour": ("Jam", "Hour"),
     "admitted": ("Diizinkan", "Admitted"),

@@ -1,0 +1,32 @@
+"""CSRF: a synchronizer token per session, in a hidden field of every form and checked on every POST;
+the login form (no session yet) checks a random token against a short-lived cookie of its own."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import Request
+from starlette.datastructures import FormData
+
+from kiosk.server.web.auth import WebError
+from kiosk.server.web.sessions import Session
+
+FIELD = "csrf_token"
+
+
+def matches(given: object, expected: str) -> bool:
+    return isinstance(given, str) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def checked_form(request: Request, session: Session) -> FormData:
+    """The POSTed form, once its token is the session's; 403 otherwise (nothing is done)."""
+    form = await request.form()
+    if not matches(form.get(FIELD), session.csrf_token):
+        await form.close()
+        raise WebError(403, "Formulir kedaluwarsa atau tidak sah; muat ulang halaman / Form expired or forged; reload")
+    return form
+
+
+def login_token() -> str:
+    return secrets.token_urlsafe(24)
