@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
 
-from kiosk.server import anchor, kiosks, offices, summaries
+from kiosk.server import anchor, kiosks, offices, summaries, summary_reads
 from kiosk.server.db import init_schema, make_engine, reading
 from kiosk.server.models import BookingRow, OfficeRow
 
@@ -379,45 +379,45 @@ Page = Callable[[Connection, str, ZoneInfo, dt.date], Any]
 
 
 def _today(connection: Connection, office: str, zone: ZoneInfo, today: dt.date) -> Any:
-    first, end = summaries.day_hours(today, zone)
-    start, stop = summaries.day_times(today, zone)
+    first, end = summary_reads.day_hours(today, zone)
+    start, stop = summary_reads.day_times(today, zone)
     return (
-        summaries.flow_by_hour(connection, office, first, end),
-        summaries.by_reason(connection, office, first, end),
-        summaries.open_refers(connection, office, start, stop),
+        summary_reads.flow_by_hour(connection, office, first, end),
+        summary_reads.by_reason(connection, office, first, end),
+        summary_reads.open_refers(connection, office, start, stop),
     )
 
 
 def _overrides(days: int) -> Page:
     def page(connection: Connection, office: str, zone: ZoneInfo, today: dt.date) -> Any:
-        first, _ = summaries.day_hours(today - dt.timedelta(days=days - 1), zone)
-        _, end = summaries.day_hours(today, zone)
-        start, _ = summaries.day_times(today - dt.timedelta(days=days - 1), zone)
-        _, stop = summaries.day_times(today, zone)
+        first, _ = summary_reads.day_hours(today - dt.timedelta(days=days - 1), zone)
+        _, end = summary_reads.day_hours(today, zone)
+        start, _ = summary_reads.day_times(today - dt.timedelta(days=days - 1), zone)
+        _, stop = summary_reads.day_times(today, zone)
         return (
-            summaries.actions(connection, office, start, stop, limit=200),
-            summaries.guard_days(connection, office, first, end, zone),
+            summary_reads.actions(connection, office, start, stop, limit=200),
+            summary_reads.guard_days(connection, office, first, end, zone),
         )
 
     return page
 
 
 def _overrides_filtered(connection: Connection, office: str, zone: ZoneInfo, today: dt.date) -> Any:
-    start, _ = summaries.day_times(today - dt.timedelta(days=89), zone)
-    _, stop = summaries.day_times(today, zone)
-    return summaries.actions(connection, office, start, stop, guard_id=3, gate="G2", reason="ID_CHECKED", limit=200)
+    start, _ = summary_reads.day_times(today - dt.timedelta(days=89), zone)
+    _, stop = summary_reads.day_times(today, zone)
+    return summary_reads.actions(connection, office, start, stop, guard_id=3, gate="G2", reason="ID_CHECKED", limit=200)
 
 
 def _report(connection: Connection, office: str, zone: ZoneInfo, today: dt.date) -> Any:
     day = today - dt.timedelta(days=1)
-    first, end = summaries.day_hours(day, zone)
-    start, stop = summaries.day_times(day, zone)
+    first, end = summary_reads.day_hours(day, zone)
+    start, stop = summary_reads.day_times(day, zone)
     return (
-        summaries.flow_by_hour(connection, office, first, end),
-        summaries.by_reason(connection, office, first, end),
-        summaries.guard_days(connection, office, first, end, zone),
-        summaries.actions(connection, office, start, stop, limit=100_000),
-        summaries.audit_heads(connection, office, stop),
+        summary_reads.flow_by_hour(connection, office, first, end),
+        summary_reads.by_reason(connection, office, first, end),
+        summary_reads.guard_days(connection, office, first, end, zone),
+        summary_reads.actions(connection, office, start, stop, limit=100_000),
+        summary_reads.audit_heads(connection, office, stop),
     )
 
 
@@ -430,12 +430,12 @@ def _kiosks_all(connection: Connection, office: str, zone: ZoneInfo, today: dt.d
 
 
 def _kiosks_rows(connection: Connection, office: str, zone: ZoneInfo, today: dt.date) -> Any:
-    return summaries.kiosk_rows(connection), summaries.events_per_kiosk(connection), anchor.incidents(connection)
+    return summary_reads.kiosk_rows(connection), summaries.events_per_kiosk(connection), anchor.incidents(connection)
 
 
 def _kiosks_anchored_at(connection: Connection, office: str, zone: ZoneInfo, today: dt.date) -> Any:
     ids = [f"K-{office}-G{n}" for n in range(1, 4)]
-    return summaries.anchored_at(connection, ids)
+    return summary_reads.anchored_at(connection, ids)
 
 
 def _booking_search(connection: Connection, office: str, zone: ZoneInfo, today: dt.date) -> Any:
@@ -498,8 +498,8 @@ PAGES: dict[str, Page] = {
     "daily report (yesterday)": _report,
     "kiosks (one office)": _kiosks_office,
     "kiosks (national)": _kiosks_all,
-    "kiosks (summaries.kiosk_rows)": _kiosks_rows,
-    "kiosks anchored at (summaries.anchored_at)": _kiosks_anchored_at,
+    "kiosks (summary_reads.kiosk_rows)": _kiosks_rows,
+    "kiosks anchored at (summary_reads.anchored_at)": _kiosks_anchored_at,
     "booking search": _booking_search,
     **_web_pages(),
 }

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import bindparam, delete, func, select, text
 
-from kiosk.server import summaries
+from kiosk.server import summaries, summary_reads
 from kiosk.server.app import create_app
 from kiosk.server.db import reading, writing
 from kiosk.server.models import EventHourlyRow, EventRow, KioskEventCountRow, MetaRow
@@ -118,17 +118,17 @@ def test_counts_follow_uploads_checks_and_replacements(calm_server: ServerProces
     assert per_kiosk(admin, kiosk) == (5, 5)
     # what the pages read of it
     with reading(admin.engine) as connection:
-        first, end = summaries.day_hours(now().astimezone(dt.UTC).date(), "Asia/Jakarta")
-        start, stop = summaries.day_times(now().astimezone(dt.UTC).date(), "Asia/Jakarta")
+        first, end = summary_reads.day_hours(now().astimezone(dt.UTC).date(), "Asia/Jakarta")
+        start, stop = summary_reads.day_times(now().astimezone(dt.UTC).date(), "Asia/Jakarta")
         wide = ("2000-01-01T00", "2100-01-01T00")
-        assert {(r.verdict, r.reason) for r in summaries.by_reason(connection, office, *wide)} >= {
+        assert {(r.verdict, r.reason) for r in summary_reads.by_reason(connection, office, *wide)} >= {
             ("DENY", "UNKNOWN_CODE"),
             ("REFER", "MULTIPLE_CODES"),
         }
-        assert [a.reason for a in summaries.actions(connection, office, "2000", "2100")] == ["ID_CHECKED"]
-        assert [r.event_uuid for r in summaries.open_refers(connection, office, "2000", "2100")] == [check_id]
-        assert summaries.anchored(connection, office) == {kiosk: 0}
-        assert summaries.anchored_at(connection, [kiosk]) == {}
+        assert [a.reason for a in summary_reads.actions(connection, office, "2000", "2100")] == ["ID_CHECKED"]
+        assert [r.event_uuid for r in summary_reads.open_refers(connection, office, "2000", "2100")] == [check_id]
+        assert summary_reads.anchored(connection, office) == {kiosk: 0}
+        assert summary_reads.anchored_at(connection, [kiosk]) == {}
         assert first < end and start < stop
 
 

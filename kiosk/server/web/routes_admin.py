@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from kiosk.server import admin_audit, keys, kiosks, offices
 from kiosk.server.db import reading, writing
 from kiosk.server.web import csrf, forms, office_settings
-from kiosk.server.web.auth import WebError, current_session, office_row, require_admin, state_of
+from kiosk.server.web.auth import WebError, current_session, state_of
 from kiosk.server.web.queries import common
 from kiosk.server.web.queries import kiosks as kiosk_queries
 from kiosk.server.web.render import render
@@ -27,12 +27,6 @@ router = APIRouter()
 #: Rules set on this page: (name, low, high) for whole numbers; flags below.
 NUMBERS = (("early_minutes", 0, 1440), ("late_minutes", 0, 1440), ("max_data_age_minutes", 0, 1440))
 FLAGS = ("allow_later_same_day", "deny_needs_ack")
-
-
-def _admin_office(request: Request, session: Session, office: str) -> Any:
-    row = office_row(request, session, office)
-    require_admin(session.user, row.code)
-    return row
 
 
 def _page(request: Request, row: Any, **extra: Any) -> Response:
@@ -63,13 +57,12 @@ def _page(request: Request, row: Any, **extra: Any) -> Response:
 
 @router.get("/o/{office}/admin")
 def admin_page(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    return _page(request, _admin_office(request, session, office))
+    return _page(request, csrf.admin_office(request, session, office))
 
 
 @router.post("/o/{office}/admin/enrol")
 async def enrol(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    form = await csrf.checked_form(request, session)
+    row, form = await csrf.admin_form(request, session, office)
     return await run_in_threadpool(_enrol, request, session, row, form)
 
 
@@ -106,8 +99,7 @@ def _enrol(request: Request, session: Session, row: Any, form: FormData) -> Resp
 
 @router.post("/o/{office}/admin/revoke")
 async def revoke(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    form = await csrf.checked_form(request, session)
+    row, form = await csrf.admin_form(request, session, office)
     return await run_in_threadpool(_revoke, request, session, row, form)
 
 
@@ -133,8 +125,7 @@ def _revoke(request: Request, session: Session, row: Any, form: FormData) -> Res
 
 @router.post("/o/{office}/admin/keys/rotate")
 async def rotate(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    await csrf.checked_form(request, session)
+    row, _ = await csrf.admin_form(request, session, office)
     return await run_in_threadpool(_rotate, request, session, row)
 
 
@@ -150,8 +141,7 @@ def _rotate(request: Request, session: Session, row: Any) -> Response:
 
 @router.post("/o/{office}/admin/rules")
 async def set_rules(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    form = await csrf.checked_form(request, session)
+    row, form = await csrf.admin_form(request, session, office)
     return await run_in_threadpool(_set_rules, request, session, row, form)
 
 

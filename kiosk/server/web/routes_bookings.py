@@ -15,7 +15,7 @@ from kiosk.protocol.schema import WireBooking
 from kiosk.server import admin_audit, offices
 from kiosk.server.db import reading, writing
 from kiosk.server.web import csrf, forms
-from kiosk.server.web.auth import WebError, current_session, office_row, require_admin, state_of
+from kiosk.server.web.auth import WebError, current_session, office_row, state_of
 from kiosk.server.web.queries import bookings as queries
 from kiosk.server.web.render import render
 from kiosk.server.web.sessions import Session
@@ -35,12 +35,6 @@ def bookings_page(
     with reading(state_of(request).context.engine) as connection:
         found = queries.search(connection, row.code, ref)
     return render(request, "bookings.html", {"office": row, "page": "bookings", "ref": ref, "found": found})
-
-
-def _admin_office(request: Request, session: Session, office: str) -> Any:
-    row = office_row(request, session, office)
-    require_admin(session.user, row.code)
-    return row
 
 
 def _split(text: str, fmt: str, office_code: str) -> tuple[list[WireBooking], list[offices.LineError], int]:
@@ -65,8 +59,7 @@ def _format_of(filename: str, given: str) -> str:
 
 @router.post("/o/{office}/bookings/upload")
 async def upload(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    form = await csrf.checked_form(request, session)
+    row, form = await csrf.admin_form(request, session, office)
     export = form.get("export")
     if not isinstance(export, UploadFile):
         await form.close()
@@ -112,8 +105,7 @@ def _preview(request: Request, session: Session, row: Any, filename: str, fmt: s
 
 @router.post("/o/{office}/bookings/apply")
 async def apply(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    form = await csrf.checked_form(request, session)
+    row, form = await csrf.admin_form(request, session, office)
     return await run_in_threadpool(_apply, request, session, row, form)
 
 
@@ -140,8 +132,7 @@ def _apply(request: Request, session: Session, row: Any, form: FormData) -> Resp
 
 @router.post("/o/{office}/bookings/discard")
 async def discard(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    form = await csrf.checked_form(request, session)
+    row, form = await csrf.admin_form(request, session, office)
     return await run_in_threadpool(_discard, request, session, row, form)
 
 
@@ -161,8 +152,7 @@ def _discard(request: Request, session: Session, row: Any, form: FormData) -> Re
 
 @router.post("/o/{office}/bookings/cancel")
 async def cancel(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row = await run_in_threadpool(_admin_office, request, session, office)
-    form = await csrf.checked_form(request, session)
+    row, form = await csrf.admin_form(request, session, office)
     return await run_in_threadpool(_cancel, request, session, row, form)
 
 

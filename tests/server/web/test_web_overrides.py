@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, insert
 
-from kiosk.server import summaries
+from kiosk.server import summaries, summary_reads
 from kiosk.server.db import reading, writing
 from kiosk.server.models import EventRow
 from kiosk.server.web.queries import overrides as queries
@@ -132,11 +132,11 @@ def test_the_counts_and_choices_over_a_year(engine: Engine, added: Any) -> None:
 def test_the_summary_per_guard_is_the_sum_of_its_days(engine: Engine, added: Any) -> None:
     zone = ZoneInfo("Asia/Jakarta")
     today = dt.datetime.now(zone).date()
-    first, _ = summaries.day_hours(today - dt.timedelta(days=365), zone)
-    _, end = summaries.day_hours(today, zone)
+    first, _ = summary_reads.day_hours(today - dt.timedelta(days=365), zone)
+    _, end = summary_reads.day_hours(today, zone)
     with reading(engine) as connection:
-        days = summaries.guard_days(connection, OFFICE_A, first, end, zone)
-        summed = summaries.guard_summary(connection, OFFICE_A, first, end, zone, 10)
+        days = summary_reads.guard_days(connection, OFFICE_A, first, end, zone)
+        summed = summary_reads.guard_summary(connection, OFFICE_A, first, end, zone, 10)
     per_guard: dict[tuple[str, int], dict[str, int]] = {}
     for _kiosk, gate, guard, day, number, _persons in days:
         per_day = per_guard.setdefault((gate, guard), {})

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from kiosk.formats.times import duration_text
-from kiosk.server import health, offices, summaries
+from kiosk.server import health, offices, summary_reads
 from kiosk.server.models import AuditIncidentRow, AuditSupersededRow, KioskHealthRow, KioskRow
 
 
@@ -65,7 +65,7 @@ def kiosk_lines(
         r.kiosk_id: r for r in connection.execute(select(KioskHealthRow).where(KioskHealthRow.kiosk_id.in_(ids)))
     }
     # one index probe and one primary-key read per kiosk (not a GROUP BY over the kiosks' year of entries)
-    anchored = summaries.anchored_at(connection, ids)
+    anchored = summary_reads.anchored_at(connection, ids)
     found: dict[str, list[Incident]] = {}
     incident_rows = connection.execute(
         select(AuditIncidentRow).where(AuditIncidentRow.kiosk_id.in_(ids)).order_by(AuditIncidentRow.id.desc())

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, or_, select
 
-from kiosk.server import summaries
+from kiosk.server import summaries, summary_reads
 from kiosk.server.models import EventRow
 from kiosk.server.web.labels import ACTION_KINDS
 from kiosk.server.web.queries.common import local_time, range_bounds
@@ -111,7 +111,7 @@ def overrides(
     gates: set[str] = set()
     guards: set[str] = set()
     reasons: set[str] = set()
-    for gate, kiosk_id, guard, kind_of, reason, number in summaries.action_groups(
+    for gate, kiosk_id, guard, kind_of, reason, number in summary_reads.action_groups(
         connection, office_code, first_hour, end_hour
     ):
         gates.add(gate)
@@ -239,14 +239,14 @@ def _per_guard(
                                 "reason": filters.reason or None}  # fmt: skip
     lines: dict[str, GuardLine] = {}
     if not result.grid:
-        for gate, guard, days, over, most, total in summaries.guard_summary(
+        for gate, guard, days, over, most, total in summary_reads.guard_summary(
             connection, office_code, *hours, zone, norm, **narrowed
         ):
             label = guard_label("", gate, guard or None)
             lines[label] = GuardLine(label, days=int(days), over=int(over), most=int(most), total=int(total))
         result.per_guard = [lines[label] for label in sorted(lines)]
         return
-    for kiosk_id, gate, guard, day_text, number, _persons in summaries.guard_days(
+    for kiosk_id, gate, guard, day_text, number, _persons in summary_reads.guard_days(
         connection, office_code, *hours, zone, **narrowed
     ):
         if number:
