@@ -199,14 +199,23 @@ class LoginResult:
 def login(connection: Connection, username: str, password: str, now: dt.datetime) -> LoginResult:
     """Check a login in the caller's write transaction, counting failures towards the lockout."""
     name = username.strip().lower()[:64]
-    row = connection.execute(select(WebUserRow).where(WebUserRow.username == name)).first()
-    if row is None:
+    seen = connection.execute(select(WebUserRow.id, WebUserRow.password_hash).where(WebUserRow.username == name))
+    first = seen.first()
+    if first is None:
         check_password(password, _DUMMY)
         return LoginResult(None, "bad")
+    # The hash (some 50 ms) is taken before the row is locked, so parallel logins wait on each other only
+    # for the short decision below; the lock, the failure count and the window are then read afresh under
+    # the row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write transaction is one writer already),
+    # so parallel wrong guesses are counted one by one and none of them slips past the lockout.
+    good = check_password(password[:MAX_PASSWORD_CHARS], first.password_hash)
+    row = connection.execute(select(WebUserRow).where(WebUserRow.id == first.id).with_for_update()).first()
+    if row is None:
+        return LoginResult(None, "bad")
+    if row.password_hash != first.password_hash:  # a reset meanwhile: check against the new password
+        good = check_password(password[:MAX_PASSWORD_CHARS], row.password_hash)
     if row.locked_until and from_text(row.locked_until) > now:
-        check_password(password, _DUMMY)
-        return LoginResult(None, "locked")
-    good = check_password(password[:MAX_PASSWORD_CHARS], row.password_hash)
+        return LoginResult(None, "locked")  # even with the right password
     if good and row.active:
         connection.execute(
             update(WebUserRow)

@@ -9,6 +9,7 @@ advisory lock, so two of them never fork the chain.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import hashlib
 import json
 from collections.abc import Sequence
@@ -28,6 +29,14 @@ MAX_DETAIL_CHARS = 2000
 def _hash(at: str, actor: str, action: str, office: str, target: str, detail: str, prev: str) -> str:
     material = json.dumps([at, actor, action, office, target, detail, prev], ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def cli_actor() -> str:
+    """Who acts from the server's command line: `cli:<the OS user>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def record(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from kiosk.domain.model import ZONE_OF_ABBREVIATION, Category, zone_named
 from kiosk.protocol import codes
-from kiosk.server import keys, offices
+from kiosk.server import admin_audit, keys, offices
 from kiosk.server.cli_common import engine_of, now, print_table
 from kiosk.server.db import reading, writing
 from kiosk.server.models import BookingRow
@@ -144,6 +144,7 @@ def _keys_list(args: argparse.Namespace) -> int:
 def _keys_rotate(args: argparse.Namespace) -> int:
     with writing(engine_of(args)) as connection:
         key_id = keys.rotate(connection, now())
+        admin_audit.record(connection, now(), admin_audit.cli_actor(), "keys.rotate", None, key_id, "server-wide")
     print(f"new active key {key_id}; retire the old one once every kiosk has synced (kiosk server kiosks)")
     return 0
 
@@ -151,6 +152,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 def _keys_retire(args: argparse.Namespace) -> int:
     with writing(engine_of(args)) as connection:
         keys.retire(connection, args.key_id)
+        admin_audit.record(connection, now(), admin_audit.cli_actor(), "keys.retire", None, args.key_id, "server-wide")
     print(f"key {args.key_id} retired; kiosks drop it at their next sync")
     return 0
 

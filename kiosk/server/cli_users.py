@@ -13,7 +13,6 @@ Every change is written to the server's audit log (kiosk/server/admin_audit.py) 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from typing import Any
 
@@ -46,13 +45,6 @@ def add_user_commands(commands: Any) -> None:
     listing.set_defaults(handler=_list)
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
     """The password, and whether it was generated (then printed once)."""
     if args.password_stdin:
@@ -67,7 +59,9 @@ def _add(args: argparse.Namespace) -> int:
     password, generated = _password(args)
     with writing(engine_of(args)) as connection:
         user = accounts.add_user(connection, args.username, args.role, args.office, password, now())
-        admin_audit.record(connection, now(), _actor(), "user.add", user.office_code, user.username, user.role)
+        admin_audit.record(
+            connection, now(), admin_audit.cli_actor(), "user.add", user.office_code, user.username, user.role
+        )
     print(f"user {user.username} added: {user.role}{' of office ' + user.office_code if user.office_code else ''}")
     if generated:
         print(f"password (shown once): {password}")
@@ -77,7 +71,7 @@ def _add(args: argparse.Namespace) -> int:
 def _disable(args: argparse.Namespace) -> int:
     with writing(engine_of(args)) as connection:
         user = accounts.disable(connection, args.username)
-        admin_audit.record(connection, now(), _actor(), "user.disable", user.office_code, user.username)
+        admin_audit.record(connection, now(), admin_audit.cli_actor(), "user.disable", user.office_code, user.username)
     print(f"user {user.username} disabled; its sessions ended")
     return 0
 
@@ -86,7 +80,7 @@ def _reset(args: argparse.Namespace) -> int:
     password, generated = _password(args)
     with writing(engine_of(args)) as connection:
         user = accounts.reset(connection, args.username, password)
-        admin_audit.record(connection, now(), _actor(), "user.reset", user.office_code, user.username)
+        admin_audit.record(connection, now(), admin_audit.cli_actor(), "user.reset", user.office_code, user.username)
     print(f"user {user.username}: new password set, lockout cleared, sessions ended")
     if generated:
         print(f"password (shown once): {password}")

@@ -261,13 +261,24 @@ def _short(exc: Exception) -> str:
 # --- applying an export ---------------------------------------------------------------------------
 
 
-def apply_import(connection: Connection, bookings: Sequence[WireBooking], now: dt.datetime) -> ImportReport:
-    """Apply validated bookings in the caller's write transaction."""
+FOREIGN_BOOKING = "Jadwal milik kantor lain / Booking belongs to another office"
+
+
+def apply_import(
+    connection: Connection, bookings: Sequence[WireBooking], now: dt.datetime, only_office: str | None = None
+) -> ImportReport:
+    """Apply validated bookings in the caller's write transaction.
+
+    With `only_office` (an office's own upload, the dashboard) every booking must be for that office, and
+    one whose booking_ref or code already belongs to another office is refused (in report.errors), never
+    moved: only the national import (`kiosk server import`) moves bookings between offices."""
     report = ImportReport()
     latest: dict[str, WireBooking] = {}
     for booking in bookings:  # the last line for a ref wins within one file
         latest[booking.booking_ref] = booking
     lock_writer(connection)
+    if only_office is not None:  # checked under the writer lock: nothing moves a booking meanwhile
+        _keep_own(connection, latest, only_office, report)
     offices_known = {row.code: row for row in offices(connection)}
     for booking in latest.values():
         if booking.office_code not in offices_known:
@@ -291,6 +302,17 @@ def apply_import(connection: Connection, bookings: Sequence[WireBooking], now: d
         if seq != offices_known[code].change_seq:
             connection.execute(update(OfficeRow).where(OfficeRow.code == code).values(change_seq=seq))
     return report
+
+
+def _keep_own(connection: Connection, latest: dict[str, WireBooking], office_code: str, report: ImportReport) -> None:
+    """An office's own upload: refuse the file if a booking is for another office, and leave out (as
+    refused) a booking whose ref or code belongs to another office already."""
+    for booking in latest.values():
+        if booking.office_code != office_code:
+            raise OfficeError(f"booking {booking.booking_ref} is not for office {office_code}")
+    for ref in foreign_bookings(connection, list(latest.values()), office_code):
+        del latest[ref]
+        report.errors.append(LineError(0, f"{ref}: {FOREIGN_BOOKING}"))
 
 
 def _plan(
@@ -372,6 +394,28 @@ def _existing(connection: Connection, refs: list[str]) -> dict[str, dict[str, An
         for row in rows:
             found[row["booking_ref"]] = dict(row)
     return found
+
+
+def foreign_bookings(connection: Connection, bookings: Sequence[WireBooking], office_code: str) -> list[str]:
+    """The booking refs among `bookings` whose ref or code the server holds already for another office
+    than `office_code` (in the order given, each once)."""
+    by_ref = {b.booking_ref: b for b in bookings}
+    by_code = {b.code: b.booking_ref for b in bookings}
+    foreign: set[str] = set()
+    for chunk in _chunks(list(by_ref)):
+        foreign.update(
+            connection.execute(
+                select(BookingRow.booking_ref).where(
+                    BookingRow.booking_ref.in_(chunk), BookingRow.office_code != office_code
+                )
+            ).scalars()
+        )
+    for chunk in _chunks(list(by_code)):
+        for code in connection.execute(
+            select(BookingRow.code).where(BookingRow.code.in_(chunk), BookingRow.office_code != office_code)
+        ).scalars():
+            foreign.add(by_code[code])
+    return [ref for ref in by_ref if ref in foreign]
 
 
 def _check_code_owners(connection: Connection, latest: dict[str, WireBooking]) -> None:

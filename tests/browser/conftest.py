@@ -7,7 +7,7 @@ gives each launch a fresh profile directory (--user-data-dir). Without Chromium,
 or PostgreSQL (KIOSK_TEST_PG_DSN from scripts/start-postgres), these tests FAIL under CI (CI set) and
 are skipped elsewhere.
 
-One server and one database serve the whole session (starting them is the slow part); each test gets
+One server and one database serve the whole package (starting them is the slow part); each test gets
 a new browser context (no cookies of another test) and makes its own offices' data where it needs it.
 """
 
@@ -63,9 +63,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, launched once for the session through Playwright."""
+    """Debian's Chromium, headless, launched once for tests/browser through Playwright. Package scope:
+    Playwright's event loop runs on this thread while it lives, and every later test that runs an event
+    loop of its own (asyncio.run) would find one running."""
     executable = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
@@ -87,7 +89,7 @@ def chromium_browser() -> Iterator[Any]:
 def _own_io_thread(manager: Any) -> None:
     """Playwright writes screenshots and downloads through its event loop's default executor, whose
     thread would start inside the first test that saves a file (and count as a thread that test left
-    running). Give the loop a one-thread executor and start its thread now, for the whole session."""
+    running). Give the loop a one-thread executor and start its thread now, for the whole package."""
     loop = getattr(manager, "_loop", None)
     if loop is None:  # a Playwright of another shape: the thread check will say so
         return
@@ -96,7 +98,7 @@ def _own_io_thread(manager: Any) -> None:
     executor.submit(lambda: None).result()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     """The server on a fresh PostgreSQL database with two offices (OFFICE, OTHER_OFFICE)."""
     with fresh_database("postgres", tmp_path_factory.mktemp("web")) as db_url:
@@ -111,7 +113,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
             admin.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def accounts(web: Web) -> dict[str, Account]:
     """An account of each role for OFFICE, and an office admin of OTHER_OFFICE, made with
     `kiosk server user add` (support.add_user)."""
@@ -157,7 +159,7 @@ class Seeded:
     booking_ref: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def seeded(web: Web) -> Seeded:
     """Events of OFFICE through the real API (enrolment, then an upload): the pages have something to show."""
     zone = ZoneInfo("Asia/Jakarta")

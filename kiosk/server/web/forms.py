@@ -6,14 +6,19 @@ import datetime as dt
 
 from kiosk.server.web.auth import WebError
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
 
 def date_or(value: str | None, default: dt.date) -> dt.date:
     if not value:
         return default
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
+        day = dt.date.fromisoformat(value.strip()[:10])
     except ValueError:
         raise WebError(400, f"Tanggal tidak sah / Not a date: {value[:20]!r}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # nothing is held outside; and day arithmetic stays in range
+        raise WebError(400, f"Tanggal di luar {FIRST_YEAR}-{LAST_YEAR} / Date outside {FIRST_YEAR}-{LAST_YEAR}: {day}")
+    return day
 
 
 def text(value: object, limit: int = 200) -> str:

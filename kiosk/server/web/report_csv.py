@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from kiosk.server.web import labels
 from kiosk.server.web.queries.report import Report
@@ -13,11 +14,23 @@ SEPARATORS = (",", ";")
 _HEAD = {"id": ("bagian", "butir", "rincian", "nilai"), "en": ("section", "item", "detail", "value")}
 
 
+#: What makes Excel (or LibreOffice) read a cell as a formula, fullwidth forms included.
+_FORMULA_START = "=+-@\uff1d\uff0b\uff0d\uff20"
+#: A formula can also start after a separator of the other kind (a ',' file opened where ';' is the
+#: list separator, or the reverse) or after a line break inside a cell, and after spaces.
+_INNER_FORMULA = re.compile(f"([,;\\t\\r\\n]\\s*)([{re.escape(_FORMULA_START)}])")
+
+
 def _cell(value: object) -> object:
-    """A text that Excel would read as a formula (a guard's note starting with =, +, - or @) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Free text (a guard's note, a gate, a reason) never reaches a spreadsheet as a formula: an
+    apostrophe goes before =, +, -, @ at the cell's start (after any spaces) and after every
+    separator or line break inside it, whichever separator the file uses."""
+    if not isinstance(value, str):
+        return value
+    text = _INNER_FORMULA.sub(r"\1'\2", value)
+    if text.lstrip()[:1] in (*_FORMULA_START, "\t", "\r"):
+        text = "'" + text
+    return text
 
 
 class _Writer:

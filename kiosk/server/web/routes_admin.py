@@ -1,6 +1,8 @@
 """Administration of one office (office_admin only): enrol a kiosk (the one-time token as text and as a
-QR code made here, never stored), revoke a kiosk, rotate the server's signing keys, set the office's
-rules and the guards' override norm. Each action goes into the server's audit log."""
+QR code made here, never stored), revoke a kiosk, set the office's rules and the guards' override norm.
+Each action goes into the server's audit log. The signing keys are shown, not rotated: one key signs
+every office's pages and codes, so its rotation is the national operator's (`kiosk server keys
+rotate` on the server), not one of 125 office admins'."""
 
 from __future__ import annotations
 
@@ -121,22 +123,6 @@ def _revoke(request: Request, session: Session, row: Any, form: FormData) -> Res
             connection, state.now(), session.user.username, "kiosk.revoke", row.code, kiosk_id, f"gate {target.gate}"
         )
     return _page(request, row, notice=f"revoked {kiosk_id}")
-
-
-@router.post("/o/{office}/admin/keys/rotate")
-async def rotate(request: Request, office: str, session: Annotated[Session, Depends(current_session)]) -> Response:
-    row, _ = await csrf.admin_form(request, session, office)
-    return await run_in_threadpool(_rotate, request, session, row)
-
-
-def _rotate(request: Request, session: Session, row: Any) -> Response:
-    state = state_of(request)
-    with writing(state.context.engine) as connection:
-        key_id = keys.rotate(connection, state.now())
-        admin_audit.record(
-            connection, state.now(), session.user.username, "keys.rotate", row.code, key_id, "server-wide"
-        )
-    return _page(request, row, notice=f"new signing key {key_id}")
 
 
 @router.post("/o/{office}/admin/rules")

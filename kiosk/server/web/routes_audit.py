@@ -24,7 +24,7 @@ def office_audit(
     request: Request,
     office: str,
     session: Annotated[Session, Depends(current_session)],
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     row = office_row(request, session, office)
     with reading(state_of(request).context.engine) as connection:
@@ -40,7 +40,7 @@ def office_audit(
 def all_audit(
     request: Request,
     session: Annotated[Session, Depends(current_session)],
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     if not session.user.all_offices:
         raise WebError(404, "Halaman tidak ditemukan / Page not found")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -37,8 +38,12 @@ def bookings_page(
     return render(request, "bookings.html", {"office": row, "page": "bookings", "ref": ref, "found": found})
 
 
-def _split(text: str, fmt: str, office_code: str) -> tuple[list[WireBooking], list[offices.LineError], int]:
-    """The export's good rows for this office, and its bad rows (another office's rows among them)."""
+def _split(
+    connection: Connection, text: str, fmt: str, office_code: str
+) -> tuple[list[WireBooking], list[offices.LineError], int]:
+    """The export's good rows for this office, and its bad rows: another office's rows among them, and a
+    row whose booking_ref or code the server holds for another office (an office never takes over, or
+    moves, another office's booking: only the national `kiosk server import` does)."""
     good, errors = offices.parse_export(text, fmt)
     lines = len(good) + len(errors)
     mine = [b for b in good if b.office_code == office_code]
@@ -48,6 +53,17 @@ def _split(text: str, fmt: str, office_code: str) -> tuple[list[WireBooking], li
             *errors,
             offices.LineError(0, f"{foreign} baris untuk kantor lain diabaikan / rows for another office left out"),
         ]
+    taken = set(offices.foreign_bookings(connection, mine, office_code))
+    if taken:
+        errors = [
+            *errors,
+            *(
+                offices.LineError(0, f"{b.booking_ref}: {offices.FOREIGN_BOOKING}")
+                for b in mine
+                if b.booking_ref in taken
+            ),
+        ]
+        mine = [b for b in mine if b.booking_ref not in taken]
     return mine, errors, lines
 
 
@@ -78,10 +94,10 @@ async def upload(request: Request, office: str, session: Annotated[Session, Depe
 
 
 def _preview(request: Request, session: Session, row: Any, filename: str, fmt: str, text: str) -> Response:
-    good, errors, lines = _split(text, fmt, row.code)
     state = state_of(request)
     upload_id = secrets.token_urlsafe(24)
     with writing(state.context.engine) as connection:
+        good, errors, lines = _split(connection, text, fmt, row.code)
         queries.keep_pending(connection, upload_id, session.user.id, row.code, filename, fmt, text, state.now())
         admin_audit.record(
             connection, state.now(), session.user.username, "bookings.upload", row.code, filename[:128],
@@ -116,12 +132,12 @@ def _apply(request: Request, session: Session, row: Any, form: FormData) -> Resp
         kept = queries.pending(connection, upload_id, session.user.id, row.code)
         if kept is None:
             raise WebError(404, "Unggahan tidak ditemukan atau sudah diterapkan / Upload not found or applied already")
-        good, errors, _ = _split(kept.body, kept.fmt, row.code)
-        try:
-            report = offices.apply_import(connection, good, state.now())
+        good, errors, _ = _split(connection, kept.body, kept.fmt, row.code)
+        try:  # only_office: checked again under the writer lock, as a booking may have moved since
+            report = offices.apply_import(connection, good, state.now(), only_office=row.code)
         except offices.OfficeError as exc:
             raise WebError(400, f"Tidak diterapkan / Not applied: {exc}") from exc
-        report.errors = errors
+        report.errors = [*errors, *report.errors]
         queries.drop_pending(connection, upload_id)
         admin_audit.record(
             connection, state.now(), session.user.username, "bookings.import", row.code, kept.filename[:128],

@@ -109,7 +109,7 @@ def test_readers_cannot_administer(client: WebClient, username: str) -> None:
     logged_in(client, username)
     assert client.get(f"/web/o/{OFFICE_A}/admin", follow_redirects=False).status_code == 403
     token = csrf_of(client.get(f"/web/o/{OFFICE_A}/kiosks").text)
-    for path in ("admin/enrol", "admin/rules", "admin/keys/rotate", "bookings/cancel", "bookings/upload"):
+    for path in ("admin/enrol", "admin/rules", "admin/revoke", "bookings/cancel", "bookings/upload"):
         answer = client.post(
             f"/web/o/{OFFICE_A}/{path}", data={"csrf_token": token, "gate": "G5"}, follow_redirects=False
         )

@@ -145,12 +145,14 @@ def overrides(
     if match is not None:
         where += [EventRow.gate == guard_gate, EventRow.guard_id == guard_id]
     if result.total:
-        _page(connection, result, zone, where, before)
+        _page(connection, result, office_code, zone, where, before)
     _per_guard(connection, result, office_code, zone, norm, (first_hour, end_hour), kind, guard_gate, guard_id)
     return result
 
 
-def _page(connection: Connection, result: Overrides, zone: ZoneInfo, where: list[Any], before: str) -> None:
+def _page(
+    connection: Connection, result: Overrides, office_code: str, zone: ZoneInfo, where: list[Any], before: str
+) -> None:
     """One page of actions, newest first, continuing before the event `before` (when it is one of them)."""
     if before and _EVENT_ID.match(before):
         cursor = connection.execute(
@@ -196,12 +198,12 @@ def _page(connection: Connection, result: Overrides, zone: ZoneInfo, where: list
                 row.ref_event,
             )
         )
-    refs = sorted({a.ref_event for a in result.actions if a.ref_event})
+    refs = sorted({a.ref_event for a in result.actions if a.ref_event})  # scans of this office only
     found: dict[str, Any] = {}
     if refs:  # at most PAGE: one primary-key read each
         for ref in connection.execute(
             select(EventRow.event_uuid, EventRow.occurred_at, EventRow.verdict, EventRow.reason).where(
-                EventRow.event_uuid.in_(refs)
+                EventRow.event_uuid.in_(refs), EventRow.office_code == office_code
             )
         ):
             found[ref.event_uuid] = ref
