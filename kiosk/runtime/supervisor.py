@@ -178,9 +178,12 @@ class Supervisor:
 
     def send(self, message: Any) -> None:
         """Send to the child. A pipe that broke (the child died) ends it: ChildDiedError."""
-        conn, pid = self._conn, self.pid
-        if conn is None:
+        process, conn, pid = self._process, self._conn, self.pid
+        if process is None or conn is None:
             raise ChildDiedError(f"no {self.name} process", pid)
+        if not process.is_alive():  # ended already: a write could still fit a socket another process holds
+            code = self.end()
+            raise ChildDiedError(f"the {self.name} process has ended", pid, code)
         try:
             conn.send(message)
         except (OSError, ValueError) as exc:

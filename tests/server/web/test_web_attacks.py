@@ -249,4 +249,4 @@ def test_another_offices_scan_is_not_shown_as_the_reference_of_an_override(
     page = client.get(f"/web/o/{OFFICE_A}/overrides").text
     assert f'id="action-{crafted["event_uuid"]}"' in page
     assert "B_SECRET_REASON" not in page
-    assert "TOO_EARLY" in page  # the office's own referenced scan is still shown
+    assert "Terlalu awal" in page  # the office's own referenced scan (TOO_EARLY) is still shown, by name
