@@ -5,7 +5,9 @@ decoder that hangs, crashes or holds the GIL; kiosk/vision/isolated.py) and the 
 a low priority; kiosk/sync/process.py). Both need the same upkeep, which lives here:
 
 * start a child with multiprocessing's "spawn" (fork would copy the GUI's threads and locks), a Pipe
-  to talk over, as a daemon (multiprocessing ends it when the kiosk exits);
+  to talk over, as a daemon (multiprocessing ends it when the kiosk exits), under an empty `__main__`
+  (bare_main) so the child imports only what its job needs, and with a watch in the child that ends
+  it when the kiosk is gone (killed: no goodbye, and a child mid-job would not read its pipe's end);
 * wait for its next message with a timeout, watching the process itself too: a child that died is
   noticed at once (after what it sent before dying has been read), one that stays silent for the
   timeout is hung. Either way it is ended and forgotten, and the caller is told why (ChildDiedError,
@@ -18,7 +20,8 @@ a low priority; kiosk/sync/process.py). Both need the same upkeep, which lives h
 * stop(): ask the child to end (a goodbye message), end it if it does not in time; end(): at once.
 
 What the messages mean (a hello, requests, answers, log records, progress notes) stays with the users.
-No threads are started here: every wait happens on the caller's thread.
+No threads are started here (the child's parent watch runs in the child): every wait happens on the
+caller's thread.
 """
 
 from __future__ import annotations
@@ -27,15 +30,19 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import sys
 import threading
 import time
+import types
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 POLL_S = 0.1  # how often an interruptible wait looks at interrupt() where it cannot be woken (no pipes)
 KILL_WAIT_S = 2.0  # for a child to go after SIGKILL (or SIGTERM), and to be reaped when it died by itself
 DIED_WAIT_S = 1.0  # for the exit code of a child whose pipe closed
+PARENT_WATCH_S = 1.0  # how often a child looks whether the kiosk that started it is still there
+EXIT_ORPHANED = 75  # a child's exit code when it ended because the kiosk was gone
 
 
 class ChildError(Exception):
@@ -155,8 +162,11 @@ class Supervisor:
         context = multiprocessing.get_context("spawn")
         parent_end, child_end = context.Pipe()
         try:
-            process = context.Process(target=target, args=(child_end, *args), name=self.name, daemon=True)
-            process.start()
+            process = context.Process(
+                target=child_main, args=(target, os.getpid(), child_end, *args), name=self.name, daemon=True
+            )
+            with bare_main():
+                process.start()
         except Exception as exc:
             parent_end.close()
             raise ChildStartError(f"{type(exc).__name__}: {exc}") from exc
@@ -261,3 +271,50 @@ def _close_fds(fds: tuple[int, ...]) -> None:
     for fd in fds:
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def bare_main() -> Iterator[None]:
+    """While a child is started: an empty `__main__`, so that multiprocessing's "spawn" does not run
+    the kiosk's main module again in the child.
+
+    Spawn imports the parent's main module in the child before it unpickles the target (found by its
+    own module's name, which needs nothing of `__main__`). For `kiosk run` that module is the `kiosk`
+    console script, which imports the whole command line: SQLAlchemy, Alembic, httpx, pydantic,
+    cryptography (and PySide6 for a main module that imports kiosk.app, as the benchmarks do).
+    Measured: the decoder process held 120 MB resident that way (190 MB under a main that imports
+    Qt), about 50 MB without (docs/field-figures.md)."""
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+            else:
+                del sys.modules["__main__"]
+
+
+def child_main(target: Callable[..., None], parent_pid: int, conn: Any, *args: Any) -> None:
+    """The child's entry: watch the parent, then do the job."""
+    watch_parent(parent_pid)
+    target(conn, *args)
+
+
+def watch_parent(parent_pid: int, every_s: float = PARENT_WATCH_S) -> threading.Thread:
+    """End this process when `parent_pid` is no longer its parent (the kiosk was killed; a restarted
+    kiosk starts its own child, and two sync processes must not work one database). A child busy in a
+    job (a sync waiting on the network, a decoder in a native call) would not notice the pipe close."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(every_s)
+        os._exit(EXIT_ORPHANED)
+
+    thread = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    thread.start()
+    return thread

@@ -30,8 +30,7 @@ import os
 import sys
 import tempfile
 import threading
-import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,29 +273,7 @@ def _take_prestarted(key: tuple[DecoderChoice, bool, int]) -> Supervisor | None:
 
 
 def _start_child(child: Supervisor, args: tuple[DecoderChoice, bool, int]) -> int:
-    with bare_main():
-        return child.start(serve, args)
-
-
-_MAIN_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def bare_main() -> Iterator[None]:
-    """While a child is started: an empty `__main__`, so that multiprocessing's "spawn" does not run
-    the kiosk's main module again in the child (for `kiosk run`, the console script that imports the
-    whole command line: SQLAlchemy, Alembic, httpx, pydantic). Measured: the decoder process held
-    120 MB resident that way, about 50 MB without (docs/field-figures.md)."""
-    with _MAIN_LOCK:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-            else:
-                del sys.modules["__main__"]
+    return child.start(serve, args)
 
 
 class _FrameSlot:

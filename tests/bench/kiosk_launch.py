@@ -87,9 +87,9 @@ def _spawn_main_as_before() -> None:
     if os.environ.get("KIOSK_BENCH_SPAWN_MAIN") != "1":
         return
     import kiosk.app
-    from kiosk.vision import isolated
+    from kiosk.runtime import supervisor
 
-    isolated.bare_main = contextlib.nullcontext  # type: ignore[assignment]
+    supervisor.bare_main = contextlib.nullcontext  # type: ignore[assignment]
     setattr(kiosk.app, "prestart", lambda *args, **kwargs: None)  # noqa: B010 - the decoder started in assemble()
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +179,33 @@ def test_no_child_to_talk_to_is_a_dead_one(supervisor: Supervisor) -> None:
     with pytest.raises(ChildDiedError):
         supervisor.receive(PATIENCE_S)
     assert supervisor.end() is None
+
+
+ORPHAN_PARENT = """
+import sys, time
+from kiosk.runtime.supervisor import Supervisor
+from tests.runtime import jobs
+child = Supervisor("kiosk-test")
+child.start(jobs.deaf)
+assert child.receive(60.0) == "ready"
+print(child.pid, flush=True)
+time.sleep(3600)
+"""
+
+
+def test_a_child_ends_by_itself_when_the_kiosk_that_started_it_is_killed() -> None:
+    """A killed kiosk says no goodbye, and a child busy in a job (here: one that reads nothing) would
+    never see its pipe close; left running, it would work beside the restarted kiosk's own child."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_PARENT], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+    )
+    try:
+        assert parent.stdout is not None
+        orphan = int(parent.stdout.readline())
+        assert not gone(orphan)
+    finally:
+        parent.kill()
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+    wait_until_dead(orphan)
