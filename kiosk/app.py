@@ -52,6 +52,7 @@ from kiosk.workers.gate import FakeRelay, GateRelay
 from kiosk.workers.health import kiosk_health
 from kiosk.workers.relay_board import configured_relay
 from kiosk.workers.scan import ScanWorker, ScreenFrame, frame_to_qimage
+from kiosk.workers.startup import after_first_frame
 from kiosk.workers.sync_worker import DEFAULT_INTERVAL_S as DEFAULT_SYNC_INTERVAL_S
 from kiosk.workers.sync_worker import SyncThread, SyncWorker
 from kiosk.workers.wedge import KeyboardWedge
@@ -356,10 +357,10 @@ def show_windows(kiosk: Kiosk, *, kiosk_mode: bool, single_screen: bool = False)
 
 
 def settle() -> None:
-    """After start-up: collect once, then move every object alive now out of the collector's reach
-    (gc.freeze). A full collection walks all tracked objects while holding the GIL; with the start-up
-    objects (Qt wrappers, SQLAlchemy, numpy) frozen it stays short, so it cannot stall the GUI thread
-    for a frame or more."""
+    """After start-up (after the first preview frame: kiosk/workers/startup.py): collect once, then
+    move every object alive now out of the collector's reach (gc.freeze). A full collection walks all
+    tracked objects while holding the GIL; with the start-up objects (Qt wrappers, SQLAlchemy, numpy)
+    frozen it stays short, so it cannot stall the GUI thread for a frame or more."""
     gc.collect()
     gc.freeze()
 
@@ -378,7 +379,7 @@ def run(
     show_windows(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
     kiosk.applicant.warm_up()
     kiosk.start()
-    settle()
+    settling = after_first_frame(kiosk.scanner.preview if kiosk.scanner else None, settle)
     notifier = SystemdNotifier()  # under systemd (deploy/systemd/kiosk.service); does nothing elsewhere
     notifier.ready("scanning")
     watchdog = _feed_watchdog(kiosk, notifier)
@@ -393,7 +394,7 @@ def run(
         return int(kiosk.app.exec())
     finally:
         notifier.stopping()
-        for timer in (poll, watchdog):
+        for timer in (poll, watchdog, settling):
             if timer is not None:
                 timer.stop()
         kiosk.stop()

@@ -23,6 +23,9 @@ from kiosk.store.opening import refuse_if_lost
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
+#: What `kiosk db status` and `kiosk config show` say for an office whose full name is not known yet.
+NO_OFFICE_NAME = "(not known yet: the next sync brings it, or `kiosk setup --office-name`)"
+
 
 class CliError(Exception):
     """A problem the person at the keyboard can fix; the message says how."""

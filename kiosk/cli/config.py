@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from kiosk import config as kiosk_config
-from kiosk.cli.common import EXIT_OK, CliError, Context, command, needs_subcommand
+from kiosk.cli.common import EXIT_OK, NO_OFFICE_NAME, CliError, Context, command, needs_subcommand
 from kiosk.store.db import StoreError
 from kiosk.store.settings import rules_to_json
 
@@ -42,10 +42,12 @@ def _show_stored_settings(ctx: Context) -> None:
     try:
         with ctx.open_store() as store:
             identity, rules = store.settings.identity(), store.settings.rules()
+            office_name = store.settings.office_name()
     except (StoreError, CliError) as exc:
         ctx.say(f"in the database:    cannot read it: {exc}")
         return
     ctx.say(f"in the database:    kiosk {identity.kiosk_id}, gate {identity.gate}, office {identity.office_code}")
+    ctx.say(f"                    office name: {office_name or NO_OFFICE_NAME}")
     ctx.say(f"                    {_rules_text(rules_to_json(rules))}")
     declared = ctx.config.identity(identity)
     differs = declared != identity or any(rules_to_json(rules).get(k) != v for k, v in ctx.config.rules.items())

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.common import EXIT_FAILED, EXIT_OK, CliError, Context, command, needs_subcommand
+from kiosk.cli.common import EXIT_FAILED, EXIT_OK, NO_OFFICE_NAME, CliError, Context, command, needs_subcommand
 from kiosk.store import migrate
 from kiosk.store.opening import refuse_if_lost
 
@@ -32,6 +32,7 @@ def cmd_db_status(ctx: Context) -> int:
     with ctx.open_store() as store:
         identity, rules = store.settings.identity(), store.settings.rules()
         ctx.say(f"kiosk:          {identity.kiosk_id}, gate {identity.gate}, office {identity.office_code}")
+        ctx.say(f"office name:    {store.settings.office_name() or NO_OFFICE_NAME}")
         ctx.say(f"office zone:    {rules.zone} ({rules.zone_abbreviation})")
         lost = (
             " (the booking file was lost: import the bookings again; until then unknown codes go to the officer)"

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QTimer
 
 #: Start to first preview frame, at most (docs/field-figures.md): slower starts are logged as a warning.
 FIRST_FRAME_TARGET_S = 3.0
+#: When no preview frame has come by then (a camera that is down), the start-up's upkeep runs anyway.
+AFTER_START_LATEST_MS = 10_000
 
 _IMPORTED_AT = time.monotonic()
 
@@ -35,3 +41,28 @@ def _kernel_age_s() -> float | None:
     except (OSError, ValueError, IndexError, AttributeError):
         return None
     return max(0.0, now - started)
+
+
+def after_first_frame(
+    preview: Any | None, upkeep: Callable[[], None], latest_ms: int = AFTER_START_LATEST_MS
+) -> QTimer:
+    """Run `upkeep` once, on the event loop, right after the first preview frame (`preview`: the scan
+    worker's signal, None without a camera), or after `latest_ms` without one. For start-up work that
+    would hold the GIL in front of the first frame: the collection before gc.freeze (kiosk/app.py
+    settle()) took 0.18 s there, measured with cProfile. Returns the fallback timer (the caller owns it)."""
+    done = False
+
+    def once() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            timer.stop()
+            upkeep()
+
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(once)
+    timer.start(latest_ms)
+    if preview is not None:
+        preview.connect(lambda _frame: None if done else QTimer.singleShot(0, once))
+    return timer

@@ -62,12 +62,20 @@ class KioskFiles:
     config: Path
 
 
+def compile_bytecode() -> None:
+    """The kiosk's modules compiled once, as the frozen bundle carries them (and a pip install writes
+    them): a source checkout under PYTHONDONTWRITEBYTECODE=1 (this machine's environment) would
+    otherwise compile all ~240 of them at every start, 0.3 s of the start measured with cProfile."""
+    subprocess.run([str(PYTHON), "-m", "compileall", "-q", str(REPO / "kiosk"), str(LAUNCH)], check=True)
+
+
 def prepare_kiosk(
     folder: Path, *, bookings: int = 400, relay_port: str | None = None, seed: int = 16, local_import: bool = True
 ) -> KioskFiles:
     """A kiosk database with an office (entry open all of today), a guard and today's bookings
     (`kiosk demo-data`: mostly regular, some priority, unpaid, cancelled...), and a kiosk.toml."""
     folder.mkdir(parents=True, exist_ok=True)
+    compile_bytecode()
     db = folder / "kiosk.db"
     kiosk_cli("setup", "--db", db, "--office", OFFICE, "--zone", ZONE, "--gate", GATE,
               "--early-minutes", "900", "--late-minutes", "900", "--allow-later-same-day")  # fmt: skip

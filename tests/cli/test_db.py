@@ -45,3 +45,13 @@ def test_db_status_of_a_newer_schema_fails(tmp_path: Path, kiosk_cli: Kiosk) -> 
     assert result.code == 1
     assert "schema version: 0999 (newer than this kiosk knows" in result.out
     assert "newer than this kiosk software knows" in error_line(kiosk_cli("db", "upgrade", "--db", str(path)))
+
+
+def test_db_status_and_config_show_name_the_office(db: Path, kiosk_cli: Kiosk) -> None:
+    for command in (("db", "status"), ("config", "show")):
+        unknown = kiosk_cli(*command, "--db", str(db))
+        assert unknown.code == 0 and "office name:" in unknown.out and "not known yet" in unknown.out
+    assert kiosk_cli("setup", "--db", str(db), "--office-name", "Kantor Imigrasi Kelas I TPI Denpasar").code == 0
+    assert "office name:    Kantor Imigrasi Kelas I TPI Denpasar\n" in kiosk_cli("db", "status", "--db", str(db)).out
+    shown = kiosk_cli("config", "show", "--db", str(db)).out
+    assert "office name: Kantor Imigrasi Kelas I TPI Denpasar\n" in shown

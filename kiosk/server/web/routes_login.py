@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -24,10 +25,15 @@ LOGIN_COOKIE_SECONDS = 1800
 
 
 def _safe_next(value: object) -> str:
-    """Only a path of this dashboard (never another host: no "//", no scheme)."""
-    if isinstance(value, str) and value.startswith(PREFIX + "/") and "//" not in value and "\\" not in value:
-        return value[:300]
+    """Only a path of this dashboard (never another host: no "//", no scheme; and no ".." that a
+    browser would resolve to a path outside it, written plainly or percent-encoded)."""
+    if isinstance(value, str) and value.startswith(PREFIX + "/") and not _LEAVES.search(value) and len(value) <= 300:
+        return value
     return f"{PREFIX}/offices"
+
+
+#: What could take a "next" path off this dashboard or off this host.
+_LEAVES = re.compile(r"//|\\|(^|/)(\.|%2e){2}(/|$|\?|#)|[\x00-\x1f]", re.IGNORECASE)
 
 
 @router.get("")

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -43,7 +44,7 @@ class WebLimits(BodyLimits):
     web_upload: int = 16 * 1024 * KIB
 
     def for_path(self, path: str) -> int:
-        if path == PREFIX or path.startswith(PREFIX + "/"):
+        if _is_web(path):
             return self.web_upload if path.rstrip("/").endswith(UPLOAD_PATH_SUFFIX) else self.web_form
         return super().for_path(path)
 
@@ -71,6 +72,17 @@ def install(app: FastAPI, context: ServerContext, settings: WebSettings | None =
     async def login_required(_request: Request, exc: LoginRequiredError) -> Response:
         return RedirectResponse(exc.location, status_code=303)
 
+    api_invalid = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A person at a browser gets a page saying which field was wrong; a kiosk gets the API's JSON."""
+        if not _is_web(request.url.path) and api_invalid is not None:
+            return await api_invalid(request, exc)
+        fields = ", ".join(sorted({str(error.get("loc", ("?",))[-1]) for error in exc.errors()})[:5])
+        message = f"Isian tidak sah / Not a valid value: {fields}"
+        return render(request, "error.html", {"status": 422, "message": message}, 422)
+
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
         return render(request, "error.html", {"status": exc.status, "message": exc.message}, exc.status)
@@ -79,7 +91,7 @@ def install(app: FastAPI, context: ServerContext, settings: WebSettings | None =
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         path = request.url.path
-        if path == PREFIX or path.startswith(PREFIX + "/"):
+        if _is_web(path):
             response.headers["Content-Security-Policy"] = CSP
             response.headers["X-Frame-Options"] = "DENY"
             response.headers["X-Content-Type-Options"] = "nosniff"
@@ -87,3 +99,7 @@ def install(app: FastAPI, context: ServerContext, settings: WebSettings | None =
             if not path.startswith(f"{PREFIX}/static/"):
                 response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _is_web(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select, update
 
 from kiosk.server.db import reading, utc_text, writing
 from kiosk.server.models import AdminAuditRow, WebSessionRow, WebUserRow
+from kiosk.server.web.routes_login import _safe_next
 from tests.server.web.support import OFFICE_A, OFFICE_B, PASSWORD, USERS, WebClient, csrf_of, logged_in, login
 
 OFFICE_PAGES = ("kiosks", "today", "overrides", "report", "bookings", "audit")
@@ -257,3 +258,25 @@ def test_each_login_makes_a_new_session(client: WebClient) -> None:
     replay = WebClient(client.app)
     replay.cookies.set("kiosk_session", first, domain="testserver", path="/web")
     assert replay.get("/web/offices", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("asked", "kept"),
+    [
+        (f"/web/o/{OFFICE_A}/today", True),
+        (f"/web/o/{OFFICE_A}/report?day=2026-12-07", True),
+        ("/web/..%2f..%2fv1", True),  # "%2f" stays a name to a browser, not a slash
+        ("//evil.example/", False),
+        ("https://evil.example/web/", False),
+        ("/web//evil.example/", False),
+        ("/web/\\evil.example", False),
+        ("/web/../v1/bookings", False),
+        ("/web/%2e%2e/v1/bookings", False),
+        ("/web/.%2E/v1/bookings", False),
+        ("/web/o/A/..", False),
+        ("/web/a\r\nSet-Cookie: x=1", False),
+        ("/web/" + "a" * 400, False),
+    ],
+)
+def test_after_login_only_a_path_of_the_dashboard(asked: str, kept: bool) -> None:
+    assert _safe_next(asked) == (asked if kept else "/web/offices")
