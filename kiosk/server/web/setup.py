@@ -3,6 +3,7 @@ the web forms' body limits."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -78,7 +79,8 @@ def install(app: FastAPI, context: ServerContext, settings: WebSettings | None =
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         """A person at a browser gets a page saying which field was wrong; a kiosk gets the API's JSON."""
         if not _is_web(request.url.path) and api_invalid is not None:
-            return await api_invalid(request, exc)
+            answer = api_invalid(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         fields = ", ".join(sorted({str(error.get("loc", ("?",))[-1]) for error in exc.errors()})[:5])
         message = f"Isian tidak sah / Not a valid value: {fields}"
         return render(request, "error.html", {"status": 422, "message": message}, 422)
