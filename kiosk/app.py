@@ -51,7 +51,9 @@ from kiosk.workers.db_writer import DbWriter
 from kiosk.workers.gate import FakeRelay, GateRelay
 from kiosk.workers.health import kiosk_health
 from kiosk.workers.relay_board import configured_relay
+from kiosk.workers.retention import RetentionKeeper
 from kiosk.workers.scan import ScanWorker, ScreenFrame, frame_to_qimage
+from kiosk.workers.signals import exit_on_signals, run_event_loop
 from kiosk.workers.startup import after_first_frame
 from kiosk.workers.sync_worker import DEFAULT_INTERVAL_S as DEFAULT_SYNC_INTERVAL_S
 from kiosk.workers.sync_worker import SyncThread, SyncWorker
@@ -87,6 +89,8 @@ class Kiosk:
     scanner: ScanWorker | None = None
     wedge: KeyboardWedge | None = None
     sync: SyncThread | None = None
+    #: Deletes bookings past the retention period by itself (kiosk/workers/retention.py); `kiosk run`.
+    retention: RetentionKeeper | None = None
     #: With one display for both windows: the split display and the privacy curtain (show_windows).
     single_screen: SingleScreen | None = None
     _stopped: bool = field(default=False, repr=False)
@@ -101,6 +105,8 @@ class Kiosk:
             self.scanner.start()
         if self.sync is not None:
             self.sync.start()
+        if self.retention is not None:
+            self.retention.start()
 
     def stop(self) -> None:
         """Stop in dependency order: no more codes, then no more screens, then the database threads."""
@@ -115,6 +121,8 @@ class Kiosk:
             self.wedge.uninstall()
         self.controller.stop()
         self.console.shutdown()
+        if self.retention is not None:
+            self.retention.stop()
         self.writer.stop()
         self.reader.stop()
         if self.door is not None:
@@ -164,6 +172,7 @@ def assemble(
     wedge: bool = True,
     timeouts: Timeouts | None = None,
     door: DoorSettings | None = None,
+    retention_days: int | None = None,
 ) -> Kiosk:
     """Build and wire every part around an open store. Nothing runs until `Kiosk.start()`.
 
@@ -172,7 +181,8 @@ def assemble(
     Without it "sync now" is disabled. `decoder` (an object, in this process) wins over
     `decoder_choice` (a backend name); `decoder_process` decodes in a child process (IsolatedPipeline),
     as the real kiosk and the demo do, so that a decode never stalls the screens. `door` sets the
-    online check across gates (on by default; it only asks when the kiosk is enrolled)."""
+    online check across gates (on by default; it only asks when the kiosk is enrolled). `retention_days`:
+    the kiosk purges bookings older than that by itself (`kiosk run`; None: never)."""
     app = qt_app(lang)
     rules, identity = store.settings.rules(), store.settings.identity()
     writer = DbWriter(store, synchronous=synchronous, name="kiosk-db-writer")
@@ -209,9 +219,11 @@ def assemble(
     kiosk = Kiosk(app, store, writer, reader, applicant, console, controller, relay, player, the_door, sync=sync)
     if sync is not None:
         sync.worker.syncFinished.connect(lambda _outcome: _after_sync(kiosk))
+    if retention_days is not None:
+        kiosk.retention = RetentionKeeper(writer, retention_days, clock)
     applicant.guardRequested.connect(lambda: _show_console(kiosk))
     applicant.closeRequested.connect(lambda: _show_console(kiosk))
-    console.leaveKiosk.connect(app.quit)
+    console.leaveKiosk.connect(lambda: app.exit(0))  # not quit(): Qt 6 asks the windows, the applicant's refuses
     if source is not None:
         kiosk.scanner = _scanner(kiosk, source, decoder, decoder_choice, decoder_process)
     if wedge:
@@ -374,30 +386,32 @@ def run(
     single_screen: bool = False,
 ) -> int:
     """Show the windows, start the kiosk and run the event loop until the application quits (or
-    `seconds` have passed, or `until()` returns True: asked every UNTIL_POLL_MS on the event loop);
-    then stop the kiosk. Returns the event loop's exit code."""
-    show_windows(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
-    kiosk.applicant.warm_up()
-    kiosk.start()
-    settling = after_first_frame(kiosk.scanner.preview if kiosk.scanner else None, settle)
-    notifier = SystemdNotifier()  # under systemd (deploy/systemd/kiosk.service); does nothing elsewhere
-    notifier.ready("scanning")
-    watchdog = _feed_watchdog(kiosk, notifier)
-    if seconds is not None:
-        QTimer.singleShot(int(seconds * 1000), kiosk.app.quit)
-    poll = None
-    if until is not None:
-        poll = QTimer()
-        poll.timeout.connect(lambda: kiosk.app.quit() if until() else None)
-        poll.start(UNTIL_POLL_MS)
-    try:
-        return int(kiosk.app.exec())
-    finally:
-        notifier.stopping()
-        for timer in (poll, watchdog, settling):
-            if timer is not None:
-                timer.stop()
-        kiosk.stop()
+    `seconds` have passed, or `until()` returns True: asked every UNTIL_POLL_MS on the event loop, or
+    SIGTERM or SIGINT comes: kiosk/workers/signals.py); then stop the kiosk (STOPPING=1 to systemd, the
+    door locked, the database closed). Returns the event loop's exit code (0 after a signal)."""
+    with exit_on_signals(kiosk.app) as signals:
+        show_windows(kiosk, kiosk_mode=kiosk_mode, single_screen=single_screen)
+        kiosk.applicant.warm_up()
+        kiosk.start()
+        settling = after_first_frame(kiosk.scanner.preview if kiosk.scanner else None, settle)
+        notifier = SystemdNotifier()  # under systemd (deploy/systemd/kiosk.service); does nothing elsewhere
+        notifier.ready("scanning")
+        watchdog = _feed_watchdog(kiosk, notifier)
+        if seconds is not None:
+            QTimer.singleShot(int(seconds * 1000), kiosk.app.quit)
+        poll = None
+        if until is not None:
+            poll = QTimer()
+            poll.timeout.connect(lambda: kiosk.app.quit() if until() else None)
+            poll.start(UNTIL_POLL_MS)
+        try:
+            return run_event_loop(kiosk.app, signals)
+        finally:  # a second signal while stopping changes nothing: the handlers stay until the end
+            notifier.stopping()
+            for timer in (poll, watchdog, settling):
+                if timer is not None:
+                    timer.stop()
+            kiosk.stop()
 
 
 def _feed_watchdog(kiosk: Kiosk, notifier: SystemdNotifier) -> QTimer | None:
@@ -474,6 +488,7 @@ def run_kiosk(
             door=DoorSettings(config.online.check, config.online.budget_ms / 1000),
             player=QtTonePlayer(config.sound.volume, spoken=config.sound.spoken),
             relay=configured_relay(config.relay),
+            retention_days=config.retention_days,
         )
         if sync is not None:  # each sync carries the kiosk's health to the server (kiosk/workers/health.py)
             sync.worker.health = lambda: kiosk_health(kiosk)

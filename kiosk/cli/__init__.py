@@ -5,7 +5,8 @@
 - common.py: what the groups share (Context, CliError, exit codes, argument types, times, decisions);
 - run.py (run, screenshots), demo.py (demo, demo-data), setup.py, imports.py (import), check.py,
   audit.py (audit verify), guard.py, purge.py (purge, pii-inventory), db.py, config.py (config show),
-  sync.py (the `kiosk sync` group).
+  relay.py (relay-simulator: the simulated relay board, faults typed on stdin), sync.py (the `kiosk sync`
+  group).
 
 The console script and `python -m kiosk` call `kiosk.cli:main` (kiosk/cli/entry.py: the top parser,
 global options, errors, logging).

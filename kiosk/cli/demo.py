@@ -59,7 +59,9 @@ def _add_demo(commands: Any) -> None:
         "prints sample codes for every outcome, then reads codes from standard input, one per line, and\n"
         "prints the kiosk's answer in Bahasa Indonesia and English. End with Ctrl-D (EOF).\n"
         "Works with a pipe: printf 'CODE\\n' | kiosk demo --text\n"
-        "The demo never uses $KIOSK_DB or the configured database: only its own, or --db."
+        "The demo never uses $KIOSK_DB or the configured database: only its own, or --db.\n"
+        "With a [relay] in the configuration file (--config), the windowed demo opens that door relay\n"
+        "(a board, or `python -m kiosk.relay.simulator`); without one, a relay in memory."
     )
     parser.add_argument("--text", action="store_true", help="text mode: read codes from standard input")
     parser.add_argument("--lang", choices=["id", "en"], default="id", help="first language on screen")
@@ -113,12 +115,21 @@ def cmd_demo(ctx: Context) -> int:
         )
         return run_text_demo(ctx)
     from kiosk.demo.gui import run_demo
+    from kiosk.workers.relay_board import configured_relay
 
     rules = OfficeRules(office_code=office_code(args.office), zone=zone_key(args.zone))
     start = _demo_start(args.at, rules, utc_now()) if args.at else None
     path = Path(args.db).expanduser() if args.db else None
+    relay = ctx.config.relay  # a [relay] in kiosk.toml: the demo drives that board (or the relay simulator)
     return run_demo(
-        path, args.lang, office=args.office, zone=zone_key(args.zone), start=start, seconds=args.seconds, seed=args.seed
+        path,
+        args.lang,
+        office=args.office,
+        zone=zone_key(args.zone),
+        start=start,
+        seconds=args.seconds,
+        seed=args.seed,
+        relay=configured_relay(relay) if relay.driver != "none" else None,
     )
 
 

@@ -1,29 +1,31 @@
 """`kiosk doctor` (and the frozen build's `kiosk --self-test`): is this kiosk PC ready for the door?
 
-One line per part, OK / WARN / FAIL, and for anything not OK what to do about it. It checks what an
-installer cannot see from the outside: frames arrive from the configured camera, the decoder reads the
-QR built into the bundle, the database passes SQLite's quick_check, the audit chain verifies, the
+One line per part, OK / WARN / FAIL / SKIP, and for anything not OK what to do about it. It checks what
+an installer cannot see from the outside: frames arrive from the configured camera, the decoder reads
+the QR built into the bundle, the database passes SQLite's quick_check, the audit chain verifies, the
 server answers and the clocks agree, there is free disk, there is a sound output, and the relay board
-answers. FAIL means the kiosk cannot do its job (the exit status is then 1); WARN means it can, less
-well (no sound: words and icons only; no server: it decides alone and the head must be signed daily).
-Nothing here changes the database, and the relay is only ever told to keep the door shut.
+takes the "door shut" command (and says so, where it can: doctor_relay.py). FAIL means the kiosk
+cannot do its job (the exit status is then 1); WARN means it can, less well, or that the part could not
+be confirmed from here (no sound: words and icons only; no server: it decides alone and the head must
+be signed daily; a relay board that does not answer); SKIP means the check could not run because of
+another part's FAIL, and is not a failure of its own. Nothing here changes the database, and the relay
+is only ever told to keep the door shut: the doctor never opens the door.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import enum
 import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import kiosk
 from kiosk.cli.common import EXIT_OK, Context, command
+from kiosk.cli.doctor_findings import Finding, Level
 from kiosk.domain.clock import utc_now
 from kiosk.store.parts.decisions import MAX_CLOCK_OFFSET_S  # beyond it, date checks go to the officer
 
@@ -36,36 +38,23 @@ MIN_FREE_BYTES = 1 << 30  # 1 GiB: months of scans, and room for SQLite's checkp
 SELF_TEST_TEXT = "KIOSK SELF-TEST"
 
 
-class Level(enum.StrEnum):
-    OK = "OK"
-    WARN = "WARN"
-    FAIL = "FAIL"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    part: str
-    level: Level
-    detail: str
-    hint: str = ""
-
-    def lines(self) -> list[str]:
-        first = f"{self.level.value:<5} {self.part:<9} {self.detail}"
-        return [first] + ([f"{'':<15} -> {self.hint}"] if self.hint and self.level is not Level.OK else [])
-
-
 def add_commands(commands: Any, db: argparse.ArgumentParser) -> None:
     parser = command(commands, "doctor", cmd_doctor, "check that this kiosk PC is ready for the door", db)
     parser.epilog = (
         "One line per part: camera, decoder, database, audit chain, server and clock, disk, sound, relay.\n"
-        "Exit status 1 when any part FAILs (WARN: works, less well). The frozen build runs the same\n"
-        "checks as `kiosk --self-test`. Nothing is written; the relay is only told to keep the door shut."
+        "Exit status 1 when any part FAILs (WARN: works, less well, or cannot be confirmed from here; SKIP:\n"
+        "not checked because of another part's FAIL). The frozen build runs the same checks as\n"
+        "`kiosk --self-test`. Nothing is written; the relay is only told to keep the door shut."
     )
     add_options(parser)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--simulate", action="store_true", help="check the simulated camera instead of the real one")
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help='a test set-up: check the simulated camera, not the real one, and accept [relay] driver = "simulated"',
+    )
     parser.add_argument("--camera", metavar="INDEX|PATH", help="the camera to check (default: kiosk.toml's)")
 
 
@@ -74,9 +63,17 @@ def cmd_doctor(ctx: Context) -> int:
     for finding in findings:
         for line in finding.lines():
             ctx.say(line)
+    ctx.say(f"kiosk {kiosk.__version__}: {verdict(findings)}")
+    return EXIT_FAILED if any(f.level is Level.FAIL for f in findings) else EXIT_OK
+
+
+def verdict(findings: list[Finding]) -> str:
+    """The summary: ready, or NOT READY (the parts that FAILed; not checked: those SKIPped because of them)."""
     failed = [f.part for f in findings if f.level is Level.FAIL]
-    ctx.say(f"kiosk {kiosk.__version__}: " + (f"NOT READY ({', '.join(failed)})" if failed else "ready"))
-    return EXIT_FAILED if failed else EXIT_OK
+    skipped = [f.part for f in findings if f.level is Level.SKIP]
+    if not failed:
+        return "ready"
+    return f"NOT READY ({', '.join(failed)}" + (f"; not checked: {', '.join(skipped)})" if skipped else ")")
 
 
 def run_checks(ctx: Context) -> list[Finding]:
@@ -176,14 +173,21 @@ def _store_checks(ctx: Context) -> list[Finding]:
         hint = "kiosk setup --office ... creates it" if "no kiosk database" in str(exc) else "see docs/install.md"
         return [
             Finding("database", Level.FAIL, str(exc), hint),
-            Finding("audit", Level.FAIL, "not checked: no database"),
-            Finding("server", Level.FAIL, "not checked: no database"),
+            Finding("audit", Level.SKIP, "not checked: the database cannot be opened (see above)"),
+            Finding("server", Level.SKIP, "not checked: the enrolment is in the database (see above)"),
         ]
     with store:
         findings = [_safely("database", lambda: _database(store))]
         findings.append(_safely("audit", lambda: _audit(store)))
         findings.append(_safely("server", lambda: _server(store)))
     return findings
+
+
+def _enrolment(store: Any) -> Any:
+    from kiosk.sync import state
+
+    with store.reading() as connection:
+        return state.enrolment(connection)
 
 
 def _database(store: Any) -> Finding:
@@ -194,6 +198,12 @@ def _database(store: Any) -> Finding:
     detail = f"{store.path} passes quick_check; {bookings} booking(s)"
     if store.bookings.data_lost():
         return Finding("database", Level.FAIL, detail + ", but the booking file was lost", "kiosk sync now")
+    if bookings == 0:
+        # WARN, not FAIL: the machine is sound, and a new kiosk is checked before its first data arrives
+        # (an enrolled one gets it at its first sync); but until then every code is unknown.
+        hint = "kiosk sync now" if _enrolment(store) is not None else "kiosk import BOOKINGS.csv"
+        detail = f"{store.path} passes quick_check; no bookings: every code is unknown, so nobody is admitted"
+        return Finding("database", Level.WARN, detail, hint)
     return Finding("database", Level.OK, detail)
 
 
@@ -206,7 +216,10 @@ def _audit(store: Any) -> Finding:
         return Finding("audit", Level.FAIL, report.problems[0], "kiosk audit verify; tell the head of office")
     detail = f"{report.entries} entries verify; head {report.head.seq}"
     if report.unanchored:
-        detail += f", {report.unanchored} not yet anchored at the server"
+        if _enrolment(store) is None:
+            detail += "; no server configured to anchor it at (valid: sign the head in the daily report)"
+        else:
+            detail += f", {report.unanchored} not yet anchored at the server"
     return Finding("audit", Level.OK, detail)
 
 
@@ -215,13 +228,14 @@ def _server(store: Any, now: Callable[[], dt.datetime] = utc_now) -> Finding:
 
     from kiosk.protocol.schema import TimeResponse
     from kiosk.protocol.wire import API_PREFIX
-    from kiosk.sync import state
 
-    with store.reading() as connection:
-        enrolment = state.enrolment(connection)
+    enrolment = _enrolment(store)
     if enrolment is None:
         return Finding(
-            "server", Level.WARN, "not enrolled: this kiosk decides alone", "kiosk sync enrol, or sign the head daily"
+            "server",
+            Level.WARN,
+            "no server configured (not enrolled): this kiosk decides alone",
+            "kiosk sync enrol, or sign the head daily",
         )
     if enrolment.revoked_at:
         return Finding("server", Level.FAIL, f"this kiosk was revoked at {enrolment.revoked_at}", "enrol it again")
@@ -283,24 +297,10 @@ def check_sound(ctx: Context) -> Finding:
 
 
 def check_relay(ctx: Context) -> Finding:
-    from kiosk.relay.board import RelayFault
-    from kiosk.relay.drivers import open_board
+    """What the relay board confirms of "door shut", and no more (kiosk/cli/doctor_relay.py)."""
+    from kiosk.cli.doctor_relay import check_relay as check
 
-    settings = ctx.config.relay
-    if settings.driver == "none":
-        return Finding("relay", Level.OK, "no relay configured: the guard lets people through")
-    try:
-        board = open_board(settings)
-        assert board is not None
-    except RelayFault as exc:
-        return Finding("relay", Level.FAIL, str(exc), "pip install the driver's package (see the message)")
-    try:
-        board.set(settings.channel, False)  # keep the door shut: safe at any time
-    except RelayFault as exc:
-        return Finding("relay", Level.FAIL, str(exc), "check the cable and [relay] port; ls /dev/serial/by-id")
-    finally:
-        board.close()
-    return Finding("relay", Level.OK, f"{board.description} answers (channel {settings.channel})")
+    return check(ctx.config.relay, simulators=bool(ctx.args.simulate))
 
 
 _MACHINE_CHECKS: tuple[tuple[str, Callable[[Context], Finding]], ...] = (

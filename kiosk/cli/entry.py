@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import kiosk
 from kiosk import config as kiosk_config
-from kiosk.cli import audit, check, db, demo, doctor, guard, imports, purge, report, run, setup
+from kiosk.cli import audit, check, db, demo, doctor, guard, imports, purge, relay, report, run, setup
 from kiosk.cli import config as config_show
 from kiosk.cli.common import (
     EXIT_FAILED,
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     db_after = db_option()
-    for group in (demo, setup, imports, check, audit, guard, report, purge, db, config_show, run, doctor):
+    for group in (demo, setup, imports, check, audit, guard, report, purge, db, config_show, run, doctor, relay):
         group.add_commands(commands, db_after)
     return parser
 

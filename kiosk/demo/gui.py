@@ -16,6 +16,7 @@ from kiosk.domain.explain import Lang
 from kiosk.domain.screen import Timeouts
 from kiosk.door import DoorSettings
 from kiosk.store.db import StoreError
+from kiosk.workers.gate import GateRelay
 
 #: The demo's answers stay a little shorter than a kiosk's, so the idle screen and its preview show
 #: between the scripted applicants.
@@ -33,12 +34,15 @@ def run_demo(
     until: Callable[[], bool] | None = None,
     kiosk_mode: bool = False,
     seed: int | None = None,
+    relay: GateRelay | None = None,
     say: Callable[[str], None] = print,
 ) -> int:
     """`kiosk demo`: both windows on the simulated camera and the demo database (a temporary one when
     `db_path` is None; an existing one only if it is a demo database: open_demo_store). `seconds`
     ends the demo by itself (for CI and the benchmark); so does `until`, asked a few times a second
-    on the event loop, once it returns True (for tests: end when something has happened)."""
+    on the event loop, once it returns True (for tests: end when something has happened). `relay`: the
+    door's relay (`kiosk demo` with a `[relay]` in kiosk.toml: that board, or the relay simulator);
+    by default one in memory."""
     language = Lang(lang)
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as scratch:
         path = db_path or Path(scratch) / "kiosk-demo.db"
@@ -58,6 +62,7 @@ def run_demo(
                 lang=language,
                 timeouts=DEMO_TIMEOUTS,
                 door=DoorSettings(online_check=False),  # the demo has no server
+                relay=relay,
             )
             say(f"Kiosk demo: office {office} ({setup.rules.zone_abbreviation}), database {path}")
             say(f"Demo clock starts at {setup.start.astimezone(setup.rules.tz):%H.%M} office time.")

@@ -8,8 +8,11 @@ take it from there and the applicant reads "please wait for the officer":
   `burst_minutes` (someone probing with guessed or made-up codes);
 - TWO_GATES: a booking used at another gate `two_gates_minutes` ago or less (one code shared, a
   screenshot shown at two doors); the kiosk learns it from the server's answer across gates;
-- TRYING_CODES: a booking denied here, another code, then the first booking again within
-  `retry_minutes` (someone holding several applicants' codes, trying which one works).
+- TRYING_CODES: a booking denied here, another code that failed too, then the first booking again
+  within `retry_minutes` (someone holding several applicants' codes, trying which one works). Not
+  after TOO_EARLY (the kiosk told that applicant to come back), and not when the codes in between
+  were all admitted (that is the next person in the queue, not a second try: an honest applicant
+  who asks again after the one behind went in must not be counted as a broker).
 
 Pure: the recent scans and the time come in (the store reads them from its recorded events, so an
 alert survives a restart). Fails closed: a pattern's decision is always a REFER, never an ADMIT, and an
@@ -26,6 +29,8 @@ from kiosk.domain.model import VERDICT_OF, Decision, OfficeRules, Reason, Verdic
 
 #: The codes a burst counts: nothing a genuine applicant's booking gives.
 BAD_CODES = frozenset({Reason.NOT_A_BOOKING, Reason.UNKNOWN_CODE, Reason.FORGED})
+#: Denials that tell the applicant to come back: showing the same booking again is what they were asked.
+RETRY_EXPECTED = frozenset({Reason.TOO_EARLY})
 #: The fact a pattern's decision keeps its own reason in (the reason the scan had before the pattern).
 PATTERN_OF = "pattern_of"
 
@@ -107,21 +112,22 @@ def two_gates(ctx: _Context) -> Decision | None:
 
 
 def trying_codes(ctx: _Context) -> Decision | None:
-    """This booking was denied here a little while ago, and another code was shown in between."""
+    """This booking was denied here a little while ago (not as too early), and another code that did
+    not get in either was shown in between."""
     booking, window = ctx.decision.booking, ctx.rules.retry_minutes
     if window <= 0 or booking is None:
         return None
     since = ctx.scan.at - dt.timedelta(minutes=window)
     recent = [r for r in ctx.recent if r.at >= since]
     denied = [i for i, r in enumerate(recent) if r.booking_ref == booking.booking_ref and _denied(r.reason)]
-    if not denied:
+    if not denied or _reason(recent[denied[-1]].reason) in RETRY_EXPECTED:
         return None
     between = [
         r
         for r in recent[denied[-1] + 1 :]
         if r.code_key is not None and r.code_key != ctx.scan.code_key and r.booking_ref != booking.booking_ref
     ]
-    if not between:
+    if not any(_reason(r.reason) is not Reason.OK for r in between):
         return None
     earlier = recent[denied[-1]]
     local = earlier.at.astimezone(ctx.rules.tz)

@@ -9,32 +9,33 @@ with the time and answers the status query FF ("CH1: ON\\r\\n...") as LCUS-4/8 b
 The faults are those a real board shows: `unplug()` (writes fail with EIO, opening fails with ENOENT),
 `stop_answering()` (mute), `fail_writes(n)` (the link jams: the driver's writes time out until it has
 given up on the port n times), `stick(channel)` (the contact stays as it is, silently: only a status
-read-back shows it). POSIX only (os.openpty).
+read-back shows it); `clear_jam()` clears the link at once. POSIX only (os.openpty).
 
     python -m kiosk.relay.simulator        # prints the port for kiosk.toml, then logs every switch
+    kiosk relay-simulator                  # the same, from the frozen bundle
+
+Both take the faults as commands typed on standard input (`unplug`, `mute`, `jam`, `stick`, `help`...)
+and as options to start in one: kiosk/relay/console.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import fcntl
 import os
+import runpy
 import select
 import shutil
-import signal
 import struct
-import sys
 import tempfile
 import termios
 import threading
 import time
 import tty
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Self
 
 HEAD, QUERY = 0xA0, 0xFF
@@ -161,6 +162,17 @@ class LcusSimulator:
         """How many more times the driver must give up on the port before the link clears (fail_writes)."""
         return self._jam_left
 
+    @property
+    def answering(self) -> bool:
+        """Whether the board answers the status query (False after stop_answering())."""
+        return self._answering
+
+    @property
+    def stuck(self) -> frozenset[int]:
+        """The channels whose contact stays as it is (stick)."""
+        with self._changed:
+            return frozenset(self._stuck)
+
     def wait_for(self, condition: Callable[[LcusSimulator], bool], timeout: float = 10.0) -> None:
         """Wait until condition(self) holds; the timeout only guards against a test hanging for ever."""
         deadline = time.monotonic() + timeout
@@ -189,6 +201,10 @@ class LcusSimulator:
     def fail_writes(self, count: int = 1) -> None:
         """Jam the link: the driver's writes time out until it has closed the port `count` times."""
         self._call(lambda: self._jam(count))
+
+    def clear_jam(self) -> None:
+        """The jammed link clears at once, as if the driver had given up often enough (fail_writes)."""
+        self._call(self._clear_jam)
 
     def stick(self, channel: int, stuck: bool = True) -> None:
         """The contact stays as it is, whatever is commanded; the board says nothing about it."""
@@ -368,6 +384,13 @@ class LcusSimulator:
             self._jam_left = count
             self._changed.notify_all()
 
+    def _clear_jam(self) -> None:
+        if self._jam_left and self._master is not None:
+            self._drain()
+            with self._changed:
+                self._jam_left = 0
+                self._changed.notify_all()
+
     def _drain(self) -> None:
         assert self._master is not None
         with contextlib.suppress(OSError):  # EAGAIN (empty, port open) or EIO (empty, port closed)
@@ -425,39 +448,5 @@ def _fill(fd: int) -> int:
     return total
 
 
-@contextlib.contextmanager
-def _until_signal() -> Iterator[threading.Event]:
-    stop = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, previous in old.items():
-            signal.signal(sig, previous)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m kiosk.relay.simulator", description="A simulated LCUS USB relay board."
-    )
-    parser.add_argument("--channels", type=int, default=8, choices=range(1, 9), metavar="1-8")
-    parser.add_argument("--link", help="the port's path to create (default: a new temporary directory)")
-    args = parser.parse_args(argv)
-
-    def show(event: Switch) -> None:
-        print(f"{event.at:12.3f}  channel {event.channel} {'ON ' if event.on else 'OFF'}", flush=True)
-
-    with LcusSimulator(args.channels, link=args.link, on_switch=show) as simulator, _until_signal() as stop:
-        print(f"simulated LCUS-{args.channels} relay board on {simulator.slave_path}. In kiosk.toml:")
-        print(f'\n[relay]\ndriver = "lcus"\nport = "{simulator.path}"\nconfirm = true\n', flush=True)
-        print("logging every switch; Ctrl-C stops", flush=True)
-        stop.wait()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # the program, with its fault commands, lives in console.py (which imports this)
+    runpy.run_module("kiosk.relay.console", run_name="__main__", alter_sys=True)

@@ -28,6 +28,7 @@ the command or after it (`kiosk server --db URL init` and `kiosk server init --d
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import importlib.util
 import json
@@ -86,6 +87,7 @@ def _handle(args: argparse.Namespace) -> int:
         keys.KeyAdminError,
         accounts.AccountError,
         ServerDbError,
+        ListenError,
         ValueError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -235,6 +237,7 @@ def _serve(args: argparse.Namespace, plan: FaultPlan | None, limits: BodyLimits,
     if args.workers > 1:
         if plan is not None:
             raise ValueError("fault injection runs in one worker process only")
+        _listen(args.host, args.port).close()  # a port in use is one line here, not uvicorn's log
         os.environ[ENV_DB] = args.db
         os.environ[ENV_LIMITS] = limits.to_env()
         uvicorn.run(
@@ -255,10 +258,7 @@ def _serve(args: argparse.Namespace, plan: FaultPlan | None, limits: BodyLimits,
     # online check, which waits for it with its scan (tests/bench/bench_door.py).
     gc.collect()
     gc.freeze()
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    sock.listen(2048)  # connections queue from now on, so "listening" below is true when printed
+    sock = _listen(args.host, args.port)  # connections queue from now on, so "listening" below is true
     port = sock.getsockname()[1]
     print(f"kiosk server listening on http://{args.host}:{port}", flush=True)
     config = uvicorn.Config(
@@ -273,6 +273,36 @@ def _serve(args: argparse.Namespace, plan: FaultPlan | None, limits: BodyLimits,
     )
     Server(config).run(sockets=[sock])
     return 0
+
+
+class ListenError(Exception):
+    """The server cannot listen where it was told to; the message is one line for the administrator."""
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (0: any free port); ListenError says why not, in one line."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ListenError(_listen_problem(host, port, exc)) from None
+    return sock
+
+
+def _listen_problem(host: str, port: int, exc: OSError) -> str:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} is in use: another program (another kiosk server?) listens on {where}; stop it or give --port"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"no permission to listen on port {port} (below 1024 needs privileges): give --port 1024 or above"
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return f"cannot listen on {where}: {host} is not an address of this machine (--host)"
+    return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
 def _purge(args: argparse.Namespace) -> int:

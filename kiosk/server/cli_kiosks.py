@@ -18,10 +18,10 @@ from kiosk.server.models import BookingRow
 
 def add_kiosk_commands(commands: Any) -> None:
     enrol = commands.add_parser("enrol", help="register a kiosk and print its one-time enrolment token")
-    enrol.add_argument("--office", required=True)
-    enrol.add_argument("--gate", required=True)
-    enrol.add_argument("--label", default="")
-    enrol.add_argument("--kiosk-id", default=None)
+    enrol.add_argument("--office", required=True, help="the office the kiosk stands in (its code, e.g. DPS)")
+    enrol.add_argument("--gate", required=True, help="the kiosk's gate, e.g. G1")
+    enrol.add_argument("--label", default="", help="a note for the administrator, e.g. where the kiosk stands")
+    enrol.add_argument("--kiosk-id", default=None, help="the kiosk's id (default: a new K-XXXXXXXX)")
     enrol.set_defaults(handler=_enrol)
 
     revoke = commands.add_parser("revoke", help="revoke a kiosk (it wipes its personal data at its next sync)")
@@ -31,7 +31,7 @@ def add_kiosk_commands(commands: Any) -> None:
     listing = commands.add_parser(
         "kiosks", help="list kiosks: last contact (SILENT), health (UNHEALTHY), last sync, audit head, pending events"
     )
-    listing.add_argument("--office", default=None)
+    listing.add_argument("--office", default=None, help="only this office's kiosks (its code, e.g. DPS); default: all")
     listing.add_argument(
         "--silent-minutes",
         type=_positive,
@@ -56,8 +56,8 @@ def add_kiosk_commands(commands: Any) -> None:
     found.set_defaults(handler=_incidents)
 
     shown = commands.add_parser("events", help="an office's scan events by gate")
-    shown.add_argument("--office", required=True)
-    shown.add_argument("--gate", default=None)
+    shown.add_argument("--office", required=True, help="the office's code, e.g. DPS")
+    shown.add_argument("--gate", default=None, help="only this gate's events")
     shown.add_argument("--date", default=None, help="YYYY-MM-DD in the office's zone")
     shown.add_argument("--limit", type=int, default=50, help="events listed per gate (counts cover all)")
     shown.set_defaults(handler=_events)

@@ -120,7 +120,7 @@ def _import(args: argparse.Namespace) -> int:
         bookings, errors = offices.read_export(path, args.format)
         with writing(engine) as connection:
             report = offices.apply_import(connection, bookings, now())
-        report.errors = errors
+        report.errors = [*errors, *report.errors]
         print(f"{path}: {report.summary()}")
         status = status or (1 if errors else 0)
     return status

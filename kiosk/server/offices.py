@@ -178,7 +178,7 @@ class ImportReport:
             f"{self.inserted} new, {self.updated} changed, {self.unchanged} unchanged, {self.stale} stale "
             f"(older version than stored), {self.moved} moved to another office, {len(self.errors)} refused"
         )
-        shown = "".join(f"\n  line {e.line}: {e.message}" for e in self.errors[:20])
+        shown = "".join(f"\n  {f'line {e.line}: ' if e.line else ''}{e.message}" for e in self.errors[:20])
         more = f"\n  ... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
         return text + shown + more
 
@@ -280,9 +280,7 @@ def apply_import(
     if only_office is not None:  # checked under the writer lock: nothing moves a booking meanwhile
         _keep_own(connection, latest, only_office, report)
     offices_known = {row.code: row for row in offices(connection)}
-    for booking in latest.values():
-        if booking.office_code not in offices_known:
-            raise OfficeError(f"booking {booking.booking_ref} is for unknown office {booking.office_code}")
+    _leave_out_unknown_offices(latest, set(offices_known), report)
     existing = _existing(connection, list(latest))
     _check_code_owners(connection, latest)
     seqs = {code: row.change_seq for code, row in offices_known.items()}
@@ -302,6 +300,22 @@ def apply_import(
         if seq != offices_known[code].change_seq:
             connection.execute(update(OfficeRow).where(OfficeRow.code == code).values(change_seq=seq))
     return report
+
+
+def _leave_out_unknown_offices(latest: dict[str, WireBooking], known: set[str], report: ImportReport) -> None:
+    """A booking for an office this server does not have is refused (in report.errors), the rest of the
+    file imported: a national export that names an office not registered yet must not leave every
+    other office without its bookings for the day."""
+    for ref, booking in list(latest.items()):
+        if booking.office_code not in known:
+            del latest[ref]
+            report.errors.append(
+                LineError(
+                    0,
+                    f"{ref}: office {booking.office_code} is not registered here "
+                    f"(kiosk server office add {booking.office_code} ..., then import the file again)",
+                )
+            )
 
 
 def _keep_own(connection: Connection, latest: dict[str, WireBooking], office_code: str, report: ImportReport) -> None:

@@ -41,7 +41,7 @@ from kiosk.ui.resources import install_language
 from kiosk.ui.sound import QtTonePlayer, TonePlayer
 from kiosk.ui.status import CameraStatus, DataState
 from kiosk.workers.db_writer import DbWriter, failure_text
-from kiosk.workers.gate import GateRelay
+from kiosk.workers.gate import GateRelay, Tower
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,15 @@ DATA_AGE_REFRESH_MS = 30_000
 #: How often the database files are checked (PRAGMA quick_check, on the reader thread): a damaged file
 #: puts the kiosk OUT OF ORDER and nothing is admitted until it is restored (KioskStore.check_files()).
 DB_CHECK_INTERVAL_MS = 10 * 60 * 1000
+#: The tower light's colour for each screen, where the relay board has lamps: green while an ADMIT
+#: shows, amber while the applicant waits for the officer (REFER), red for a DENY and OUT OF ORDER.
+#: Idle and checking: every lamp off.
+TOWER_OF_SCREEN: dict[ScreenState, Tower] = {
+    ScreenState.ADMIT: Tower.GREEN,
+    ScreenState.REFER: Tower.AMBER,
+    ScreenState.DENY: Tower.RED,
+    ScreenState.OUT_OF_ORDER: Tower.RED,
+}
 
 
 class KioskController(QObject):
@@ -346,6 +355,7 @@ class KioskController(QObject):
         if screen is previous:
             return
         self.applicant.show_screen(screen)
+        self.relay.show_tower(TOWER_OF_SCREEN.get(screen.state))  # never blocks, never opens the door
         self.screenChanged.emit(screen)
         changed = previous is None or previous.state is not screen.state or previous.event_uuid != screen.event_uuid
         if not changed or previous is None:

@@ -9,6 +9,10 @@ relay that is in fault refuses to pulse and the kiosk shows OUT OF ORDER until i
 `FakeRelay` is for the demo, the tests and kiosks without a gate (the guard waves people through): it
 keeps time with QTimer like a real relay's hold time, and faults can be injected: unplug/replug,
 failing writes, a stuck contact.
+
+A relay may also drive a tower light (green, amber, red lamps on spare channels of the board): the
+controller asks for the colour of each screen (`show_tower`); a relay without lamps ignores it, and a
+lamp never opens the door nor holds up its pulse (kiosk/workers/relay_board.py).
 """
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ class GateState(enum.StrEnum):
     FAULT = "fault"
 
 
+class Tower(enum.StrEnum):
+    """The lamps of a tower light, one lit at a time (None: all off)."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
 def hold_ms(persons: int, open_ms: int = OPEN_MS) -> int:
     return min(open_ms + EXTRA_PER_PERSON_MS * max(persons - 1, 0), MAX_OPEN_MS)
 
@@ -59,8 +71,12 @@ class GateRelay(Protocol):
         """Release the door for `persons`; False (and a fault signal) when the relay cannot."""
         ...
 
+    def show_tower(self, colour: Tower | None) -> None:
+        """Light one tower lamp, or none; never blocks, never fails (a relay without lamps ignores it)."""
+        ...
+
     def close(self) -> None:
-        """Lock the door now and release the device (at exit)."""
+        """Lock the door now, put the lamps out and release the device (at exit)."""
         ...
 
 
@@ -91,6 +107,7 @@ class FakeRelay(QObject):
         self._failing_writes = 0
         self._stuck = False
         self._hard_fault = False  # unplugged or stuck: only replug()/stick(False) clears it
+        self.tower: Tower | None = None  # the lamp lit (for tests and the demo)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._release)
 
@@ -125,8 +142,12 @@ class FakeRelay(QObject):
         self.opened.emit(persons)
         return True
 
+    def show_tower(self, colour: Tower | None) -> None:
+        self.tower = colour
+
     def close(self) -> None:
         self._timer.stop()
+        self.tower = None
         if self._state is GateState.OPEN:
             self._state = GateState.CLOSED
             self.closed.emit()

@@ -10,12 +10,18 @@ still answers), the relay reports `fault` (the screen shows OUT OF ORDER, the gu
 why), and refuses to pulse. While in fault it tries the board again every `PROBE_MS` by switching
 the door's contact off (always safe); the first try that works clears the fault.
 
-The tower light (optional lamps on spare channels: green, amber, red) shows one colour at a time.
+The tower light (optional lamps on spare channels: `tower_green`, `tower_amber`, `tower_red` of
+`[relay]`) shows one colour at a time, as the controller asks for each screen. The lamps never stand
+in the door's way: `show_tower` only notes the colour (after any pulse of the same screen change, on
+the next turn of the event loop), and the board's thread switches a lamp only while no door switch
+waits, one lamp at a time, so a door switch waits for one lamp's write at most. A lamp that cannot be
+switched is logged, not a fault of the door (the door's own switches tell whether the board works):
+the thread tries the lamps again at the next colour, or after the next door switch that works. At
+start every lamp is switched off; at close the board switches off whatever may be on.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import queue
 import threading
@@ -26,17 +32,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.relay.board import RelayBoard, RelayFault, RelaySettings
 from kiosk.relay.drivers import open_board
-from kiosk.workers.gate import FakeRelay, GateRelay, GateState, hold_ms
+from kiosk.workers.gate import FakeRelay, GateRelay, GateState, Tower, hold_ms
 
 log = logging.getLogger(__name__)
 
 PROBE_MS = 5000
-
-
-class Tower(enum.StrEnum):
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class _Switch:
 
 
 _STOP = object()
+_WAKE = object()  # the tower's colour changed: look at the lamps
 
 
 class BoardRelay(QObject):
@@ -71,8 +72,23 @@ class BoardRelay(QObject):
         self.settings = settings
         self._state = GateState.CLOSED
         self._fault: str | None = None
-        self._tower: Tower | None = None
+        self._tower: Tower | None = None  # the colour asked for last (the screen thread's)
         self._queue: queue.Queue[object] = queue.Queue()
+        # The tower: the colour handed to the board's thread (under the lock), and the thread's own view.
+        # Never a lamp on the door's own contact (parse_relay_settings refuses one; settings made in code too).
+        self._lamp_channels: tuple[tuple[Tower, int], ...] = tuple(
+            (lamp, channel)
+            for lamp in Tower
+            if (channel := getattr(settings, f"tower_{lamp.value}")) is not None and channel != settings.channel
+        )
+        self._tower_lock = threading.Lock()
+        self._tower_wanted: Tower | None = None
+        self._tower_asked = 0  # counts the colours handed over
+        self._tower_tried = -1  # the board's thread: the last count it started on
+        self._tower_gave_up = False  # the board's thread: a lamp failed; wait for a new colour or the door
+        self._lamps: dict[int, bool | None] = dict.fromkeys((c for _, c in self._lamp_channels), None)
+        self._tower_later = QTimer(self, singleShot=True, interval=0)
+        self._tower_later.timeout.connect(self._hand_tower_over)
         self._hold = QTimer(self, singleShot=True)
         self._hold.timeout.connect(self._release)
         self._probe = QTimer(self, interval=probe_ms)
@@ -106,19 +122,19 @@ class BoardRelay(QObject):
         return True
 
     def show_tower(self, colour: Tower | None) -> None:
-        """Light one tower lamp (or none); boards without tower channels ignore it."""
-        if colour == self._tower:
+        """Light one tower lamp (or none); boards without tower channels ignore it. Never blocks: the
+        colour goes to the board's thread on the next turn of the event loop, after a door pulse asked
+        for in the same screen change (see the module docstring)."""
+        if not self._lamp_channels or colour == self._tower:
             return
         self._tower = colour
-        for lamp in Tower:
-            channel = getattr(self.settings, f"tower_{lamp.value}")
-            if channel is not None:
-                self._send(_Switch(channel, lamp == colour, "tower"))
+        self._tower_later.start()
 
     def close(self) -> None:
         """Lock the door now, put the lamps out, and release the board (waits for its thread)."""
         self._hold.stop()
         self._probe.stop()
+        self._tower_later.stop()
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout=max(5.0, 4 * self.settings.timeout_ms / 1000))
@@ -128,9 +144,10 @@ class BoardRelay(QObject):
 
     # --- the screen thread's side -----------------------------------------------------------------------
 
-    def _send(self, switch: _Switch) -> None:
+    def _send(self, item: object) -> None:
+        """A door switch (_Switch) or _WAKE to the board's thread, while it runs."""
         if self._thread.is_alive():
-            self._queue.put(switch)
+            self._queue.put(item)
 
     def _release(self) -> None:
         self._send(_Switch(self.settings.channel, False, "release"))
@@ -139,6 +156,12 @@ class BoardRelay(QObject):
 
     def _try_again(self) -> None:
         self._send(_Switch(self.settings.channel, False, "probe"))
+
+    def _hand_tower_over(self) -> None:
+        with self._tower_lock:
+            self._tower_wanted = self._tower
+            self._tower_asked += 1
+        self._send(_WAKE)
 
     def _on_switched(self, switch: _Switch, error: str) -> None:
         if error:
@@ -167,20 +190,62 @@ class BoardRelay(QObject):
     # --- the board's thread -----------------------------------------------------------------------------
 
     def _drive(self) -> None:
-        """Switch contacts in order; after a fault on the door's channel, switch it off at once."""
+        """Switch the door's contact in order; after a fault on it, switch it off at once. The tower's
+        lamps only while no door switch waits."""
         while True:
-            item = self._queue.get()
+            item = self._next()
             if item is _STOP:
                 break
             assert isinstance(item, _Switch)
             error = self._switch(item)
+            if item.why == "tower":
+                self._lamp_switched(item, error)
+                continue
             if error and item.channel == self.settings.channel and item.on:
                 self._switch(_Switch(item.channel, False, "close"))  # fail closed, as far as it answers
+            if error:
+                self._lamps = dict.fromkeys(self._lamps, None)  # the board dropped or lost them: unknown
+            else:
+                self._tower_gave_up = False  # the board works: the lamps may be tried again
             self._switched.emit(item, error)
         try:
             self.board.close()  # switches off what may be on, then releases the port
         except Exception:  # at exit, a board that fails to close is only logged
             log.exception("the relay board did not close cleanly")
+
+    def _next(self) -> object:
+        """The next door switch (or the stop); a lamp's switch only when none waits."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                lamp = self._next_lamp()
+                item = lamp if lamp is not None else self._queue.get()
+            if item is not _WAKE:
+                return item
+
+    def _next_lamp(self) -> _Switch | None:
+        """The next lamp to switch towards the colour asked for: the others off first, then it on."""
+        with self._tower_lock:
+            wanted, asked = self._tower_wanted, self._tower_asked
+        if asked != self._tower_tried:
+            self._tower_tried, self._tower_gave_up = asked, False
+        if self._tower_gave_up:
+            return None
+        offs = [c for lamp, c in self._lamp_channels if lamp != wanted and self._lamps[c] is not False]
+        ons = [c for lamp, c in self._lamp_channels if lamp == wanted and self._lamps[c] is not True]
+        if offs:
+            return _Switch(offs[0], False, "tower")
+        return _Switch(ons[0], True, "tower") if ons else None
+
+    def _lamp_switched(self, switch: _Switch, error: str) -> None:
+        if not error:
+            self._lamps[switch.channel] = switch.on
+            return
+        self._lamps[switch.channel] = None
+        if not self._tower_gave_up:
+            self._tower_gave_up = True
+            log.warning("tower light: channel %d not switched (%s); the door is not affected", switch.channel, error)
 
     def _switch(self, switch: _Switch) -> str:
         try:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.relay.serial_board import lcus_frame
+from kiosk.relay.simulator import LcusSimulator
 from kiosk.store import migrate
 from kiosk.store.engine import make_engine
 from tests.cli.helpers import Kiosk, booking_count, error_line, run_program
@@ -86,6 +88,19 @@ def test_demo_opens_the_windows_when_there_is_a_screen(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Guard console: log in as 'Demo'" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_windowed_demo_drives_the_configured_relay(tmp_path: Path) -> None:
+    """With a [relay] in kiosk.toml the demo opens that board (here the relay simulator on a
+    pseudo-terminal): the relay's first act, switching the door's contact off, reaches the board."""
+    with LcusSimulator(4) as board:
+        config = tmp_path / "kiosk.toml"
+        config.write_text(f'[relay]\ndriver = "lcus"\nport = "{board.path}"\nhold_ms = 300\n', encoding="utf-8")
+        done = run_program(tmp_path, "--config", str(config), "demo", "--seconds", "3")
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        board.wait_for(lambda b: lcus_frame(1, False) in b.frames)  # the demo's relay: this board, not a fake
+        assert not any(board.contacts.values())  # and it left the door locked
 
 
 def test_demo_without_a_screen_falls_back_to_the_text_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,11 +26,11 @@ PARTS = ["camera", "decoder", "database", "audit", "server", "disk", "sound", "r
 
 
 def _lines(out: str) -> dict[str, str]:
-    """part -> its line's level (OK, WARN, FAIL)."""
+    """part -> its line's level (OK, WARN, FAIL, SKIP)."""
     found = {}
     for line in out.splitlines():
         words = line.split()
-        if len(words) >= 2 and words[0] in ("OK", "WARN", "FAIL"):
+        if len(words) >= 2 and words[0] in ("OK", "WARN", "FAIL", "SKIP"):
             found[words[1]] = words[0]
     return found
 
@@ -48,13 +48,24 @@ def _config(tmp_path: Path, relay: str) -> Path:
     return path
 
 
-def test_a_ready_kiosk_says_ready_with_a_line_per_part(fresh: Path, kiosk_cli: Kiosk) -> None:
-    result = kiosk_cli("--self-test", "--simulate", "--db", str(fresh))
+def test_a_ready_kiosk_says_ready_with_a_line_per_part(db: Path, kiosk_cli: Kiosk) -> None:
+    result = kiosk_cli("--self-test", "--simulate", "--db", str(db))
     levels = _lines(result.out)
     assert list(levels) == PARTS, result.out
     assert levels["camera"] == levels["decoder"] == levels["database"] == levels["audit"] == "OK"
     assert levels["server"] == "WARN"  # not enrolled: decides alone; works, less well
-    assert "not enrolled" in result.out and "sign the head daily" in result.out
+    assert "no server configured (not enrolled)" in result.out and "sign the head daily" in result.out
+    assert "no server configured to anchor it at" in result.out  # a valid set-up, not "not yet anchored"
+    assert "not yet anchored" not in result.out
+    assert result.out.rstrip().endswith("ready") and result.code == 0
+
+
+def test_no_bookings_is_said_plainly_but_does_not_fail(fresh: Path, kiosk_cli: Kiosk) -> None:
+    """WARN, not FAIL: a new kiosk is checked before its first data; but it admits nobody until then."""
+    result = kiosk_cli("doctor", "--simulate", "--db", str(fresh))
+    assert _lines(result.out)["database"] == "WARN", result.out
+    assert "no bookings: every code is unknown, so nobody is admitted" in result.out
+    assert "kiosk import BOOKINGS.csv" in result.out
     assert result.out.rstrip().endswith("ready") and result.code == 0
 
 
@@ -67,9 +78,11 @@ def test_the_doctor_command_is_the_self_test(fresh: Path, kiosk_cli: Kiosk) -> N
 def test_no_database_fails_with_what_to_do(tmp_path: Path, kiosk_cli: Kiosk) -> None:
     result = kiosk_cli("doctor", "--simulate", "--db", str(tmp_path / "none.db"))
     levels = _lines(result.out)
-    assert levels["database"] == levels["audit"] == levels["server"] == "FAIL"
+    assert levels["database"] == "FAIL"
+    assert levels["audit"] == levels["server"] == "SKIP"  # could not run: the database's FAIL is the cause
+    assert "not checked: the database cannot be opened" in result.out
     assert "kiosk setup --office" in result.out
-    assert "NOT READY (database, audit, server)" in result.out and result.code == 1
+    assert "NOT READY (database; not checked: audit, server)" in result.out and result.code == 1
 
 
 def test_a_missing_camera_fails(fresh: Path, kiosk_cli: Kiosk) -> None:
@@ -90,19 +103,84 @@ def test_the_relay_board_answers_or_fails(tmp_path: Path, fresh: Path, kiosk_cli
         config = _config(tmp_path, f'driver = "lcus"\nport = "{board.path}"\nchannel = 2')
         result = kiosk_cli("doctor", "--simulate", "--config", str(config), "--db", str(fresh))
         assert _lines(result.out)["relay"] == "OK", result.out
-        assert f"LCUS USB relay board at {board.path} answers (channel 2)" in result.out
-        assert [(s.channel, s.on) for s in board.switches] in ([], [(2, False)])  # only ever "keep it shut"
+        assert f"LCUS USB relay board at {board.path} answers: channel 2 reports off" in result.out
+        assert "switching it on not tried (the doctor never opens the door)" in result.out
+        assert "set confirm = true" in result.out  # it answers, but the kiosk would not ask it
+        assert {(s.channel, s.on) for s in board.switches} <= {(2, False)}  # only ever "keep it shut"
         assert not any(board.contacts.values())
         board.unplug()
         result = kiosk_cli("doctor", "--simulate", "--config", str(config), "--db", str(fresh))
     assert _lines(result.out)["relay"] == "FAIL" and result.code == 1
-    assert board.path in result.out
+    assert board.path in result.out and "ls /dev/serial/by-id" in result.out
+
+
+def _relay(**values: object) -> list[str]:
+    from kiosk.cli.doctor_relay import check_relay
+    from kiosk.relay.board import RelaySettings
+
+    simulators = bool(values.pop("simulators", False))
+    return check_relay(RelaySettings(**values), simulators=simulators).lines()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_a_mute_board_is_unconfirmed_never_answers(confirm: bool) -> None:
+    """Without confirm it may be an LCUS-1 (never answers): WARN, said plainly; with confirm the kiosk
+    would go OUT OF ORDER at every admission: FAIL."""
+    with LcusSimulator(4) as board:
+        board.stop_answering()
+        lines = _relay(driver="lcus", port=board.path, confirm=confirm, timeout_ms=100)
+        assert not any(board.contacts.values())
+    assert "answers" not in lines[0]
+    if confirm:
+        assert lines[0].startswith("FAIL  relay     no answer from the relay board")
+        assert "needs confirm = false" in lines[1]
+    else:
+        assert lines[0].startswith("WARN  relay     ") and "but the board did not answer: UNCONFIRMED" in lines[0]
+        assert "confirm = true" in lines[1] and "ls /dev/serial/by-id" not in lines[1]
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_a_contact_stuck_on_fails_with_its_own_hint(confirm: bool) -> None:
+    from kiosk.relay.serial_board import LcusBoard
+
+    with LcusSimulator(4) as board:
+        left_on = LcusBoard(board.path)
+        left_on.set(1, True)
+        board.wait_for(lambda sim: sim.contacts[1])
+        board.stick(1)
+        left_on.close()
+        lines = _relay(driver="lcus", port=board.path, confirm=confirm)
+    assert lines[0].startswith("FAIL  relay     relay contact stuck: channel 1 stays on"), lines
+    assert "replace the relay board" in lines[1] and "serial/by-id" not in lines[1]
+
+
+def test_a_missing_gpio_chip_has_its_own_hint(tmp_path: Path) -> None:
+    lines = _relay(driver="gpiod", port=str(tmp_path / "gpiochip9"))
+    assert lines[0].startswith("FAIL  relay     "), lines
+    assert ("ls /dev/gpiochip*" in lines[1]) or ("gpiod" in lines[0])  # without the gpiod package: that says so
+    assert "serial/by-id" not in lines[1]
+
+
+def test_the_pcs_own_serial_port_is_no_usb_board(tmp_path: Path) -> None:
+    from kiosk.cli.doctor_relay import _builtin_serial_port
+
+    (tmp_path / "relay").symlink_to("/dev/ttyS0")
+    assert _builtin_serial_port(str(tmp_path / "relay")) and _builtin_serial_port("/dev/ttyS3")
+    assert not _builtin_serial_port("/dev/ttyUSB0") and not _builtin_serial_port("COM3")
 
 
 def test_the_simulated_relay_driver(tmp_path: Path, fresh: Path, kiosk_cli: Kiosk) -> None:
+    """CI's self-test (scripts/test) runs with --simulate and driver = "simulated": a test set-up, OK."""
     config = _config(tmp_path, 'driver = "simulated"')
     result = kiosk_cli("doctor", "--simulate", "--config", str(config), "--db", str(fresh))
-    assert _lines(result.out)["relay"] == "OK" and "simulated LCUS relay board" in result.out
+    assert _lines(result.out)["relay"] == "OK" and "\nOK    relay     simulated LCUS relay board" in result.out
+
+
+def test_the_simulated_relay_on_a_real_kiosk_fails() -> None:
+    lines = _relay(driver="simulated")
+    assert lines[0].startswith("FAIL  relay     ") and "opens no door" in lines[0]
+    assert 'driver = "simulated"' in lines[0] and '"none" when the guard lets people through' in lines[1]
+    assert _relay(driver="simulated", simulators=True)[0].startswith("OK    relay     simulated LCUS relay board")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.domain.model import PATTERN_REASONS, VERDICT_OF, Decision, Reason, Verdict
 from kiosk.domain.patterns import PATTERN_OF, PATTERNS, RecentScan, ThisScan, detect, own_reason
-from tests.domain.test_decide import ZONES, Scenario, admit, at_local, deny, make_rules, refer
+from tests.domain.test_decide import DAY, ZONES, Scenario, admit, at_local, deny, make_rules, refer
 
 THIS_KEY, OTHER_KEY, THIRD_KEY = "k-this", "k-other", "k-third"
 REF, OTHER_REF = "B-000123", "B-000999"  # the default booking's ref (test_decide.make_booking), another one
@@ -51,6 +51,7 @@ class Case:
 UNKNOWN = deny(Reason.UNKNOWN_CODE, booking=None, data_age_minutes=1)
 NOT_A_BOOKING = deny(Reason.NOT_A_BOOKING, payload="https://example.com/")
 TOO_EARLY = deny(Reason.TOO_EARLY, at="09:15")
+WRONG_DAY = deny(Reason.WRONG_DAY, booking={"service_date": DAY + dt.timedelta(days=1)})
 bad = Reason.UNKNOWN_CODE
 
 
@@ -98,53 +99,51 @@ CASES = [
     ),
     # --- TRYING_CODES: denied here, another code, the same booking again ---------------------------
     pytest.param(
-        Case(Reason.TRYING_CODES, TOO_EARLY, ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
+        Case(Reason.TRYING_CODES, WRONG_DAY, ((60, Reason.WRONG_DAY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
         id="trying-denied-other-same",
     ),
     pytest.param(
-        Case(
-            Reason.TRYING_CODES, admit(), ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, Reason.OK, OTHER_KEY, OTHER_REF))
-        ),
+        Case(Reason.TRYING_CODES, admit(), ((60, Reason.UNPAID, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
         id="trying-even-when-it-would-now-enter",
     ),
     pytest.param(
-        Case(Reason.TOO_EARLY, TOO_EARLY, ((60, Reason.TOO_EARLY, THIS_KEY, REF),)), id="trying-same-code-twice-only"
+        Case(Reason.WRONG_DAY, WRONG_DAY, ((60, Reason.WRONG_DAY, THIS_KEY, REF),)), id="trying-same-code-twice-only"
     ),
     pytest.param(
-        Case(Reason.TOO_EARLY, TOO_EARLY, ((60, Reason.OK, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
+        Case(Reason.WRONG_DAY, WRONG_DAY, ((60, Reason.OK, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
         id="trying-earlier-was-no-deny",
     ),
     pytest.param(
-        Case(Reason.TOO_EARLY, TOO_EARLY, ((60, Reason.OUT_OF_ORDER, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
+        Case(Reason.WRONG_DAY, WRONG_DAY, ((60, Reason.OUT_OF_ORDER, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
         id="trying-a-kiosk-fault-is-no-deny",
     ),
     pytest.param(
         Case(
-            Reason.TOO_EARLY, TOO_EARLY, ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, Reason.NOT_A_BOOKING, None, None))
+            Reason.WRONG_DAY, WRONG_DAY, ((60, Reason.WRONG_DAY, THIS_KEY, REF), (30, Reason.NOT_A_BOOKING, None, None))
         ),
         id="trying-a-payload-that-is-no-code-is-not-another-code",
     ),
     pytest.param(
-        Case(Reason.TOO_EARLY, TOO_EARLY, ((60, bad, OTHER_KEY, None), (30, Reason.TOO_EARLY, THIS_KEY, REF))),
+        Case(Reason.WRONG_DAY, WRONG_DAY, ((60, bad, OTHER_KEY, None), (30, Reason.WRONG_DAY, THIS_KEY, REF))),
         id="trying-other-code-before-the-deny",
     ),
     pytest.param(
-        Case(Reason.TOO_EARLY, TOO_EARLY, ((700, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
+        Case(Reason.WRONG_DAY, WRONG_DAY, ((700, Reason.WRONG_DAY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
         id="trying-deny-too-long-ago",
     ),
     pytest.param(
         Case(
-            Reason.TOO_EARLY,
-            TOO_EARLY,
-            ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None, True)),
+            Reason.WRONG_DAY,
+            WRONG_DAY,
+            ((60, Reason.WRONG_DAY, THIS_KEY, REF), (30, bad, OTHER_KEY, None, True)),
         ),
         id="trying-guard-typed-code-in-between",
     ),
     pytest.param(
         Case(
-            Reason.TOO_EARLY,
-            TOO_EARLY,
-            ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None)),
+            Reason.WRONG_DAY,
+            WRONG_DAY,
+            ((60, Reason.WRONG_DAY, THIS_KEY, REF), (30, bad, OTHER_KEY, None)),
             {"retry_minutes": 0},
         ),
         id="trying-off",
@@ -152,10 +151,38 @@ CASES = [
     pytest.param(
         Case(
             Reason.TRYING_CODES,
-            TOO_EARLY,
-            ((90, Reason.TOO_EARLY, "k-signed-form", REF), (60, bad, OTHER_KEY, None), (30, bad, THIRD_KEY, None)),
+            WRONG_DAY,
+            ((90, Reason.WRONG_DAY, "k-signed-form", REF), (60, bad, OTHER_KEY, None), (30, bad, THIRD_KEY, None)),
         ),
         id="trying-same-booking-another-form-of-its-code",
+    ),
+    pytest.param(
+        Case(Reason.TOO_EARLY, TOO_EARLY, ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
+        id="trying-not-after-too-early-they-were-told-to-come-back",
+    ),
+    pytest.param(
+        Case(
+            Reason.WRONG_DAY,
+            WRONG_DAY,
+            ((60, Reason.WRONG_DAY, THIS_KEY, REF), (30, Reason.OK, OTHER_KEY, OTHER_REF)),
+        ),
+        id="trying-not-when-the-next-person-in-the-queue-got-in",
+    ),
+    pytest.param(
+        Case(
+            Reason.TOO_EARLY,
+            TOO_EARLY,
+            ((90, Reason.TOO_EARLY, THIS_KEY, REF), (60, Reason.OK, OTHER_KEY, OTHER_REF)),
+        ),
+        id="trying-not-an-early-applicant-asking-again-after-the-next-one-went-in",
+    ),
+    pytest.param(
+        Case(
+            Reason.TRYING_CODES,
+            WRONG_DAY,
+            ((90, Reason.WRONG_DAY, THIS_KEY, REF), (60, Reason.OK, OTHER_KEY, OTHER_REF), (30, bad, THIRD_KEY, None)),
+        ),
+        id="trying-one-failed-code-among-admitted-ones",
     ),
     # --- never an ADMIT, never over a fault -------------------------------------------------------------
     pytest.param(Case(Reason.OUT_OF_ORDER, deny(Reason.OUT_OF_ORDER, naive_time=True), burst(9)), id="fault-stays"),
@@ -199,14 +226,14 @@ def test_the_facts_say_what_was_found() -> None:
     gates = Case(Reason.TWO_GATES, deny(Reason.ALREADY_ADMITTED, entries=(("10:40", 1),))).run(zone).facts
     assert (gates["other_gate"], gates["other_gate_minutes"], gates["first_entry_gate"]) == ("G2", "5", "G2")
     trying = Case(
-        Reason.TRYING_CODES, TOO_EARLY, ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))
+        Reason.TRYING_CODES, WRONG_DAY, ((60, Reason.WRONG_DAY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))
     ).run(zone)
     assert (trying.facts["denied_reason"], trying.facts["codes_between"], trying.facts["zone"]) == (
-        "TOO_EARLY",
+        "WRONG_DAY",
         "1",
         "WIB",
     )
-    assert trying.facts["denied_time"] == "09.14"  # a minute before this scan (TOO_EARLY: at 09.15)
+    assert trying.facts["denied_time"] == "10.44"  # a minute before this scan (at 10.45)
 
 
 def test_a_pattern_that_fails_leaves_the_decision_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,7 +265,7 @@ PATTERN_SCENARIOS: dict[Reason, Case] = {
     Reason.CODE_BURST: Case(Reason.CODE_BURST, UNKNOWN, burst(4)),
     Reason.TWO_GATES: Case(Reason.TWO_GATES, deny(Reason.ALREADY_ADMITTED, entries=(("10:40", 1),))),
     Reason.TRYING_CODES: Case(
-        Reason.TRYING_CODES, TOO_EARLY, ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))
+        Reason.TRYING_CODES, WRONG_DAY, ((60, Reason.WRONG_DAY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))
     ),
 }
 

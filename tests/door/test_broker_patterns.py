@@ -69,7 +69,7 @@ def test_a_booking_tried_again_after_a_refusal_and_another_code(
     calm_server: ServerProcess, admin: Admin, tmp_path: Path
 ) -> None:
     office = admin.office()
-    cancelled, other = codes("TC", 2)
+    cancelled, other, unknown = codes("TC", 3)  # `unknown` is in no booking
     admin.load([booking(code, f"{office}-{code}", office) for code in (cancelled, other)])
     admin.cancel(cancelled)
     with (
@@ -81,13 +81,14 @@ def test_a_booking_tried_again_after_a_refusal_and_another_code(
         refused = door.present(Sighting(cancelled, start))
         assert (refused.decided_by, refused.decision.reason) == ("server", Reason.CANCELLED)
         assert door.present(Sighting(cancelled, start + MINUTE / 6)).decision.reason is Reason.CANCELLED  # no pattern
-        assert door.present(Sighting(other, start + MINUTE / 3)).decision.verdict is Verdict.ADMIT
+        assert door.present(Sighting(other, start + MINUTE / 4)).decision.verdict is Verdict.ADMIT  # the next one
+        assert door.present(Sighting(unknown, start + MINUTE / 3)).decision.reason is Reason.UNKNOWN_CODE
     # a restart in between: the memory is the recorded scans
     with KioskStore.open(store.path, create=False) as reopened, Door(reopened, DoorSettings(budget_s=BUDGET_S)) as door:
         again = door.present(Sighting(cancelled, start + MINUTE))
         decision = again.decision
         assert (again.decided_by, decision.verdict, decision.reason) == ("server", Verdict.REFER, Reason.TRYING_CODES)
-        assert (decision.facts["pattern_of"], decision.facts["codes_between"]) == ("CANCELLED", "1")
+        assert (decision.facts["pattern_of"], decision.facts["codes_between"]) == ("CANCELLED", "2")
         assert alert_kinds(reopened, again.event_uuid) == ["alert.trying_codes"]
         # shown once more right away, with no other code since: the refusal stands, no new alert
         assert door.present(Sighting(cancelled, start + 2 * MINUTE)).decision.reason is Reason.CANCELLED

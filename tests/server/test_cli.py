@@ -260,3 +260,27 @@ def test_enrolment_tokens_never_begin_with_a_dash() -> None:
     from kiosk.server import kiosks
 
     assert not [token for token in (kiosks.enrolment_token() for _ in range(3000)) if token.startswith("-")]
+
+
+def test_a_port_in_use_is_one_line_and_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    run(capsys, db, "init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = run(capsys, db, "run", "--port", str(port), "--no-purge", status=1)
+    assert out.strip() == (
+        f"error: port {port} is in use: another program (another kiosk server?) listens on 127.0.0.1:{port}; "
+        "stop it or give --port"
+    )
+    assert "Traceback" not in out and "Errno" not in out
+
+
+def test_every_option_of_kiosks_enrol_and_events_has_help() -> None:
+    commands = next(a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("kiosks", "enrol", "events"):
+        options = [a for a in commands.choices[name]._actions if a.option_strings and a.dest != "help"]
+        assert [a.dest for a in options if not a.help] == [], name

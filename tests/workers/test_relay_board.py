@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import serial
 from pytestqt.qtbot import QtBot
 
 from kiosk.relay.board import RelayFault, RelaySettings
-from kiosk.relay.serial_board import LcusBoard
-from kiosk.relay.simulator import LcusSimulator
-from kiosk.workers.gate import FakeRelay, GateState
-from kiosk.workers.relay_board import NO_RELAY, BoardRelay, Tower, configured_relay
+from kiosk.relay.serial_board import LcusBoard, lcus_frame
+from kiosk.relay.simulator import LcusSimulator, Switch
+from kiosk.workers.gate import FakeRelay, GateState, Tower
+from kiosk.workers.relay_board import NO_RELAY, BoardRelay, configured_relay
 
 HOLD_MS = 200
 
@@ -91,17 +92,70 @@ def test_a_stuck_contact_fails_closed(sim: LcusSimulator, qtbot: QtBot) -> None:
         relay.close()
 
 
+def _lit(sim: LcusSimulator) -> list[int]:
+    return [channel for channel in (2, 3, 4) if sim.contacts[channel]]
+
+
 def test_tower_lamps_show_one_colour(sim: LcusSimulator, qtbot: QtBot) -> None:
     relay = _relay(sim, towers=(2, 3, 4))
     try:
-        relay.show_tower(Tower.GREEN)
-        sim.wait_for(lambda s: s.contacts[2] and not s.contacts[3] and not s.contacts[4])
+        relay.show_tower(Tower.GREEN)  # handed to the board's thread on the next turn of the event loop
+        qtbot.waitUntil(lambda: _lit(sim) == [2], timeout=10_000)
         relay.show_tower(Tower.RED)
-        sim.wait_for(lambda s: s.contacts[4] and not s.contacts[2])
+        qtbot.waitUntil(lambda: _lit(sim) == [4], timeout=10_000)
+        relay.show_tower(Tower.AMBER)
+        qtbot.waitUntil(lambda: _lit(sim) == [3], timeout=10_000)
         relay.show_tower(None)
-        sim.wait_for(lambda s: not any(s.contacts[c] for c in (2, 3, 4)))
+        qtbot.waitUntil(lambda: _lit(sim) == [], timeout=10_000)
     finally:
         relay.close()
+    lit_together = [[s for s in sim.switches[: i + 1] if s.channel in (2, 3, 4)] for i in range(len(sim.switches))]
+    assert all(_on_at_once(switches) <= 1 for switches in lit_together)  # never two colours at once
+
+
+def _on_at_once(switches: list[Switch]) -> int:
+    state: dict[int, bool] = {}
+    for switch in switches:
+        state[switch.channel] = switch.on
+    return sum(state.values())
+
+
+def test_lamps_left_on_are_switched_off_at_start_and_at_close(sim: LcusSimulator, qtbot: QtBot) -> None:
+    with serial.Serial(sim.path, 9600, timeout=1) as port:  # a kiosk killed while the green lamp was lit
+        port.write(lcus_frame(2, True))
+        sim.wait_for(lambda s: s.contacts[2])
+    relay = _relay(sim, towers=(2, 3, 4))
+    try:
+        sim.wait_for(lambda s: not s.contacts[2])  # the board's thread, with no event loop needed
+        relay.show_tower(Tower.AMBER)
+        qtbot.waitUntil(lambda: _lit(sim) == [3], timeout=10_000)
+        relay.pulse(1)
+        sim.wait_for(lambda s: s.contacts[1])
+    finally:
+        relay.close()  # in the middle of the hold
+    sim.wait_for(lambda s: not any(s.contacts.values()))  # the door locked, the lamp out
+
+
+def test_the_door_goes_first_and_a_lamp_that_fails_is_not_a_fault_of_the_door(sim: LcusSimulator, qtbot: QtBot) -> None:
+    relay = _relay(sim, confirm=True, towers=(2, 3, 4))
+    faults: list[str] = []
+    relay.fault.connect(faults.append)
+    try:
+        sim.stick(2)  # the green lamp's contact stays off: its read-back fails
+        relay.show_tower(Tower.GREEN)  # as the controller does on an ADMIT: lamp first, then the pulse
+        assert relay.pulse(1)
+        sim.wait_for(lambda s: s.contacts[1])
+        qtbot.waitUntil(lambda: lcus_frame(2, True) in sim.frames, timeout=10_000)  # door on, then the lamp tried
+        relay.show_tower(Tower.RED)  # a new colour is tried again
+        qtbot.waitUntil(lambda: _lit(sim) == [4], timeout=10_000)
+        qtbot.waitUntil(lambda: relay.state is GateState.CLOSED, timeout=10_000)  # the hold ended as usual
+        sim.wait_for(lambda s: not s.contacts[1])
+        assert relay.pulse(1)  # and the door still opens
+        sim.wait_for(lambda s: s.contacts[1])
+    finally:
+        relay.close()
+    assert faults == [] and relay.fault_message is None
+    assert sim.frames.index(lcus_frame(1, True)) < sim.frames.index(lcus_frame(2, True))
 
 
 def test_close_switches_off_and_ends_the_board_thread(sim: LcusSimulator, qtbot: QtBot) -> None:

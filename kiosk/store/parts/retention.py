@@ -32,8 +32,9 @@ class Retention(Part):
     __slots__ = ()
 
     def purge(self, now: dt.datetime, retention_days: int = DEFAULT_RETENTION_DAYS) -> PurgeReport:
-        """Delete bookings whose service date is older than the retention period; blank guard notes
-        on events of the same age. Events keep their non-personal facts for the audit chain."""
+        """Delete bookings (names, NIK digits) whose service date is older than the retention period.
+        Scan events stay: they are the record the audit chain covers, and hold no names (a guard's
+        note is the one free text among them; it is not blanked, since the chain covers it too)."""
         store = self._store
         cutoff = (now.astimezone(store.settings.rules().tz) - dt.timedelta(days=retention_days)).date()
         with store.writing(feed=True) as connection:
