@@ -223,7 +223,6 @@ def assemble(
         kiosk.retention = RetentionKeeper(writer, retention_days, clock)
     applicant.guardRequested.connect(lambda: _show_console(kiosk))
     applicant.closeRequested.connect(lambda: _show_console(kiosk))
-    console.leaveKiosk.connect(lambda: app.exit(0))  # not quit(): Qt 6 asks the windows, the applicant's refuses
     if source is not None:
         kiosk.scanner = _scanner(kiosk, source, decoder, decoder_choice, decoder_process)
     if wedge:
@@ -397,12 +396,16 @@ def run(
         notifier = SystemdNotifier()  # under systemd (deploy/systemd/kiosk.service); does nothing elsewhere
         notifier.ready("scanning")
         watchdog = _feed_watchdog(kiosk, notifier)
+        # exit(), not quit(): Qt 6's quit() asks the windows first, and the applicant's refuses in kiosk
+        # mode. Connected here, around the event loop, not in assemble(): a test's kiosk has none.
+        end = kiosk.app.exit
+        kiosk.console.leaveKiosk.connect(lambda: end(0))
         if seconds is not None:
-            QTimer.singleShot(int(seconds * 1000), kiosk.app.quit)
+            QTimer.singleShot(int(seconds * 1000), lambda: end(0))
         poll = None
         if until is not None:
             poll = QTimer()
-            poll.timeout.connect(lambda: kiosk.app.quit() if until() else None)
+            poll.timeout.connect(lambda: end(0) if until() else None)
             poll.start(UNTIL_POLL_MS)
         try:
             return run_event_loop(kiosk.app, signals)
