@@ -109,10 +109,12 @@ class Kiosk:
             self.retention.start()
 
     def stop(self) -> None:
-        """Stop in dependency order: no more codes, then no more screens, then the database threads."""
+        """Stop in dependency order: the door locked, no more codes, no more screens, then the database
+        threads."""
         if self._stopped:
             return
         self._stopped = True
+        self.relay.close()  # the door locked first: a stuck camera thread can take seconds to stop
         if self.scanner is not None:
             self.scanner.stop()
         if self.sync is not None:

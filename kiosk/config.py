@@ -300,6 +300,10 @@ def _check_schema(data: Mapping[str, Any], source: Path) -> None:
     for section, values in data.items():
         if section not in _SCHEMA and section != "relay":
             known = ", ".join([*_SCHEMA, "relay"])
+            if not isinstance(values, dict):  # a key outside any section: say which section has it
+                home = [name for name, keys in _SCHEMA.items() if section in keys]
+                where = f"; it belongs under [{home[0]}]" if home else ""
+                raise ConfigError(f"{source}: {section} is outside any section{where} (sections: {known})")
             raise ConfigError(f"{source}: unknown section [{section}] (known: {known})")
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: {section} must be a section ([{section}])")

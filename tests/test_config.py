@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,17 @@ def test_the_sample_file_is_valid_and_names_every_key() -> None:
         assert f"[{section}]" in text, section
         missing = set(keys) - named
         assert not missing, f"[{section}] keys not in deploy/kiosk.toml: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"retention_days": 3}, "retention_days is outside any section; it belongs under [database]"),
+        ({"volume": 0.5}, "volume is outside any section; it belongs under [sound]"),
+        ({"colour": "red"}, "colour is outside any section (sections: database,"),
+        ({"cameras": {"index": 1}}, "unknown section [cameras]"),
+    ],
+)
+def test_a_key_outside_its_section_is_named_with_where_it_belongs(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(data, SOURCE)

@@ -63,7 +63,9 @@ def cmd_doctor(ctx: Context) -> int:
     for finding in findings:
         for line in finding.lines():
             ctx.say(line)
-    ctx.say(f"kiosk {kiosk.__version__}: {verdict(findings)}")
+    simulated = " (a test set-up: the simulated camera; run without --simulate to check this PC's)"
+    said = verdict(findings)
+    ctx.say(f"kiosk {kiosk.__version__}: {said}{simulated if ctx.args.simulate and said == 'ready' else ''}")
     return EXIT_FAILED if any(f.level is Level.FAIL for f in findings) else EXIT_OK
 
 

@@ -9,7 +9,11 @@ whether the contact closes when switched on is not checked, and the line says so
   contact then FAILs, and a board that answers is told to run with `confirm = true`;
 - a board that does not answer cannot be told from a port with nothing on it (a CH340 LCUS-1 never
   answers): that is a WARN, "unconfirmed", not a FAIL, since it is the normal state of a healthy
-  install with such a board; the line says plainly what was and was not confirmed.
+  install with such a board; the line says plainly what was and was not confirmed;
+- each tower lamp (`tower_*`) is switched off the same way (with `confirm = true` the board must
+  report it off): a lamp that fails is a WARN naming its channel, not a FAIL, since the door works
+  without it (the kiosk leaves such a lamp alone), but a board with fewer channels than the lamps
+  configured shows no colour on them.
 
 The "simulated" driver opens no door: on a production configuration it FAILs; under `--simulate`
 (`kiosk --self-test --simulate` in CI) it is the test set-up and is checked like a real LCUS board.
@@ -48,9 +52,37 @@ def check_relay(settings: RelaySettings, *, simulators: bool = False) -> Finding
     except RelayFault as exc:
         return Finding(PART, Level.FAIL, str(exc), "install the driver's package named above (pip install ...)")
     try:
-        return _check_board(board, settings)
+        finding = _check_board(board, settings)
+        return finding if finding.level is Level.FAIL else _check_lamps(board, settings, finding)
     finally:
         board.close()
+
+
+def _check_lamps(board: RelayBoard, settings: RelaySettings, door: Finding) -> Finding:
+    """`door`'s finding with the tower lamps' result: each lamp switched off (confirmed with confirm = true)."""
+    lamps = [
+        (name, channel)
+        for name in ("green", "amber", "red")
+        if (channel := getattr(settings, f"tower_{name}")) is not None and channel != settings.channel
+    ]
+    if not lamps:
+        return door
+    failed: list[str] = []
+    for name, channel in lamps:
+        try:
+            board.set(channel, False)  # a lamp off: safe at any time
+        except RelayFault as exc:
+            failed.append(f"tower lamp channel {channel} (tower_{name}): {exc}")
+    channels = ", ".join(str(channel) for _, channel in lamps)
+    if not failed:
+        said = "report off" if settings.confirm and settings.driver in ("lcus", "simulated") else 'took "off"'
+        return Finding(door.part, door.level, f"{door.detail}; tower lamp channels {channels} {said}", door.hint)
+    hint = (
+        "the board may have fewer channels than the lamps configured: tower_* must be channels of the board "
+        "(or leave them out); the door works without the lamps"
+    )
+    detail = f"{door.detail}; tower light NOT WORKING: {'; '.join(failed)}"
+    return Finding(door.part, Level.WARN, detail, f"{door.hint}; {hint}" if door.hint else hint)
 
 
 def _check_board(board: RelayBoard, settings: RelaySettings) -> Finding:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,21 @@ def add_commands(commands: Any, db: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(ctx: Context) -> int:
-    """The kiosk itself: camera, office and database from the configuration file, flags on top."""
+    """The kiosk itself: camera, office and database from the configuration file, flags on top.
+
+    Ctrl-C (SIGINT) during the start-up ends the process at once, as SIGTERM does: raised as
+    KeyboardInterrupt it could land in a callback that swallows it ("Exception ignored in ...") and
+    the kiosk would start anyway. Nothing is open yet that a stop would have to close (the database
+    is crash-safe; the children end when their parent goes). From the event loop on, both signals
+    stop the kiosk cleanly (kiosk/workers/signals.py)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        return _run(ctx)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(ctx: Context) -> int:
     from kiosk import app
 
     args = ctx.args

@@ -9,10 +9,11 @@ take it from there and the applicant reads "please wait for the officer":
 - TWO_GATES: a booking used at another gate `two_gates_minutes` ago or less (one code shared, a
   screenshot shown at two doors); the kiosk learns it from the server's answer across gates;
 - TRYING_CODES: a booking denied here, another code that failed too, then the first booking again
-  within `retry_minutes` (someone holding several applicants' codes, trying which one works). Not
-  after TOO_EARLY (the kiosk told that applicant to come back), and not when the codes in between
-  were all admitted (that is the next person in the queue, not a second try: an honest applicant
-  who asks again after the one behind went in must not be counted as a broker).
+  within `retry_minutes` (someone holding several applicants' codes, trying which one works; also
+  when each of them is too early). Codes in between that were all admitted are the queue moving on,
+  not a second try, so an applicant who asks again after the next person went in is not counted
+  the first time; the third showing is (a broker "covering" each try with a real admission pays
+  an entry for every try). A booking told TOO_EARLY that comes back and now enters is never one.
 
 Pure: the recent scans and the time come in (the store reads them from its recorded events, so an
 alert survives a restart). Fails closed: a pattern's decision is always a REFER, never an ADMIT, and an
@@ -112,22 +113,28 @@ def two_gates(ctx: _Context) -> Decision | None:
 
 
 def trying_codes(ctx: _Context) -> Decision | None:
-    """This booking was denied here a little while ago (not as too early), and another code that did
-    not get in either was shown in between."""
+    """This booking was denied here a little while ago and another code that failed too was shown in
+    between; or it is shown a third time after denials with other codes between. Not when a booking
+    told TOO_EARLY comes back and now enters (its time came)."""
     booking, window = ctx.decision.booking, ctx.rules.retry_minutes
     if window <= 0 or booking is None:
         return None
     since = ctx.scan.at - dt.timedelta(minutes=window)
     recent = [r for r in ctx.recent if r.at >= since]
     denied = [i for i, r in enumerate(recent) if r.booking_ref == booking.booking_ref and _denied(r.reason)]
-    if not denied or _reason(recent[denied[-1]].reason) in RETRY_EXPECTED:
+    if not denied:
+        return None
+    told_to_come_back = _reason(recent[denied[-1]].reason) in RETRY_EXPECTED
+    if told_to_come_back and ctx.decision.verdict is Verdict.ADMIT:
         return None
     between = [
         r
         for r in recent[denied[-1] + 1 :]
         if r.code_key is not None and r.code_key != ctx.scan.code_key and r.booking_ref != booking.booking_ref
     ]
-    if not any(_reason(r.reason) is not Reason.OK for r in between):
+    failed_between = any(_reason(r.reason) is not Reason.OK for r in between)
+    again_and_again = len(denied) >= 2 and not told_to_come_back
+    if not between or not (failed_between or again_and_again):
         return None
     earlier = recent[denied[-1]]
     local = earlier.at.astimezone(ctx.rules.tz)

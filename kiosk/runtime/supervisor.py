@@ -30,6 +30,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import sys
 import threading
 import time
@@ -300,7 +301,10 @@ def bare_main() -> Iterator[None]:
 
 
 def child_main(target: Callable[..., None], parent_pid: int, conn: Any, *args: Any) -> None:
-    """The child's entry: watch the parent, then do the job."""
+    """The child's entry: watch the parent, then do the job. Ctrl-C in a terminal reaches the whole
+    process group; the kiosk decides how its children end (a KeyboardInterrupt here only printed a
+    traceback beside the kiosk's clean stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent_pid)
     target(conn, *args)
 

@@ -122,7 +122,7 @@ def _import(args: argparse.Namespace) -> int:
             report = offices.apply_import(connection, bookings, now())
         report.errors = [*errors, *report.errors]
         print(f"{path}: {report.summary()}")
-        status = status or (1 if errors else 0)
+        status = status or (1 if report.errors else 0)  # a refused row, unreadable or for an unknown office
     return status
 
 

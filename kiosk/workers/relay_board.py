@@ -15,9 +15,13 @@ The tower light (optional lamps on spare channels: `tower_green`, `tower_amber`,
 in the door's way: `show_tower` only notes the colour (after any pulse of the same screen change, on
 the next turn of the event loop), and the board's thread switches a lamp only while no door switch
 waits, one lamp at a time, so a door switch waits for one lamp's write at most. A lamp that cannot be
-switched is logged, not a fault of the door (the door's own switches tell whether the board works):
-the thread tries the lamps again at the next colour, or after the next door switch that works. At
-start every lamp is switched off; at close the board switches off whatever may be on.
+switched (a channel the board lacks, a stuck contact) is not a fault of the door (the door's own
+switches tell whether the board works): it is left alone for `LAMP_QUIET_S` (on the injected clock),
+so that a failing write (up to the board's timeout) does not keep taking the thread the door needs,
+and the other lamps still show their colour without it. Its warning is logged once when it starts
+failing, and once at INFO when it works again; after the quiet period (or once the door's contact
+works again after a fault of the board) it is tried again. At start every lamp is switched off; at
+close the board switches off whatever may be on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +42,8 @@ from kiosk.workers.gate import FakeRelay, GateRelay, GateState, Tower, hold_ms
 log = logging.getLogger(__name__)
 
 PROBE_MS = 5000
+#: How long a tower lamp whose write failed is left alone (seconds on the relay's clock).
+LAMP_QUIET_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class BoardRelay(QObject):
         parent: QObject | None = None,
         *,
         probe_ms: int = PROBE_MS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(parent)
         self.board = board
@@ -83,10 +91,12 @@ class BoardRelay(QObject):
         )
         self._tower_lock = threading.Lock()
         self._tower_wanted: Tower | None = None
-        self._tower_asked = 0  # counts the colours handed over
-        self._tower_tried = -1  # the board's thread: the last count it started on
-        self._tower_gave_up = False  # the board's thread: a lamp failed; wait for a new colour or the door
+        self._clock = clock
         self._lamps: dict[int, bool | None] = dict.fromkeys((c for _, c in self._lamp_channels), None)
+        # The board's thread: lamps whose write failed, left alone until then (clock); those logged as failing.
+        self._lamp_quiet: dict[int, float] = {}
+        self._lamps_failing: set[int] = set()
+        self._door_failed = False  # the board's thread: the door's last switch failed (the board, not a lamp)
         self._tower_later = QTimer(self, singleShot=True, interval=0)
         self._tower_later.timeout.connect(self._hand_tower_over)
         self._hold = QTimer(self, singleShot=True)
@@ -160,7 +170,6 @@ class BoardRelay(QObject):
     def _hand_tower_over(self) -> None:
         with self._tower_lock:
             self._tower_wanted = self._tower
-            self._tower_asked += 1
         self._send(_WAKE)
 
     def _on_switched(self, switch: _Switch, error: str) -> None:
@@ -205,8 +214,9 @@ class BoardRelay(QObject):
                 self._switch(_Switch(item.channel, False, "close"))  # fail closed, as far as it answers
             if error:
                 self._lamps = dict.fromkeys(self._lamps, None)  # the board dropped or lost them: unknown
-            else:
-                self._tower_gave_up = False  # the board works: the lamps may be tried again
+            elif self._door_failed:
+                self._lamp_quiet.clear()  # the board was at fault, not the lamps: try them again
+            self._door_failed = bool(error)
             self._switched.emit(item, error)
         try:
             self.board.close()  # switches off what may be on, then releases the port
@@ -220,32 +230,62 @@ class BoardRelay(QObject):
                 item = self._queue.get_nowait()
             except queue.Empty:
                 lamp = self._next_lamp()
-                item = lamp if lamp is not None else self._queue.get()
+                if lamp is not None:
+                    item = lamp
+                else:
+                    try:  # a quiet lamp still to switch: look again when its quiet period ends
+                        item = self._queue.get(timeout=self._lamp_wait())
+                    except queue.Empty:
+                        continue
             if item is not _WAKE:
                 return item
 
-    def _next_lamp(self) -> _Switch | None:
-        """The next lamp to switch towards the colour asked for: the others off first, then it on."""
+    def _lamps_to_switch(self) -> list[_Switch]:
+        """The lamps' switches towards the colour asked for, quiet lamps too: the others off first, then it on."""
         with self._tower_lock:
-            wanted, asked = self._tower_wanted, self._tower_asked
-        if asked != self._tower_tried:
-            self._tower_tried, self._tower_gave_up = asked, False
-        if self._tower_gave_up:
-            return None
-        offs = [c for lamp, c in self._lamp_channels if lamp != wanted and self._lamps[c] is not False]
-        ons = [c for lamp, c in self._lamp_channels if lamp == wanted and self._lamps[c] is not True]
-        if offs:
-            return _Switch(offs[0], False, "tower")
-        return _Switch(ons[0], True, "tower") if ons else None
+            wanted = self._tower_wanted
+        offs = [
+            _Switch(c, False, "tower")
+            for lamp, c in self._lamp_channels
+            if lamp != wanted and self._lamps[c] is not False
+        ]
+        ons = [
+            _Switch(c, True, "tower")
+            for lamp, c in self._lamp_channels
+            if lamp == wanted and self._lamps[c] is not True
+        ]
+        return offs + ons
+
+    def _next_lamp(self) -> _Switch | None:
+        """The next lamp to switch, skipping those left alone after a failed write (the others still light)."""
+        now = self._clock()
+        return next((s for s in self._lamps_to_switch() if self._lamp_quiet.get(s.channel, now) <= now), None)
+
+    def _lamp_wait(self) -> float | None:
+        """Seconds until a quiet lamp that is still to switch may be tried again; None: nothing to wait for."""
+        ends = [self._lamp_quiet[s.channel] for s in self._lamps_to_switch() if s.channel in self._lamp_quiet]
+        return min(max(min(ends) - self._clock(), 0.01), LAMP_QUIET_S) if ends else None
 
     def _lamp_switched(self, switch: _Switch, error: str) -> None:
+        channel = switch.channel
         if not error:
-            self._lamps[switch.channel] = switch.on
+            self._lamps[channel] = switch.on
+            self._lamp_quiet.pop(channel, None)
+            if channel in self._lamps_failing:
+                self._lamps_failing.discard(channel)
+                log.info("tower light: channel %d switches again", channel)
             return
-        self._lamps[switch.channel] = None
-        if not self._tower_gave_up:
-            self._tower_gave_up = True
-            log.warning("tower light: channel %d not switched (%s); the door is not affected", switch.channel, error)
+        self._lamps[channel] = None
+        self._lamp_quiet[channel] = self._clock() + LAMP_QUIET_S
+        if channel not in self._lamps_failing:
+            self._lamps_failing.add(channel)
+            log.warning(
+                "tower light: channel %d not switched (%s); the door is not affected; the lamp is left alone, "
+                "tried again every %.0f s",
+                channel,
+                error,
+                LAMP_QUIET_S,
+            )
 
     def _switch(self, switch: _Switch) -> str:
         try:

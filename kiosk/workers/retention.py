@@ -4,7 +4,10 @@
 kiosk that runs for months without a visit must not wait for someone to type it. So `kiosk run`
 purges on its writer thread (between scans, like any write) 15 s after it starts and then every
 six hours: a purge that finds nothing deletes nothing, and each one leaves its audit entry (the
-evidence that the retention was kept). A purge that fails is logged and tried again at the next turn.
+evidence that the retention was kept). Not while the kiosk's clock is untrusted (the test the door
+uses before it judges dates): a clock set days ahead would delete bookings that are still to come,
+and they would stay gone when it is put right. A purge that fails or is skipped is logged and tried
+again at the next turn.
 """
 
 from __future__ import annotations
@@ -70,5 +73,11 @@ class RetentionKeeper:
                     self._every_ms // 3_600_000)  # fmt: skip
 
 
+class ClockNotTrustedError(Exception):
+    """The kiosk's clock is not trusted now: a clock run ahead would delete bookings still to come."""
+
+
 def _purge(store: KioskStore, now: dt.datetime, days: int) -> PurgeReport:
+    if not store.decisions.circumstances(now).clock_trusted:  # the same test the door's date checks use
+        raise ClockNotTrustedError("the clock is not trusted (set wrong, or far from the server's)")
     return store.retention.purge(now, days)

@@ -57,7 +57,7 @@ def test_a_ready_kiosk_says_ready_with_a_line_per_part(db: Path, kiosk_cli: Kios
     assert "no server configured (not enrolled)" in result.out and "sign the head daily" in result.out
     assert "no server configured to anchor it at" in result.out  # a valid set-up, not "not yet anchored"
     assert "not yet anchored" not in result.out
-    assert result.out.rstrip().endswith("ready") and result.code == 0
+    assert result.out.splitlines()[-1].split(": ", 1)[1].startswith("ready") and result.code == 0
 
 
 def test_no_bookings_is_said_plainly_but_does_not_fail(fresh: Path, kiosk_cli: Kiosk) -> None:
@@ -66,7 +66,8 @@ def test_no_bookings_is_said_plainly_but_does_not_fail(fresh: Path, kiosk_cli: K
     assert _lines(result.out)["database"] == "WARN", result.out
     assert "no bookings: every code is unknown, so nobody is admitted" in result.out
     assert "kiosk import BOOKINGS.csv" in result.out
-    assert result.out.rstrip().endswith("ready") and result.code == 0
+    assert result.out.splitlines()[-1].split(": ", 1)[1].startswith("ready") and result.code == 0
+    assert "(a test set-up: the simulated camera; run without --simulate to check this PC's)" in result.out
 
 
 def test_the_doctor_command_is_the_self_test(fresh: Path, kiosk_cli: Kiosk) -> None:
@@ -215,3 +216,23 @@ def test_a_server_that_is_gone_fails(enrolled: Path, kiosk_cli: Kiosk) -> None:
         )
     result = kiosk_cli("doctor", "--simulate", "--db", str(enrolled))
     assert _lines(result.out)["server"] == "FAIL" and "does not answer" in result.out
+
+
+def test_a_tower_lamp_the_board_lacks_is_a_warning_naming_it(tmp_path: Path, fresh: Path, kiosk_cli: Kiosk) -> None:
+    """A 2-channel board with lamps on 2, 3 and 4: the door works (not a FAIL), the tower does not all."""
+    with LcusSimulator(2) as board:
+        towers = "tower_green = 2\ntower_amber = 3\ntower_red = 4"
+        config = _config(tmp_path, f'driver = "lcus"\nport = "{board.path}"\nchannel = 1\nconfirm = true\n{towers}')
+        result = kiosk_cli("doctor", "--simulate", "--config", str(config), "--db", str(fresh))
+        assert _lines(result.out)["relay"] == "WARN", result.out
+        assert "tower lamp channel 3 (tower_amber)" in result.out and "tower lamp channel 4 (tower_red)" in result.out
+        assert "tower lamp channel 2" not in result.out
+        assert "tower_* must be channels of the board" in result.out
+        assert not any(board.contacts.values()) and all(not s.on for s in board.switches)  # never the door ON
+    assert result.out.splitlines()[-1].split(": ", 1)[1].startswith("ready") and result.code == 0
+
+
+def test_tower_lamps_the_board_confirms_are_ok() -> None:
+    with LcusSimulator(4) as board:
+        lines = _relay(driver="lcus", port=board.path, confirm=True, tower_green=2, tower_amber=3, tower_red=4)
+    assert lines[0].startswith("OK    relay     ") and "tower lamp channels 2, 3, 4 report off" in lines[0], lines

@@ -5,7 +5,6 @@ open, and each is acknowledged in its log."""
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import serial
 
 from tests.cli.helpers import run_program
+from tests.relay.output import ProgramOutput
 
 ON_1 = bytes.fromhex("A00101A2")
 
@@ -33,9 +33,7 @@ class Simulator:
             env=env,
             cwd=tmp_path,
         )
-        assert self.proc.stdout is not None
-        self.fd = self.proc.stdout.fileno()
-        self.pending = b""
+        self.output = ProgramOutput(self.proc)
 
     def type(self, line: str) -> None:
         assert self.proc.stdin is not None
@@ -43,20 +41,7 @@ class Simulator:
         self.proc.stdin.flush()
 
     def line_with(self, text: str) -> str:
-        """The next line holding `text` (the deadline only guards against a hang)."""
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            while b"\n" in self.pending:
-                line, self.pending = self.pending.split(b"\n", 1)
-                if text in line.decode():
-                    return line.decode()
-            ready, _, _ = select.select([self.fd], [], [], 1)
-            if ready:
-                chunk = os.read(self.fd, 4096)
-                if not chunk:
-                    break
-                self.pending += chunk
-        raise AssertionError(f"the simulator never printed {text!r}")
+        return self.output.line_with(text)
 
     def status_until(self, text: str) -> str:
         """Ask for the status until it holds `text` (the deadline only guards against a hang)."""

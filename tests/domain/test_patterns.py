@@ -157,8 +157,42 @@ CASES = [
         id="trying-same-booking-another-form-of-its-code",
     ),
     pytest.param(
-        Case(Reason.TOO_EARLY, TOO_EARLY, ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, bad, OTHER_KEY, None))),
-        id="trying-not-after-too-early-they-were-told-to-come-back",
+        Case(
+            Reason.TRYING_CODES,
+            TOO_EARLY,
+            ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, Reason.TOO_EARLY, OTHER_KEY, OTHER_REF)),
+        ),
+        id="trying-cycling-bookings-that-are-all-too-early",
+    ),
+    pytest.param(
+        Case(Reason.OK, admit(), ((60, Reason.TOO_EARLY, THIS_KEY, REF), (30, Reason.TOO_EARLY, OTHER_KEY, OTHER_REF))),
+        id="trying-not-when-told-too-early-they-come-back-and-enter",
+    ),
+    pytest.param(
+        Case(
+            Reason.TRYING_CODES,
+            WRONG_DAY,
+            (
+                (120, Reason.WRONG_DAY, THIS_KEY, REF),
+                (90, Reason.OK, OTHER_KEY, OTHER_REF),
+                (60, Reason.WRONG_DAY, THIS_KEY, REF),
+                (30, Reason.OK, THIRD_KEY, "B-000777"),
+            ),
+        ),
+        id="trying-the-third-showing-even-when-each-try-is-covered-by-an-admission",
+    ),
+    pytest.param(
+        Case(
+            Reason.TOO_EARLY,
+            TOO_EARLY,
+            (
+                (120, Reason.TOO_EARLY, THIS_KEY, REF),
+                (90, Reason.OK, OTHER_KEY, OTHER_REF),
+                (60, Reason.TOO_EARLY, THIS_KEY, REF),
+                (30, Reason.OK, THIRD_KEY, "B-000777"),
+            ),
+        ),
+        id="trying-not-an-early-applicant-asking-now-and-then-while-the-queue-moves",
     ),
     pytest.param(
         Case(

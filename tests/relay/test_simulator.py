@@ -7,12 +7,10 @@ answer, the faults, its clean stop, and the command line the demo uses.
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import serial
 
 from kiosk.relay import simulator as simulator_module
 from kiosk.relay.simulator import LcusSimulator, Switch
+from tests.relay.output import ProgramOutput
 
 
 class FakeClock:
@@ -248,38 +247,13 @@ def test_a_link_of_ones_own(tmp_path: Path) -> None:
     assert tmp_path.exists()  # only a directory it made itself is removed
 
 
-class _Output:
-    """The child's output, line by line; reads the pipe itself so that no line hides in a buffer."""
-
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None
-        self.fd = proc.stdout.fileno()
-        self.pending = b""
-
-    def line_with(self, text: str) -> str:
-        """The next line holding `text` (the deadline only guards against a hang)."""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            while b"\n" in self.pending:
-                line, self.pending = self.pending.split(b"\n", 1)
-                if text in line.decode():
-                    return line.decode()
-            ready, _, _ = select.select([self.fd], [], [], 1)
-            if ready:
-                chunk = os.read(self.fd, 4096)
-                if not chunk:
-                    break
-                self.pending += chunk
-        raise AssertionError(f"the simulator never printed {text!r}")
-
-
 def test_the_command_line(tmp_path: Path) -> None:
     link = tmp_path / "relay"
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiosk.relay.simulator", "--channels", "2", "--link", str(link)],
         stdout=subprocess.PIPE,
     )
-    output = _Output(proc)
+    output = ProgramOutput(proc, patience_s=30.0)
     try:
         assert output.line_with("port = ").strip() == f'port = "{link}"'
         output.line_with("Ctrl-C stops")

@@ -209,3 +209,13 @@ def test_a_child_ends_by_itself_when_the_kiosk_that_started_it_is_killed() -> No
         if parent.stdout is not None:
             parent.stdout.close()
     wait_until_dead(orphan)
+
+
+def test_a_child_leaves_ctrl_c_to_the_kiosk(supervisor: Supervisor) -> None:
+    """Ctrl-C in a terminal reaches the whole process group: the child carries on (no traceback of
+    its own), and ends when the kiosk ends it."""
+    pid = supervisor.start(jobs.echo)
+    assert supervisor.receive(PATIENCE_S) == "ready"
+    os.kill(pid, signal.SIGINT)
+    supervisor.send("still there?")
+    assert supervisor.receive(PATIENCE_S) == ("echo", "still there?")

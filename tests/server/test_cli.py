@@ -68,6 +68,14 @@ def test_admin_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     output = run(capsys, db, "import", str(export), status=1)  # one line refused
     assert "2 new" in output and "line 3" in output
+    elsewhere = tmp_path / "elsewhere.jsonl"  # a national export naming an office not registered here
+    row = {"booking_ref": "R9", "service_date": "2026-12-01", "slot_start": "10:00", "slot_end": "10:30"}
+    elsewhere.write_text(
+        "\n".join(json.dumps(r) for r in [{**row, "code": "ZZ12CD34EF", "office_code": "NOSUCH"},
+                                          {**row, "code": "YY12CD34EF", "booking_ref": "R8", "office_code": "MKS"}])
+    )  # fmt: skip
+    output = run(capsys, db, "import", str(elsewhere), status=1)  # refused rows are a failure to notice
+    assert "1 new" in output and "R9: office NOSUCH is not registered here" in output
     listing = run(capsys, db, "office", "list")
     assert "JKTSEL" in listing and "Asia/Makassar" in listing
     assert "rules" not in run(capsys, db, "office", "set", "MKS", "--rules", '{"late_minutes": 30}')

@@ -187,3 +187,113 @@ def test_a_driver_that_cannot_load_is_a_relay_in_fault(qtbot: QtBot) -> None:
         assert "pip install pyserial" in fault.args[0]
     finally:
         relay.close()
+
+
+class _Clock:
+    """The relay's clock, moved by hand: the lamps' quiet period without waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Recording(LcusBoard):
+    """The LCUS driver, noting every switch it was asked for and whether it failed (in the thread's order)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, confirm=True)
+        self.calls: list[tuple[int, bool, bool]] = []  # (channel, on, worked)
+
+    def set(self, channel: int, on: bool) -> None:
+        try:
+            super().set(channel, on)
+        except RelayFault:
+            self.calls.append((channel, on, False))
+            raise
+        self.calls.append((channel, on, True))
+
+
+def _short_board(sim: LcusSimulator, clock: _Clock) -> tuple[BoardRelay, _Recording]:
+    """A 2-channel board with lamps configured on 2, 3 and 4 (3 and 4 it does not have), confirm = true."""
+    board = _Recording(sim.path)
+    settings = RelaySettings(
+        driver="lcus",
+        port=sim.path,
+        channel=1,
+        hold_ms=HOLD_MS,
+        confirm=True,
+        tower_green=2,
+        tower_amber=3,
+        tower_red=4,
+    )
+    return BoardRelay(board, settings, probe_ms=50, clock=clock), board
+
+
+def test_a_lamp_the_board_lacks_darkens_no_other_and_never_delays_the_door(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = _Clock()
+    caplog.set_level("INFO", logger="kiosk.workers.relay_board")
+    with LcusSimulator(2) as sim:
+        relay, board = _short_board(sim, clock)
+        faults: list[str] = []
+        relay.fault.connect(faults.append)
+        try:
+            relay.show_tower(Tower.GREEN)  # as on an ADMIT: the colour, then the pulse
+            assert relay.pulse(1)
+            qtbot.waitUntil(lambda: sim.contacts[2], timeout=10_000)  # though amber and red cannot be switched
+            qtbot.waitUntil(lambda: (3, False, False) in board.calls and (4, False, False) in board.calls)
+            assert board.calls.index((1, True, True)) < board.calls.index((3, False, False))  # the door first
+            qtbot.waitUntil(lambda: relay.state is GateState.CLOSED, timeout=10_000)
+            sim.wait_for(lambda s: not s.contacts[1])
+            tried = len(board.calls)
+            for colour in (None, Tower.RED, None, Tower.AMBER, None, Tower.GREEN):  # screen changes, with ADMITs
+                with qtbot.waitSignal(relay.closed, timeout=10_000):
+                    relay.show_tower(colour)
+                    assert relay.pulse(1)
+                    sim.wait_for(lambda s: s.contacts[1])
+                sim.wait_for(lambda s: not s.contacts[1])
+            qtbot.waitUntil(lambda: sim.contacts[2])
+            qtbot.waitUntil(lambda: [c[:2] for c in board.calls[tried:]].count((1, False)) == 6)  # noted after
+            later = board.calls[tried:]
+            assert [c for c in later if c[0] in (3, 4)] == []  # left alone within the quiet period
+            assert all(worked for _, _, worked in later)  # so the thread never stood in a failing write
+            assert [c[:2] for c in later if c[0] == 1] == [(1, True), (1, False)] * 6
+            door = [(s.channel, s.on) for s in sim.switches if s.channel == 1]
+            assert door[-12:] == [(1, True), (1, False)] * 6  # the simulator's log: each admission opened and shut
+
+            clock.now += 61  # the quiet period is over: tried again (once), and still not logged again
+            relay.show_tower(Tower.RED)
+            qtbot.waitUntil(lambda: board.calls.count((4, True, False)) == 1, timeout=10_000)
+            qtbot.waitUntil(lambda: not sim.contacts[2], timeout=10_000)  # green out, though red cannot light
+        finally:
+            relay.close()
+    assert faults == [] and relay.fault_message is None
+    warnings = [r.getMessage() for r in caplog.records if "tower light: channel 3 not switched" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert sum("tower light: channel 4 not switched" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_lamp_that_works_again_is_said_once(
+    sim: LcusSimulator, qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = _Clock()
+    caplog.set_level("INFO", logger="kiosk.workers.relay_board")
+    relay, board = _short_board(sim, clock)
+    try:
+        sim.stick(3)  # amber's contact stays off: switching it on fails its read-back
+        relay.show_tower(Tower.AMBER)
+        qtbot.waitUntil(lambda: (3, True, False) in board.calls, timeout=10_000)
+        sim.stick(3, False)
+        clock.now += 61  # the quiet period is over
+        relay.show_tower(Tower.RED)
+        qtbot.waitUntil(lambda: sim.contacts[4], timeout=10_000)
+        relay.show_tower(Tower.AMBER)
+        qtbot.waitUntil(lambda: sim.contacts[3] and not sim.contacts[4], timeout=10_000)
+    finally:
+        relay.close()
+    messages = [r.getMessage() for r in caplog.records if "tower light: channel 3" in r.getMessage()]
+    assert len(messages) == 2 and "not switched" in messages[0] and "switches again" in messages[1], messages
+    assert [r.levelname for r in caplog.records if "tower light: channel 3" in r.getMessage()] == ["WARNING", "INFO"]

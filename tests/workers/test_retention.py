@@ -93,3 +93,16 @@ def test_no_purge_once_the_writer_has_stopped(store: KioskStore) -> None:
     keeper.purge_now()  # the kiosk is closing: nothing to do, nothing raised
     assert keeper.purges == []
     keeper.stop()
+
+
+def test_no_purge_while_the_clock_is_not_trusted(
+    qtbot: QtBot, store: KioskStore, writer: DbWriter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A clock set days ahead would delete today's bookings for good: the door's own clock test decides."""
+    add_old_booking(store, "B-OLD10", 10)
+    before = store.bookings.count()
+    keeper = RetentionKeeper(writer, 7, lambda: dt.datetime(2020, 1, 1, tzinfo=dt.UTC), first_ms=1)  # before the build
+    keeper.start()
+    qtbot.waitUntil(lambda: any("ClockNotTrustedError" in r.getMessage() for r in caplog.records))
+    assert keeper.purges == [] and store.bookings.count() == before
+    keeper.stop()
