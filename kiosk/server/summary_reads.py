@@ -89,12 +89,7 @@ def guard_days(
     query = select(h.kiosk_id, h.gate, h.guard_id, h.hour, func.sum(h.events), func.sum(h.persons)).where(
         h.office_code == office, h.hour >= first, h.hour < end, h.kind == OVERRIDE
     )
-    if gate:
-        query = query.where(h.gate == gate)
-    if guard_id is not None:
-        query = query.where(h.guard_id == guard_id)
-    if reason:
-        query = query.where(h.reason == reason)
+    query = _override_filters(query, gate, guard_id, reason)
     rows = connection.execute(query.group_by(h.kiosk_id, h.gate, h.guard_id, h.hour)).all()
     days: dict[tuple[str, str, int, str], list[int]] = {}
     local_day: dict[str, str] = {}
@@ -144,12 +139,7 @@ def guard_summary(
     query = select(h.gate, h.guard_id, day.label("day"), func.sum(h.events).label("n")).where(
         h.office_code == office, h.hour >= first, h.hour < end, h.kind == OVERRIDE
     )
-    if gate:
-        query = query.where(h.gate == gate)
-    if guard_id is not None:
-        query = query.where(h.guard_id == guard_id)
-    if reason:
-        query = query.where(h.reason == reason)
+    query = _override_filters(query, gate, guard_id, reason)
     per_day = query.group_by(h.gate, h.guard_id, day).subquery()
     return list(
         connection.execute(
@@ -319,3 +309,15 @@ def audit_heads(connection: Connection, office: str, end: str) -> list[tuple[str
             ).all()
         }
     return [(kiosk_id, gate, int(seq or 0), hashes.get((kiosk_id, seq or 0), "")) for kiosk_id, gate, seq in heads]
+
+
+def _override_filters(query: Any, gate: str | None, guard_id: int | None, reason: str | None) -> Any:
+    """The overrides page's filters (gate, guard, reason) on a query of EventHourlyRow."""
+    h = EventHourlyRow
+    if gate:
+        query = query.where(h.gate == gate)
+    if guard_id is not None:
+        query = query.where(h.guard_id == guard_id)
+    if reason:
+        query = query.where(h.reason == reason)
+    return query
